@@ -1,0 +1,199 @@
+"""The `portal` command line: thin commands over the library functions."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from portal import pipeline
+from portal.exceptions import ContentError, PortalError
+
+ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("articles"), show_default=True, help="The content folder.")
+INDEX = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path(".portal/index"), show_default=True,
+                     help="Where the search index lives (never inside the public build).")
+
+
+def _need_folder(path: Path) -> Path:
+    if not path.is_dir():
+        raise click.BadParameter(f"the content folder '{path}' does not exist", param_hint="'--articles'")
+    return path.resolve()
+
+
+def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on stderr that works with the stages' (done, total) callbacks."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
+                                                   show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+            state.clear()
+
+    return update, close
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portal")
+def cli() -> None:
+    """Knowledge base, agent search, JSON API and static self-service site for a contact centre."""
+
+
+@cli.command()
+@ARTICLES
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def check(articles: Path, as_json: bool) -> None:
+    """Validate all content: every problem as `path:line: message`; exit 1 on any error."""
+    root = _need_folder(articles)
+    corpus, problems = pipeline.load(root)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if as_json:
+        click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+                               for p in problems], ensure_ascii=False, indent=1))
+    else:
+        for p in problems:
+            click.echo(str(p))
+        n = len(corpus.articles) if corpus else 0
+        click.echo(f"{n} article(s) checked: {errors} error(s), {warnings} warning(s).", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@cli.command("index")
+@ARTICLES
+@INDEX
+def index_cmd(articles: Path, index_dir: Path) -> None:
+    """Build the search index (atomically: a failed run leaves the old index in use)."""
+    root = _need_folder(articles)
+    update, close = _progress("Indexing")
+    try:
+        corpus, gen = pipeline.index(root, index_dir.resolve(), progress=update)
+    finally:
+        close()
+    click.echo(f"Indexed {len(corpus.articles)} article(s) into {index_dir}.", err=True)
+
+
+@cli.command()
+@click.argument("query")
+@ARTICLES
+@INDEX
+@click.option("--lang", default=None, help="Language to search (default: the source language).")
+@click.option("--internal", is_flag=True, help="Include internal articles and internal notes.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--prefix", is_flag=True, help="Treat the last word as unfinished (search as you type).")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query: str, articles: Path, index_dir: Path, lang: str | None, internal: bool, limit: int,
+           prefix: bool, as_json: bool) -> None:
+    """Search the index from the terminal."""
+    from portal.exceptions import IndexCorruptError, IndexMissingError
+    from portal.index import IndexHandle
+    from portal.search import Searcher
+
+    index_dir = index_dir.resolve()
+    try:
+        handle = IndexHandle(index_dir)
+    except (IndexMissingError, IndexCorruptError) as exc:
+        click.echo(f"{exc}. Building it now from {articles} …", err=True)
+        pipeline.index(_need_folder(articles), index_dir)
+        handle = IndexHandle(index_dir)
+    result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix)
+    if as_json:
+        fields = ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url",
+                  "self_service_label", "fallback", "category", "department")
+        extra = ("answer_group", "status", "in_internal") if internal else ()
+        click.echo(json.dumps([{k: getattr(h, k) for k in fields + extra} for h in result.hits],
+                              ensure_ascii=False, indent=1))
+        return
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}", err=True)
+    if not result.hits:
+        click.echo("No results.", err=True)
+    for n, h in enumerate(result.hits, 1):
+        tags = [h.lang] + (["fallback"] if h.fallback else []) + ([h.audience] if h.audience != "public" else [])
+        click.echo(f"{n:2}. {h.title}  [{h.id}; {', '.join(tags)}; score {h.score:.2f}]")
+        click.echo(f"    {h.summary}")
+        if h.self_service_url:
+            click.echo(f"    e-service: {h.self_service_url}")
+
+
+@cli.command()
+@ARTICLES
+@INDEX
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where to write the static site.")
+def build(articles: Path, index_dir: Path, out: Path) -> None:
+    """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
+    root = _need_folder(articles)
+    update, close = _progress("Progress")
+
+    def say(message: str) -> None:
+        close()
+        click.echo(message, err=True)
+
+    try:
+        summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
+    finally:
+        close()
+    click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)
+
+
+@cli.command()
+@ARTICLES
+@INDEX
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--dev", is_flag=True, help="Preview mode: reload content and pages when files change.")
+def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> None:
+    """Run the app: agent UI, API and a preview of the public site."""
+    from portal.app import create_app
+    from portal.serving import run
+
+    root = _need_folder(articles)
+    app = create_app({"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
+                      "DEV": dev})
+    run(app, host, port)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning every expected error into a one-line message."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ContentError as exc:
+        for p in exc.problems:
+            if p.is_error:
+                click.echo(str(p), err=True)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except PortalError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PORTAL_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (run with PORTAL_DEBUG=1 for details)",
+                   err=True)
+        sys.exit(70)

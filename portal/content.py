@@ -1,0 +1,221 @@
+"""Loading a content folder: `site.yml`, `synonyms.yml` and every article folder, fully validated.
+
+Every problem in the folder is reported in one run; nothing here stops at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from portal.exceptions import WARNING, Problem, display_path
+from portal.frontmatter import ID_PATTERN, read_source, read_translation, review_warning
+from portal.model import Article, Corpus, Version
+from portal.siteconfig import LANG_CODE, SiteConfig, load_site
+from portal.sourcefile import parse_yaml, read_text, split_front_matter
+
+# Path segments the public site uses itself, so no article may take them as its id.
+RESERVED_IDS = frozenset({"category", "a-z", "search", "accessibility", "static", "api", "agent",
+                          "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots"})
+# `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
+ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
+
+
+def load_corpus(root: Path, today: dt.date | None = None) -> tuple[Corpus | None, list[Problem]]:
+    """Load and validate the content folder *root*; return the corpus (None if unusable) and all problems."""
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    site = load_site(root, problems)
+    synonyms = load_synonyms(root, problems)
+    if site is None:
+        return None, problems
+    articles: dict[str, Article] = {}
+    seen_lower: dict[str, str] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        shown = display_path(folder)
+        if folder.name.lower() in seen_lower:
+            problems.append(Problem(shown, 1, f"the folder name '{folder.name}' collides with "
+                                    f"'{seen_lower[folder.name.lower()]}' (ids must differ in more than "
+                                    "upper/lower case); rename one of them"))
+            continue
+        seen_lower[folder.name.lower()] = folder.name
+        if not ID_PATTERN.match(folder.name):
+            hint = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-")
+            problems.append(Problem(shown, 1, f"the folder name '{folder.name}' is not a valid article id: "
+                                    f"use only lowercase a-z, 0-9 and '-' (for example '{hint}')"))
+            continue
+        if folder.name in RESERVED_IDS:
+            problems.append(Problem(shown, 1, f"'{folder.name}' is reserved for the site's own pages; "
+                                    "choose another folder name"))
+            continue
+        article = load_article(folder, site, problems, today)
+        if article is not None:
+            articles[article.id] = article
+    corpus = Corpus(root, site, articles, synonyms)
+    _cross_check(corpus, problems)
+    problems.sort(key=lambda p: (p.path, p.line))
+    return corpus, problems
+
+
+def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
+                 today: dt.date) -> Article | None:
+    """Load one article folder; report its problems and return None when it cannot be used."""
+    lang_files: dict[str, Path] = {}
+    internal_path: Path | None = None
+    attachments: list[Path] = []
+    internal_attachments: list[Path] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+            continue
+        shown = display_path(path)
+        if path.is_symlink():
+            problems.append(Problem(shown, 1, "links to other files are not allowed in an article folder; "
+                                    "copy the file here instead"))
+            continue
+        if rel.parts[0] == "internal" and len(rel.parts) > 1:
+            internal_attachments.append(path)
+        elif len(rel.parts) > 1 or path.suffix.lower() != ".md":
+            attachments.append(path)
+        elif path.name == "internal.md":
+            internal_path = path
+        elif path.stem in site.language_codes:
+            lang_files[path.stem] = path
+        elif LANG_CODE.match(path.stem):
+            problems.append(Problem(shown, 1, f"'{path.stem}' is not a published language; add it to "
+                                    f"languages in site.yml or remove the file (published: "
+                                    f"{', '.join(site.language_codes)})"))
+        else:
+            problems.append(Problem(shown, 1, f"unknown file '{path.name}': an article folder holds "
+                                    "<language>.md files, internal.md, an internal/ folder and attachments "
+                                    "(not .md). Rename it, or move agent-only notes into internal.md"))
+    source_path = lang_files.pop(site.source_language, None)
+    if source_path is None:
+        for path in lang_files.values():
+            problems.append(Problem(display_path(path), 1, f"this translation has no source: add "
+                                    f"{site.source_language}.md to the folder '{folder.name}'"))
+        if not lang_files:
+            problems.append(Problem(display_path(folder), 1, f"the article folder has no "
+                                    f"{site.source_language}.md; every article needs its source-language file"))
+        return None
+    text = read_text(source_path, problems)
+    src = split_front_matter(source_path, text, problems) if text is not None else None
+    if src is None:
+        return None
+    meta = read_source(src, site, problems)
+    source = Version(lang=site.source_language, path=source_path, title=meta["title"] or "",
+                     summary=meta["summary"] or "", body=src.body, body_line=src.body_line,
+                     keywords=meta["keywords"], front=src.front)
+    article = Article(
+        id=folder.name, folder=folder, source=source, category=meta["category"] or "",
+        audience=meta["audience"], status=meta["status"], answer_group=meta["answer_group"],
+        department=meta["department"], rosa=meta["rosa"], self_service=meta["self_service"],
+        related=meta["related"], owner=meta["owner"], review_by=meta["review_by"],
+        publish_from=meta["publish_from"], expires=meta["expires"], redirect_from=meta["redirect_from"],
+        internal_path=internal_path, attachments=attachments, internal_attachments=internal_attachments,
+    )
+    if article.review_due(today) and article.review_by and src.front:
+        problems.append(review_warning(display_path(source_path), src.front.line("review_by"),
+                                       article.review_by, today))
+    for lang, path in sorted(lang_files.items()):
+        text = read_text(path, problems)
+        tsrc = split_front_matter(path, text, problems) if text is not None else None
+        if tsrc is not None:
+            article.translations[lang] = read_translation(tsrc, lang, problems, article.self_service is not None)
+    if article.audience == "internal" and article.translations:
+        problems.append(Problem(display_path(source_path), source.front.line("audience") if source.front else 1,
+                                "an internal article is for agents only and is not translated; the translations "
+                                "will not be published", WARNING))
+    if internal_path is not None:
+        text = read_text(internal_path, problems)
+        if text is not None:
+            if text.lstrip().startswith("---"):
+                problems.append(Problem(display_path(internal_path), 1, "internal.md is plain Markdown without "
+                                        "front matter; remove the lines between '---'"))
+            article.internal_md = text
+    if meta["title"] is None or meta["summary"] is None or meta["category"] is None:
+        return None
+    return article
+
+
+def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:
+    """Read the optional `synonyms.yml`: a list of groups of words that mean the same to searchers."""
+    path = root / "synonyms.yml"
+    if not path.exists():
+        return []
+    text = read_text(path, problems)
+    doc = parse_yaml(text, path, problems) if text is not None else None
+    if doc is None or doc.data is None:
+        return []
+    groups: list[list[str]] = []
+    if not isinstance(doc.data, list):
+        problems.append(Problem(display_path(path), 1, "synonyms.yml must be a list of groups, one per line, "
+                                "like: - [dagis, förskola]"))
+        return []
+    for i, group in enumerate(doc.data):
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) for w in group):
+            problems.append(Problem(display_path(path), doc.line(str(i)), "each synonym group must list at "
+                                    "least two words or phrases, like: - [dagis, förskola]"))
+            continue
+        groups.append([w.strip().lower() for w in group if w.strip()])
+    return groups
+
+
+def article_links(markdown: str) -> list[tuple[str, int]]:
+    """Every `article:ID` link target in *markdown*, with its 0-based line offset."""
+    return [(m.group(1), markdown.count("\n", 0, m.start())) for m in ARTICLE_LINK.finditer(markdown)]
+
+
+def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
+    """Checks that need the whole corpus: related ids, links, redirects, featured articles."""
+    arts = corpus.articles
+    for article in arts.values():
+        front = article.source.front
+        shown = display_path(article.source.path)
+        for old in article.redirect_from:
+            line = front.line("redirect_from") if front else 1
+            if old in arts:
+                problems.append(Problem(shown, line, f"redirect_from '{old}' is the id of an existing article"))
+            elif old in corpus.redirects and corpus.redirects[old] != article.id:
+                problems.append(Problem(shown, line, f"redirect_from '{old}' is also claimed by "
+                                        f"'{corpus.redirects[old]}'"))
+            else:
+                corpus.redirects[old] = article.id
+    for article in arts.values():
+        front = article.source.front
+        shown = display_path(article.source.path)
+        for i, rid in enumerate(article.related):
+            line = front.line("related", str(i)) if front else 1
+            if rid == article.id:
+                problems.append(Problem(shown, line, "an article cannot be related to itself"))
+            elif corpus.resolve(rid) is None:
+                problems.append(Problem(shown, line, f"related article '{rid}' does not exist; check the id "
+                                        "(the folder name)"))
+        for version in article.versions.values():
+            _check_links(corpus, article, version.body, version.path, version.body_line,
+                         article.audience == "public", problems)
+        if article.internal_md and article.internal_path:
+            _check_links(corpus, article, article.internal_md, article.internal_path, 1, False, problems)
+    site = corpus.site
+    for i, fid in enumerate(site.featured):
+        target = corpus.resolve(fid)
+        line = site.lines.line("featured", str(i)) if site.lines else 1
+        if target is None:
+            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist"))
+        elif target.audience != "public":
+            problems.append(Problem(display_path(site.path), line,
+                                    f"featured article '{fid}' is internal and cannot be shown to citizens"))
+
+
+def _check_links(corpus: Corpus, article: Article, markdown: str, path: Path, first_line: int,
+                 public: bool, problems: list[Problem]) -> None:
+    for target_id, offset in article_links(markdown):
+        line = first_line + offset
+        target = corpus.resolve(target_id)
+        if target is None:
+            problems.append(Problem(display_path(path), line, f"the link to 'article:{target_id}' points to "
+                                    "an article that does not exist; check the id (the folder name)"))
+        elif public and target.audience != "public":
+            problems.append(Problem(display_path(path), line, f"a public article cannot link to the internal "
+                                    f"article '{target_id}'; remove the link or move it to internal.md"))

@@ -1,0 +1,154 @@
+"""Markdown to safe HTML: Python-Markdown, article links resolved by id, then nh3 sanitising."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from xml.etree import ElementTree as ET
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from portal.model import Corpus
+
+LinkResolver = Callable[[str, str], "str | None"]
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br", "hr", "img", "dl", "dt", "dd", "abbr",
+    "sup", "sub", "del", "ins", "span", "caption",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang", "lang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "span": {"lang"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Python-Markdown recurses once per nesting level; deeper input is flattened first so that
+# hostile or broken files finish quickly instead of exhausting the stack.
+MAX_NESTING = 12
+_DEEP_QUOTES = re.compile(r"^((?:[ \t]*>){%d})(?:[ \t]*>)+" % MAX_NESTING, re.MULTILINE)
+_DEEP_INDENT = re.compile(r"^([ \t]{%d})[ \t]+" % (MAX_NESTING * 4), re.MULTILINE)
+# Link and emphasis parsing in Python-Markdown is quadratic in the number of unmatched brackets
+# in one paragraph; no real article has hundreds, so past that they are shown literally.
+MAX_BRACKETS = 200
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+
+
+def _pathological(text: str) -> bool:
+    if text.count("[") <= MAX_BRACKETS and text.count("<") <= MAX_BRACKETS * 5:
+        return False
+    return any(b.count("[") > MAX_BRACKETS or b.count("<") > MAX_BRACKETS * 5 for b in _BLOCKS.split(text))
+
+
+def _as_plain_paragraphs(text: str) -> str:
+    return "\n".join(f"<p>{html.escape(b)}</p>" for b in _BLOCKS.split(text) if b.strip())
+
+
+class _ArticleLinks(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, ext: _LinkExtension):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: ET.Element) -> None:
+        for el in root.iter():
+            if el.tag == "h1":
+                el.tag = "h2"  # the page title is the only h1
+            if el.tag != "a":
+                continue
+            href = el.get("href", "")
+            if not href.startswith("article:"):
+                continue
+            target, _, fragment = href[len("article:"):].partition("#")
+            url = self.ext.resolve(target, self.ext.lang) if self.ext.resolve else None
+            if url is None:
+                el.tag = "span"
+                el.attrib.pop("href", None)
+                el.attrib.pop("title", None)
+            else:
+                el.set("href", url + (f"#{fragment}" if fragment else ""))
+
+
+class _LinkExtension(Extension):
+    def __init__(self) -> None:
+        super().__init__()
+        self.resolve: LinkResolver | None = None
+        self.lang = ""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_ArticleLinks(md, self), "portal-article-links", 1)
+
+
+class Renderer:
+    """Reusable Markdown renderer (one per thread: Python-Markdown instances are not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._links = _LinkExtension()
+        self._md = markdown.Markdown(
+            extensions=["tables", "sane_lists", "def_list", "abbr", "fenced_code", "toc", self._links],
+            extension_configs={"toc": {"permalink": False, "toc_depth": "2-4"}},
+            output_format="html",
+        )
+
+    def render(self, text: str, lang: str, resolve: LinkResolver | None = None) -> str:
+        """Render Markdown *text* written in *lang* to sanitised HTML, resolving `article:` links."""
+        self._links.resolve, self._links.lang = resolve, lang
+        text = _DEEP_INDENT.sub(r"\1", _DEEP_QUOTES.sub(r"\1", text))
+        if _pathological(text):
+            return sanitize(_as_plain_paragraphs(text))
+        self._md.reset()
+        try:
+            raw = self._md.convert(text)
+        except RecursionError:
+            raw = _as_plain_paragraphs(text)
+        return sanitize(raw)
+
+
+def sanitize(raw_html: str) -> str:
+    """Strip everything but a safe set of tags, attributes and URL schemes from *raw_html*."""
+    return nh3.clean(raw_html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+def html_to_text(fragment: str) -> str:
+    """The readable text of an HTML fragment, whitespace folded."""
+    text = nh3.clean(re.sub(r"<(/?)(p|li|h\d|tr|td|th|dt|dd|br|pre|blockquote)\b", r" <\1\2", fragment),
+                     tags=set())
+    return " ".join(html.unescape(text).split())
+
+
+def public_url(article_id: str, lang: str) -> str:
+    """The public site path of an article in a language."""
+    return f"/{lang}/{article_id}/"
+
+
+def render_corpus(corpus: Corpus, renderer: Renderer | None = None) -> None:
+    """Render every version's body and every article's internal notes, in place."""
+    renderer = renderer or Renderer()
+
+    def public_link(target_id: str, lang: str) -> str | None:
+        target = corpus.resolve(target_id)
+        if target is None or target.audience != "public":
+            return None
+        return public_url(target.id, lang)
+
+    def agent_link(target_id: str, lang: str) -> str | None:
+        target = corpus.resolve(target_id)
+        return None if target is None else f"/agent/article/{target.id}?lang={lang}"
+
+    for article in corpus.articles.values():
+        resolve = public_link if article.audience == "public" else agent_link
+        for version in article.versions.values():
+            version.html = renderer.render(version.body, version.lang, resolve)
+            version.text = html_to_text(version.html)
+        if article.internal_md:
+            article.internal_html = renderer.render(article.internal_md, corpus.site.source_language, agent_link)
+            article.internal_text = html_to_text(article.internal_html)
