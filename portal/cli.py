@@ -81,7 +81,7 @@ def index_cmd(articles: Path, index_dir: Path) -> None:
     root = _need_folder(articles)
     update, close = _progress("Indexing")
     try:
-        corpus, gen = pipeline.index(root, index_dir.resolve(), progress=update)
+        corpus, _gen = pipeline.index(root, index_dir.resolve(), progress=update)
     finally:
         close()
     click.echo(f"Indexed {len(corpus.articles)} article(s) into {index_dir}.", err=True)
@@ -110,7 +110,12 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
         click.echo(f"{exc}. Building it now from {articles} …", err=True)
         pipeline.index(_need_folder(articles), index_dir)
         handle = IndexHandle(index_dir)
-    result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix)
+    from portal.exceptions import QueryError
+
+    try:
+        result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--lang'") from None
     if as_json:
         fields = ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url",
                   "self_service_label", "fallback", "category", "department")

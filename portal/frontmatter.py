@@ -93,6 +93,11 @@ class FrontMatter:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
         self.error(f"'{key}' must be a real date written YYYY-MM-DD (for example 2027-03-31), "
                    f"not '{value}'", key)
         return None

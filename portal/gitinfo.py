@@ -85,8 +85,8 @@ def apply_history(corpus: Corpus, problems: list[Problem] | None = None) -> bool
                 line = version.front.line("source_revision") if version.front else 1
                 problems.append(Problem(display_path(version.path), line,
                                         f"the translation is outdated: {article.source.path.name} has changed "
-                                        "since it was translated; update the translation, then set "
-                                        "source_revision to the current commit", WARNING))
+                                        "since it was translated. Bring the translation up to date and record "
+                                        "the current commit in source_revision", WARNING))
     return histories is not None
 
 

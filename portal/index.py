@@ -129,31 +129,37 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
         synonyms = synonym_map(corpus.synonyms)
         ix = whoosh_index.create_in(str(tmp), make_schema(langs))
         writer = ix.writer(limitmb=256)
-        vocab = {"public": {lang: Counter() for lang in langs}, "all": {lang: Counter() for lang in langs}}
-        surface: dict[str, dict[str, Counter]] = {lang: {} for lang in langs}
-        forms: dict[str, dict[str, dict[str, str]]] = {"public": {lang: {} for lang in langs},
-                                                       "all": {lang: {} for lang in langs}}
-        articles = sorted(corpus.articles.values(), key=lambda a: a.id)
-        for n, article in enumerate(articles, 1):
-            internal_terms = " ".join(analyzers[corpus.site.source_language].terms(article.internal_text))
-            versions = [article.source] if article.audience == "internal" else list(article.versions.values())
-            for version in versions:
-                doc = _doc(article, version, corpus, analyzers, synonyms, today, internal_terms)
-                writer.add_document(**doc)
-                terms = {t for name in TEXT_FIELDS for t in doc[f"{name}_{version.lang}"].split()}
-                vocab["all"][version.lang].update(terms | set(internal_terms.split()))
-                if doc["visible"] == "1":
-                    vocab["public"][version.lang].update(terms)
-                text = f"{version.title} {version.summary} {version.text} {' '.join(version.keywords)}"
-                _count_surface(analyzers[version.lang], text, surface[version.lang])
-                for scope in ("public", "all") if doc["visible"] == "1" else ("all",):
-                    _add_forms(analyzers[version.lang], text, forms[scope][version.lang])
-                if article.internal_text:
-                    src = corpus.site.source_language
-                    _add_forms(analyzers[src], article.internal_text, forms["all"][src])
-            if progress:
-                progress(n, len(articles))
-        writer.commit(optimize=True)
+        try:
+            vocab = {"public": {lang: Counter() for lang in langs}, "all": {lang: Counter() for lang in langs}}
+            surface: dict[str, dict[str, Counter]] = {lang: {} for lang in langs}
+            forms: dict[str, dict[str, dict[str, str]]] = {"public": {lang: {} for lang in langs},
+                                                           "all": {lang: {} for lang in langs}}
+            articles = sorted(corpus.articles.values(), key=lambda a: a.id)
+            for n, article in enumerate(articles, 1):
+                internal_terms = " ".join(analyzers[corpus.site.source_language].terms(article.internal_text))
+                versions = [article.source] if article.audience == "internal" else list(article.versions.values())
+                for version in versions:
+                    doc = _doc(article, version, corpus, analyzers, synonyms, today, internal_terms)
+                    writer.add_document(**doc)
+                    terms = {t for name in TEXT_FIELDS for t in doc[f"{name}_{version.lang}"].split()}
+                    vocab["all"][version.lang].update(terms | set(internal_terms.split()))
+                    if doc["visible"] == "1":
+                        vocab["public"][version.lang].update(terms)
+                    text = f"{version.title} {version.summary} {version.text} {' '.join(version.keywords)}"
+                    _count_surface(analyzers[version.lang], text, surface[version.lang])
+                    for scope in ("public", "all") if doc["visible"] == "1" else ("all",):
+                        _add_forms(analyzers[version.lang], text, forms[scope][version.lang])
+                    if article.internal_text:
+                        src = corpus.site.source_language
+                        _add_forms(analyzers[src], article.internal_text, forms["all"][src])
+                if progress:
+                    progress(n, len(articles))
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
         meta = {"schema": SCHEMA_VERSION, "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "root": str(corpus.root), "languages": langs, "source_language": corpus.site.source_language,
                 "articles": len(articles), "today": today.isoformat()}

@@ -35,8 +35,8 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # Python-Markdown recurses once per nesting level; deeper input is flattened first so that
 # hostile or broken files finish quickly instead of exhausting the stack.
 MAX_NESTING = 12
-_DEEP_QUOTES = re.compile(r"^((?:[ \t]*>){%d})(?:[ \t]*>)+" % MAX_NESTING, re.MULTILINE)
-_DEEP_INDENT = re.compile(r"^([ \t]{%d})[ \t]+" % (MAX_NESTING * 4), re.MULTILINE)
+_DEEP_QUOTES = re.compile(rf"^((?:[ \t]*>){{{MAX_NESTING}}})(?:[ \t]*>)+", re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^([ \t]{{{MAX_NESTING * 4}}})[ \t]+", re.MULTILINE)
 # Link and emphasis parsing in Python-Markdown is quadratic in the number of unmatched brackets
 # in one paragraph; no real article has hundreds, so past that they are shown literally.
 MAX_BRACKETS = 200

@@ -19,6 +19,17 @@ MAX_FILE_BYTES = 1024 * 1024
 KeyPath = tuple[str, ...]
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so that an impossible date (2027-02-30) is reported by
+    the date check on its own line instead of failing the whole file."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass
 class YamlDoc:
     """Parsed YAML data plus the 1-based line of every mapping key (by key path)."""
@@ -81,7 +92,7 @@ def parse_yaml(text: str, path: Path, problems: list[Problem], first_line: int =
     """Parse YAML *text* (which starts at *first_line* of *path*) keeping the line of each key."""
     shown = display_path(path)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:

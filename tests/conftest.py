@@ -1,0 +1,60 @@
+"""Shared fixtures: the app from the factory over a copy of the tiny test corpus, in tmp_path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portal import create_app
+
+CORPUS = Path(__file__).parent / "corpus"
+TODAY = dt.date(2026, 11, 23)
+# Strings planted in every internal place of tests/corpus: none may ever reach a public byte.
+MARKERS = (
+    "MARKER-INTERNAL-NOTE-7f3a", "MARKER-INTERNAL-ATTACHMENT-3c9e", "MARKER-OWNER-2b7d", "MARKER-OWNER-9a1f",
+    "MARKER-INTERNAL-ARTICLE-TITLE-1d8b", "MARKER-INTERNAL-ARTICLE-SUMMARY-6f2a",
+    "MARKER-INTERNAL-ARTICLE-BODY-8e4c", "MARKER-DRAFT-TITLE-4a6b", "MARKER-DRAFT-SUMMARY-0c3d",
+    "MARKER-DRAFT-BODY-2f9e", "MARKER-ANSWERGROUP-NAME-5e1c",
+)
+
+
+def git_init(folder: Path) -> None:
+    """Make *folder* a git repository with everything in it committed."""
+    env = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.se", "GIT_COMMITTER_NAME": "Test",
+           "GIT_COMMITTER_EMAIL": "t@example.se", "HOME": str(folder), "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "content"]):
+        subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the tiny test corpus, committed to its own git repository."""
+    target = tmp_path / "articles"
+    shutil.copytree(CORPUS, target)
+    git_init(target)
+    return target
+
+
+@pytest.fixture
+def app(corpus_dir: Path, tmp_path: Path):
+    """The app over the test corpus, with its index in tmp_path."""
+    app = create_app({"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index",
+                      "TODAY": TODAY.isoformat(), "SECRET_KEY": "test-secret", "DATA_DIR": tmp_path / "data"})
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    """A click runner for the `portal` command line."""
+    return CliRunner()

@@ -1,0 +1,40 @@
+"""Search quality over the real knowledge base must not fall below the floors the lead has set."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLES = REPO / "articles"
+QUERIES = Path(__file__).parent / "eval" / "queries.yml"
+SCRIPT = REPO / "bench" / "eval_search.py"
+
+# Placeholders: the lead sets these from measurements (bench/eval_search.py prints the figures).
+FLOOR_S3 = 0.0
+FLOOR_MRR = 0.0
+FLOOR_KIND = 0.0
+
+
+def load_eval_script() -> ModuleType:
+    """Import bench/eval_search.py by path (bench is not a package)."""
+    if "eval_search" in sys.modules:
+        return sys.modules["eval_search"]
+    spec = importlib.util.spec_from_file_location("eval_search", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_search"] = module  # dataclasses look their module up here while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_search_quality_floors(tmp_path: Path) -> None:
+    figures = load_eval_script().evaluate(ARTICLES, QUERIES, tmp_path / "index")
+    overall = figures["overall"]
+    assert overall["n"] >= 140
+    assert overall["s3"] >= FLOOR_S3, figures
+    assert overall["mrr"] >= FLOOR_MRR, figures
+    for kind, row in figures.items():
+        assert row["s3"] >= FLOOR_KIND, f"{kind}: success@3 {row['s3']:.3f} < {FLOOR_KIND}"
