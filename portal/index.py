@@ -106,6 +106,16 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def glossary() -> list[list[str]]:
+    """The built-in English–Swedish glossary of municipal errands (portal/data/glossary.yml)."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("portal.data").joinpath("glossary.yml").read_text("utf-8")
+    return [[str(w).lower() for w in group] for group in yaml.safe_load(text)]
+
+
 def synonym_map(groups: list[list[str]]) -> dict[str, list[str]]:
     """Each word or phrase of every synonym group, mapped to the others in its group."""
     out: dict[str, list[str]] = {}
@@ -126,7 +136,8 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
     try:
         langs = corpus.site.language_codes
         analyzers = analyzers_for(corpus)
-        synonyms = synonym_map(corpus.synonyms)
+        groups = corpus.synonyms + glossary()
+        synonyms = synonym_map(groups)
         ix = whoosh_index.create_in(str(tmp), make_schema(langs))
         writer = ix.writer(limitmb=256)
         try:
@@ -165,7 +176,7 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
                 "articles": len(articles), "today": today.isoformat()}
         words = {lang: {stem: c.most_common(1)[0][0] for stem, c in table.items()}
                  for lang, table in surface.items()}
-        meta["synonyms"] = corpus.synonyms
+        meta["synonyms"] = groups
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
         (tmp / "vocab.json").write_text(json.dumps({"df": vocab, "surface": words, "forms": forms},
                                                    ensure_ascii=False), "utf-8")
@@ -304,7 +315,7 @@ class IndexHandle:
 # --- running queries -------------------------------------------------------------------------------
 
 FIELD_BOOSTS = {"title": 6.0, "keywords": 4.0, "summary": 2.5, "body": 1.0}
-INTERNAL_BOOST = 0.8
+INTERNAL_BOOST = 1.5
 
 
 @dataclass
