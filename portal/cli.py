@@ -157,6 +157,25 @@ def build(articles: Path, index_dir: Path, out: Path) -> None:
 
 
 @cli.command()
+@click.argument("article_id", metavar="ID")
+@ARTICLES
+@click.option("--title", help="The question or errand, in plain language.")
+@click.option("--category", help="A category key from site.yml.")
+@click.option("--owner", help="Who answers for the content (an e-mail address).")
+def new(article_id: str, articles: Path, title: str | None, category: str | None, owner: str | None) -> None:
+    """Create a new article folder with every front-matter key filled in and explained."""
+    from portal.content import load_corpus
+    from portal.scaffold import new_article
+
+    root = _need_folder(articles)
+    corpus, problems = load_corpus(root)
+    if corpus is None:
+        raise ContentError(problems)
+    path = new_article(root, article_id, corpus.site, title=title, category=category, owner=owner)
+    click.echo(f"Created {path}. It starts as a draft: fill it in, set status: published, then run `portal check`.")
+
+
+@cli.command()
 @ARTICLES
 @INDEX
 @click.option("--host", default="127.0.0.1", show_default=True)
