@@ -152,7 +152,7 @@ def test_filters(tiny) -> None:
 
 
 def test_failed_index_run_leaves_old_index(corpus_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from portal import index as index_module
+    from portal.index import writer
 
     index_dir = tmp_path / "index"
     pipeline.index(corpus_dir, index_dir, TODAY)
@@ -161,7 +161,7 @@ def test_failed_index_run_leaves_old_index(corpus_dir: Path, tmp_path: Path, mon
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(index_module, "_doc", broken)
+    monkeypatch.setattr(writer, "article_documents", broken)
     with pytest.raises(RuntimeError):
         pipeline.index(corpus_dir, index_dir, TODAY)
     assert current_generation(index_dir) == before

@@ -1,0 +1,197 @@
+"""What goes into the index for each article version, and the vocabulary kept beside it.
+
+Text is analysed by :mod:`portal.analysis` and stored as ready-made terms. Each document also keeps
+its own term and word sets, so that an incremental update can subtract exactly what it removes from
+the vocabulary (which feeds compound splitting, typo correction and "did you mean").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from portal.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
+from portal.model import Article, Corpus, Version
+from portal.render import public_url
+
+SCHEMA_VERSION = 2
+TEXT_FIELDS = ("title", "keywords", "summary", "body")
+STORED_BODY_CHARS = 6000
+SCOPES = ("public", "all")
+
+
+def make_schema(langs: Iterable[str]) -> Schema:
+    """The index schema: filter fields, stored metadata, and pre-analysed text fields per language."""
+    terms = SpaceSeparatedTokenizer()
+    fields: dict[str, Any] = {
+        "key": ID(unique=True, stored=True), "id": ID(stored=True), "lang": ID(stored=True),
+        "audience": ID, "visible": ID(stored=True), "category": ID, "answer_group": ID, "department": ID,
+        "eservice": ID, "meta": STORED, "vocab": STORED, "internal": TEXT(analyzer=terms, phrase=False),
+    }
+    for lang in langs:
+        for name in TEXT_FIELDS:
+            fields[f"{name}_{lang}"] = TEXT(analyzer=terms, phrase=False)
+    return Schema(**fields)
+
+
+def lexicon(cache_dir: Path | None = None) -> Lexicon:
+    """The hunspell-sv compound lexicon, pickled in *cache_dir* after the first read (2 s → 0.2 s)."""
+    if cache_dir is not None:
+        path = cache_dir / f"lexicon-sv-v{SCHEMA_VERSION}.pickle"
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)  # noqa: S301 (a file this process wrote itself)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+    lex = hunspell_lexicon("sv")
+    if cache_dir is not None:
+        tmp = path.with_suffix(f".{id(lex)}.tmp")
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as f:
+                pickle.dump(lex, f, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return lex
+
+
+def analyzers_for(corpus: Corpus, cache_dir: Path | None = None) -> dict[str, Analyzer]:
+    """One analyzer per published language; Swedish splits compounds against hunspell-sv and the content."""
+    out = {code: Analyzer(code) for code in corpus.site.language_codes}
+    if "sv" in out:
+        base = lexicon(cache_dir)
+        lex = Lexicon(set(base.heads), set(base.tails), set(base.base))
+        words: set[str] = set()
+        for article in corpus.articles.values():
+            for version in article.versions.values():
+                if version.lang == "sv":
+                    words.update(out["sv"].words(f"{version.title} {version.summary} {version.text}"))
+        lex.add_words(words, out["sv"].stem)
+        out["sv"] = Analyzer("sv", Decompounder(lex, out["sv"].stem))
+    return out
+
+
+def glossary() -> list[list[str]]:
+    """The built-in English–Swedish glossary of municipal errands (portal/data/glossary.yml)."""
+    text = resources.files("portal.data").joinpath("glossary.yml").read_text("utf-8")
+    return [[str(w).lower() for w in group] for group in yaml.safe_load(text)]
+
+
+def synonym_map(groups: list[list[str]]) -> dict[str, list[str]]:
+    """Each word or phrase of every synonym group, mapped to the others in its group."""
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for word in group:
+            out.setdefault(word, []).extend(w for w in group if w != word)
+    return out
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _words(an: Analyzer, text: str) -> dict[str, str]:
+    return {w: an.stem(w) for w in an.words(text) if len(w) > 3 and w not in an.stop}
+
+
+def article_documents(article: Article, corpus: Corpus, analyzers: dict[str, Analyzer],
+                      synonyms: dict[str, list[str]], today: dt.date) -> list[dict[str, Any]]:
+    """The index documents of one article: one per language version (internal articles: source only)."""
+    src = corpus.site.source_language
+    internal_terms = analyzers[src].terms(article.internal_text)
+    internal_words = _words(analyzers[src], article.internal_text)
+    versions = [article.source] if article.audience == "internal" else list(article.versions.values())
+    return [_document(article, v, corpus, analyzers[v.lang], synonyms, today, internal_terms, internal_words)
+            for v in versions]
+
+
+def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, synonyms: dict[str, list[str]],
+              today: dt.date, internal_terms: list[str], internal_words: dict[str, str]) -> dict[str, Any]:
+    keywords = list(version.keywords)
+    if version.lang != corpus.site.source_language:
+        keywords += article.source.keywords  # citizens search for Swedish errand names in any language
+    keywords += [s for k in keywords for s in synonyms.get(k.lower(), [])]
+    ss = article.self_service_for(version.lang)
+    visible = article.is_public(today)
+    meta = {
+        "id": article.id, "lang": version.lang, "title": version.title, "summary": version.summary,
+        "audience": article.audience, "status": article.status, "category": article.category,
+        "answer_group": article.answer_group, "department": article.department, "rosa": article.rosa,
+        "self_service_url": ss.url if ss else None, "self_service_label": ss.label if ss else None,
+        "langs": sorted(article.versions),
+        "url": public_url(article.id, version.lang) if article.audience == "public" else None,
+        "publish_from": _iso(article.publish_from), "expires": _iso(article.expires),
+        "review_by": _iso(article.review_by), "outdated": version.outdated,
+        "updated": _iso(version.updated), "owner": article.owner,
+        "body": version.text[:STORED_BODY_CHARS], "internal": article.internal_text[:STORED_BODY_CHARS],
+    }
+    fields = {
+        "title": an.terms(version.title), "keywords": an.terms(" , ".join(keywords)),
+        "summary": an.terms(version.summary), "body": an.terms(version.text),
+    }
+    text = f"{version.title} {version.summary} {version.text} {' '.join(version.keywords)}"
+    vocab = {"lang": version.lang, "src": corpus.site.source_language, "visible": visible,
+             "terms": sorted({t for terms in fields.values() for t in terms}), "words": _words(an, text),
+             "internal_terms": sorted(set(internal_terms)), "internal_words": internal_words}
+    doc: dict[str, Any] = {
+        "key": f"{article.id}:{version.lang}", "id": article.id, "lang": version.lang,
+        "audience": article.audience, "visible": "1" if visible else "0", "category": article.category,
+        "answer_group": article.answer_group or "", "department": article.department or "",
+        "eservice": "1" if ss else "0", "meta": meta, "vocab": vocab, "internal": " ".join(internal_terms),
+    }
+    for name, terms in fields.items():
+        doc[f"{name}_{version.lang}"] = " ".join(terms)
+    return doc
+
+
+class Vocabulary:
+    """Document frequencies of terms and written word forms, for public documents and for all."""
+
+    def __init__(self, langs: Iterable[str], data: dict[str, Any] | None = None):
+        langs = list(langs)
+        empty = {scope: {lang: {} for lang in langs} for scope in SCOPES}
+        self.df: dict[str, dict[str, dict[str, int]]] = (data or {}).get("df") or empty
+        # word -> [number of documents, stem]
+        self.forms: dict[str, dict[str, dict[str, list]]] = (data or {}).get("forms") or {
+            scope: {lang: {} for lang in langs} for scope in SCOPES}
+
+    def count(self, vocab: dict[str, Any], sign: int) -> None:
+        """Add (sign=1) or remove (sign=-1) one document's terms and words."""
+        lang, src = vocab["lang"], vocab["src"]
+        scopes = SCOPES if vocab["visible"] else ("all",)
+        for scope in scopes:
+            self._terms(self.df[scope].setdefault(lang, {}), vocab["terms"], sign)
+            self._forms(self.forms[scope].setdefault(lang, {}), vocab["words"], sign)
+        self._terms(self.df["all"].setdefault(lang, {}), vocab["internal_terms"], sign)
+        self._forms(self.forms["all"].setdefault(src, {}), vocab["internal_words"], sign)
+
+    @staticmethod
+    def _terms(table: dict[str, int], terms: Iterable[str], sign: int) -> None:
+        for t in terms:
+            n = table.get(t, 0) + sign
+            if n > 0:
+                table[t] = n
+            else:
+                table.pop(t, None)
+
+    @staticmethod
+    def _forms(table: dict[str, list], words: dict[str, str], sign: int) -> None:
+        for word, stem in words.items():
+            n = (table[word][0] if word in table else 0) + sign
+            if n > 0:
+                table[word] = [n, stem]
+            else:
+                table.pop(word, None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The form written to `vocab.json`."""
+        return {"df": self.df, "forms": self.forms}

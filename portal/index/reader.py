@@ -1,0 +1,173 @@
+"""Reading the index: following atomic swaps, one Whoosh searcher per thread, running query plans."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from portal.exceptions import IndexCorruptError, IndexMissingError
+from portal.index.documents import SCHEMA_VERSION, TEXT_FIELDS
+
+FIELD_BOOSTS = {"title": 6.0, "keywords": 4.0, "summary": 2.5, "body": 1.0}
+INTERNAL_BOOST = 1.5
+assert set(FIELD_BOOSTS) == set(TEXT_FIELDS)
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The directory of the current generation; IndexMissingError when there is none."""
+    link = index_dir / "current"
+    try:
+        target = os.readlink(link)
+    except OSError:
+        raise IndexMissingError(f"there is no search index in {index_dir}; run `portal index`") from None
+    gen = index_dir / target
+    if not gen.is_dir():
+        raise IndexCorruptError(f"the search index in {index_dir} points to a missing folder; "
+                                "run `portal index` to rebuild it")
+    return gen
+
+
+@dataclass
+class Generation:
+    """One opened index generation with its vocabulary; one Whoosh searcher per thread."""
+
+    path: Path
+    ix: Any
+    meta: dict[str, Any]
+    df: dict[str, dict[str, dict[str, int]]]
+    forms: dict[str, dict[str, dict[str, str]]]
+    local: threading.local = field(default_factory=threading.local)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def searcher(self) -> Any:
+        """This thread's searcher (Whoosh searchers are not thread-safe)."""
+        s = getattr(self.local, "searcher", None)
+        if s is None:
+            s = self.local.searcher = self.ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
+        return s
+
+
+def open_generation(gen: Path) -> Generation:
+    """Open a generation; IndexCorruptError when anything in it cannot be read."""
+    try:
+        meta = json.loads((gen / "meta.json").read_text("utf-8"))
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise IndexCorruptError(f"the search index in {gen.parent} was built by another version; "
+                                    "run `portal index` to rebuild it")
+        vocab = json.loads((gen / "vocab.json").read_text("utf-8"))
+        forms = {scope: {lang: {w: v[1] for w, v in table.items()} for lang, table in by_lang.items()}
+                 for scope, by_lang in vocab["forms"].items()}
+        ix = whoosh_index.open_dir(str(gen), readonly=True)
+        ix.doc_count()
+    except IndexCorruptError:
+        raise
+    except Exception as exc:  # Whoosh raises many kinds of errors for damaged files
+        raise IndexCorruptError(f"the search index in {gen.parent} is damaged ({type(exc).__name__}); "
+                                "run `portal index` to rebuild it") from exc
+    return Generation(gen, ix, meta, vocab["df"], forms)
+
+
+class IndexHandle:
+    """A long-lived reader of an index folder that follows each atomic swap to a new generation."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+        self._gen: Generation | None = None
+        self._target: str | None = None
+        self.refresh()
+
+    def refresh(self) -> Generation:
+        """The current generation, reopened if the `current` link has moved since last time."""
+        try:
+            target = os.readlink(self.index_dir / "current")
+        except OSError:
+            target = None
+        if target is not None and target == self._target and self._gen is not None:
+            return self._gen
+        with self._lock:
+            if target != self._target or self._gen is None:
+                self._gen = open_generation(current_generation(self.index_dir))
+                self._target = target
+            return self._gen
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The current generation's metadata (languages, build time, ...)."""
+        return self.refresh().meta
+
+    def vocabulary(self, lang: str, public: bool) -> dict[str, int]:
+        """Document frequency of each term in *lang*: of public documents only, or of all."""
+        return self.refresh().df["public" if public else "all"].get(lang, {})
+
+    def forms(self, lang: str, public: bool) -> dict[str, str]:
+        """Every written word form in *lang* mapped to its stem (public documents only, or all)."""
+        return self.refresh().forms["public" if public else "all"].get(lang, {})
+
+
+@dataclass
+class Alternative:
+    """One way to match a query word: all *terms* (AND), or a *prefix*, with a weight."""
+
+    terms: list[str]
+    weight: float = 1.0
+    prefix: bool = False
+
+
+@dataclass
+class RawHit:
+    """A matching document: its stored metadata and score."""
+
+    meta: dict[str, Any]
+    score: float
+
+
+def _term_query(lang: str, term: str, weight: float, internal: bool, prefix: bool) -> wq.Query:
+    kind = wq.Prefix if prefix else wq.Term
+    subs: list[wq.Query] = [kind(f"{name}_{lang}", term, boost=boost * weight)
+                            for name, boost in FIELD_BOOSTS.items()]
+    if internal and not prefix:
+        subs.append(wq.Term("internal", term, boost=INTERNAL_BOOST * weight))
+    return wq.Or(subs)
+
+
+def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternative]]], *, internal: bool,
+              filters: dict[str, str] | None = None, limit: int = 50) -> list[RawHit]:
+    """Match documents of each language in *words_by_lang* against that language's query words."""
+    per_lang = []
+    for lang, words in words_by_lang.items():
+        word_queries = []
+        for alts in words:
+            options = []
+            for alt in alts:
+                if len(alt.terms) == 1:
+                    options.append(_term_query(lang, alt.terms[0], alt.weight, internal, alt.prefix))
+                else:
+                    options.append(wq.And([_term_query(lang, t, alt.weight / len(alt.terms), internal, alt.prefix)
+                                           for t in alt.terms]))
+            if options:
+                word_queries.append(wq.Or(options))
+        if word_queries:
+            body = wq.Or(word_queries, scale=0.9) if len(word_queries) > 1 else word_queries[0]
+            per_lang.append(wq.And([wq.Term("lang", lang), body]))
+    if not per_lang:
+        return []
+    restrict: list[wq.Query] = [] if internal else [wq.Term("visible", "1")]
+    restrict += [wq.Term(name, value) for name, value in (filters or {}).items()]
+    searcher = handle.refresh().searcher()
+    results = searcher.search(wq.Or(per_lang), limit=limit, filter=wq.And(restrict) if restrict else None)
+    return [RawHit(hit["meta"], hit.score) for hit in results]
+
+
+def all_documents(handle: IndexHandle) -> list[dict[str, Any]]:
+    """The stored metadata of every document (for listings and checks)."""
+    searcher = handle.refresh().searcher()
+    return [fields["meta"] for fields in searcher.all_stored_fields()]

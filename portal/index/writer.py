@@ -1,0 +1,166 @@
+"""Writing the index: a full build or an incremental update, always into a new generation folder
+that is swapped in atomically (`os.replace` of the `current` symlink) only when it is complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from portal.index.documents import (
+    SCHEMA_VERSION,
+    Vocabulary,
+    analyzers_for,
+    article_documents,
+    glossary,
+    make_schema,
+    synonym_map,
+)
+from portal.index.reader import current_generation
+from portal.model import Corpus
+
+Progress = Callable[[int, int], None]
+PREVIOUS_GENERATIONS_KEPT = 1
+GRACE_SECONDS = 120.0
+
+
+def _new_generation(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}.tmp"
+    tmp = index_dir / name
+    tmp.mkdir()
+    return tmp
+
+
+def _meta(corpus: Corpus, groups: list[list[str]], today: dt.date, count: int, updates: int) -> dict[str, Any]:
+    return {"schema": SCHEMA_VERSION, "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "root": str(corpus.root), "languages": corpus.site.language_codes,
+            "source_language": corpus.site.source_language, "articles": count, "today": today.isoformat(),
+            "synonyms": groups, "incremental_updates": updates}
+
+
+def _finish(tmp: Path, meta: dict[str, Any], vocab: Vocabulary, index_dir: Path) -> Path:
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+    (tmp / "vocab.json").write_text(json.dumps(vocab.as_json(), ensure_ascii=False), "utf-8")
+    gen = tmp.with_name(tmp.name.removesuffix(".tmp"))
+    os.replace(tmp, gen)
+    swap(index_dir, gen)
+    return gen
+
+
+def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
+                progress: Progress | None = None) -> Path:
+    """Index every article in every language into a new generation and make it current; return it."""
+    today = today or dt.date.today()
+    tmp = _new_generation(index_dir)
+    try:
+        analyzers = analyzers_for(corpus, index_dir)
+        groups = corpus.synonyms + glossary()
+        synonyms = synonym_map(groups)
+        vocab = Vocabulary(corpus.site.language_codes)
+        ix = whoosh_index.create_in(str(tmp), make_schema(corpus.site.language_codes))
+        writer = ix.writer(limitmb=256)
+        try:
+            articles = sorted(corpus.articles.values(), key=lambda a: a.id)
+            for n, article in enumerate(articles, 1):
+                for doc in article_documents(article, corpus, analyzers, synonyms, today):
+                    writer.add_document(**doc)
+                    vocab.count(doc["vocab"], +1)
+                if progress:
+                    progress(n, len(articles))
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        return _finish(tmp, _meta(corpus, groups, today, len(articles), 0), vocab, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], today: dt.date | None = None) -> Path:
+    """Re-index only *article_ids* (changed, added or removed) into a new generation and swap it in.
+
+    The unchanged segment files are hard-linked from the current generation, so this costs about
+    as much as indexing the changed articles. Falls back to a full build when there is no usable index
+    or when site-wide settings (languages, synonyms) changed.
+    """
+    today = today or dt.date.today()
+    ids = sorted(set(article_ids))
+    try:
+        old = current_generation(index_dir)
+        meta = json.loads((old / "meta.json").read_text("utf-8"))
+        vocab = Vocabulary(corpus.site.language_codes, json.loads((old / "vocab.json").read_text("utf-8")))
+    except Exception:  # no index, or one that cannot be read: build from scratch
+        return build_index(corpus, index_dir, today)
+    groups = corpus.synonyms + glossary()
+    if (meta.get("schema") != SCHEMA_VERSION or meta.get("languages") != corpus.site.language_codes
+            or meta.get("synonyms") != groups or meta.get("source_language") != corpus.site.source_language):
+        return build_index(corpus, index_dir, today)
+    tmp = _new_generation(index_dir)
+    try:
+        for f in old.iterdir():
+            if f.is_file() and f.suffix != ".json" and "LOCK" not in f.name:
+                os.link(f, tmp / f.name)
+        ix = whoosh_index.open_dir(str(tmp))
+        writer = ix.writer(limitmb=128)
+        try:
+            with ix.searcher() as searcher:
+                for aid in ids:
+                    for stored in searcher.documents(id=aid):
+                        vocab.count(stored["vocab"], -1)
+            for aid in ids:
+                writer.delete_by_term("id", aid)
+            analyzers = analyzers_for(corpus, index_dir)
+            synonyms = synonym_map(groups)
+            for aid in ids:
+                article = corpus.articles.get(aid)
+                if article is None:
+                    continue
+                for doc in article_documents(article, corpus, analyzers, synonyms, today):
+                    writer.add_document(**doc)
+                    vocab.count(doc["vocab"], +1)
+            writer.commit(merge=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        updated = _meta(corpus, groups, today, len(corpus.articles), meta.get("incremental_updates", 0) + 1)
+        return _finish(tmp, updated, vocab, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def swap(index_dir: Path, gen: Path) -> None:
+    """Point `current` at *gen* atomically, then prune old generations."""
+    link = index_dir / "current"
+    tmp_link = index_dir / f".current-{os.getpid()}-{time.monotonic_ns()}"
+    os.symlink(gen.name, tmp_link)
+    os.replace(tmp_link, link)
+    prune(index_dir, keep=gen.name)
+
+
+def prune(index_dir: Path, keep: str, grace_seconds: float = GRACE_SECONDS) -> None:
+    """Remove old generations and leftovers of failed runs; the newest previous generation and any
+    younger than the grace period stay, for readers that still have them open."""
+    now = time.time()
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir() and p.name != keep),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    finished = [p for p in gens if not p.name.endswith(".tmp")]
+    for old in finished[PREVIOUS_GENERATIONS_KEPT:]:
+        if now - old.stat().st_mtime > grace_seconds:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in (p for p in gens if p.name.endswith(".tmp")):
+        if now - leftover.stat().st_mtime > grace_seconds:  # another process may still be writing it
+            shutil.rmtree(leftover, ignore_errors=True)
