@@ -31,9 +31,11 @@ def load_corpus(root: Path, today: dt.date | None = None) -> tuple[Corpus | None
     if site is None:
         return None, problems
     articles: dict[str, Article] = {}
+    by_folder: dict[str, list[Problem]] = {"": problems}
     seen_lower: dict[str, str] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for folder in article_folders(root):
         shown = display_path(folder)
+        problems = by_folder.setdefault(folder.name, [])
         if folder.name.lower() in seen_lower:
             problems.append(Problem(shown, 1, f"the folder name '{folder.name}' collides with "
                                     f"'{seen_lower[folder.name.lower()]}' (ids must differ in more than "
@@ -52,10 +54,35 @@ def load_corpus(root: Path, today: dt.date | None = None) -> tuple[Corpus | None
         article = load_article(folder, site, problems, today)
         if article is not None:
             articles[article.id] = article
-    corpus = Corpus(root, site, articles, synonyms)
+    corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder)
+    return corpus, all_problems(corpus)
+
+
+def article_folders(root: Path) -> list[Path]:
+    """The article folders of a content folder (hidden and `_` folders are not articles)."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def all_problems(corpus: Corpus) -> list[Problem]:
+    """Every problem: those found reading each folder, plus the cross-checks over the whole corpus."""
+    problems = [p for folder in corpus.load_problems.values() for p in folder]
+    corpus.redirects.clear()
     _cross_check(corpus, problems)
-    problems.sort(key=lambda p: (p.path, p.line))
-    return corpus, problems
+    return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = None) -> None:
+    """Re-read the existing article folders *names* into *corpus*, in place (dev-mode reloading)."""
+    today = today or dt.date.today()
+    for name in names:
+        problems: list[Problem] = []
+        corpus.articles.pop(name, None)
+        folder = corpus.root / name
+        if folder.is_dir():
+            article = load_article(folder, corpus.site, problems, today)
+            if article is not None:
+                corpus.articles[name] = article
+        corpus.load_problems[name] = problems
 
 
 def load_article(folder: Path, site: SiteConfig, problems: list[Problem],

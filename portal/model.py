@@ -121,6 +121,9 @@ class Corpus:
     articles: dict[str, Article]
     synonyms: list[list[str]] = field(default_factory=list)
     redirects: dict[str, str] = field(default_factory=dict)
+    # Problems found while reading each article folder ("" for site.yml and synonyms.yml), kept so
+    # that reloading one folder can replace just its own.
+    load_problems: dict[str, list] = field(default_factory=dict)
 
     def public_articles(self, today: dt.date) -> list[Article]:
         """Articles citizens may see today, sorted by id."""

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from portal.content import load_corpus
+from portal.content import all_problems, load_corpus, reload_articles
 from portal.exceptions import ContentError, PortalError, Problem
 from portal.gitinfo import apply_history
 from portal.index import build_index
@@ -31,6 +31,15 @@ def load(root: Path, today: dt.date | None = None, history: bool = True) -> tupl
             apply_history(corpus, problems)
         problems.sort(key=lambda p: (p.path, p.line))
     return corpus, problems
+
+
+def reload(corpus: Corpus, names: list[str], today: dt.date | None = None) -> list[Problem]:
+    """Re-read, re-render and re-date the article folders *names* in *corpus*; return all problems."""
+    reload_articles(corpus, names, today)
+    render_corpus(corpus, only=names)
+    problems = all_problems(corpus)
+    apply_history(corpus, problems)
+    return sorted(problems, key=lambda p: (p.path, p.line))
 
 
 def load_valid(root: Path, today: dt.date | None = None) -> tuple[Corpus, list[Problem]]:

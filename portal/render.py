@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from xml.etree import ElementTree as ET
 
 import markdown
@@ -130,8 +130,8 @@ def public_url(article_id: str, lang: str) -> str:
     return f"/{lang}/{article_id}/"
 
 
-def render_corpus(corpus: Corpus, renderer: Renderer | None = None) -> None:
-    """Render every version's body and every article's internal notes, in place."""
+def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterable[str] | None = None) -> None:
+    """Render every version's body and every article's internal notes (or only those of *only*), in place."""
     renderer = renderer or Renderer()
 
     def public_link(target_id: str, lang: str) -> str | None:
@@ -144,7 +144,10 @@ def render_corpus(corpus: Corpus, renderer: Renderer | None = None) -> None:
         target = corpus.resolve(target_id)
         return None if target is None else f"/agent/article/{target.id}?lang={lang}"
 
+    wanted = set(only) if only is not None else None
     for article in corpus.articles.values():
+        if wanted is not None and article.id not in wanted:
+            continue
         resolve = public_link if article.audience == "public" else agent_link
         for version in article.versions.values():
             version.html = renderer.render(version.body, version.lang, resolve)

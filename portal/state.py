@@ -2,6 +2,8 @@
 
 The index is read through an :class:`~portal.index.IndexHandle`, which follows each atomic rebuild.
 A missing or damaged index is rebuilt from the content (with a clear log message) instead of failing.
+With reloading on (`portal serve --dev`), a changed article folder is re-read, re-rendered and
+re-indexed on its own; a change to site.yml, synonyms.yml or the set of folders reloads everything.
 """
 
 from __future__ import annotations
@@ -10,53 +12,81 @@ import datetime as dt
 import logging
 import threading
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, current_app
 
 from portal import pipeline
-from portal.exceptions import IndexCorruptError, IndexMissingError
-from portal.index import IndexHandle, build_index
+from portal.content import article_folders
+from portal.exceptions import ContentError, IndexCorruptError, IndexMissingError, Problem
+from portal.index import IndexHandle, build_index, update_index
 from portal.model import Corpus
 from portal.search import Searcher
 
 log = logging.getLogger("portal")
+Stamp = dict[str, tuple]
+
+
+def content_stamp(root: Path) -> Stamp:
+    """A fingerprint of every file, per article folder ("" for the top-level files)."""
+    stamp: Stamp = {"": tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                                     for p in root.iterdir() if p.is_file()))}
+    for folder in article_folders(root):
+        stamp[folder.name] = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                          for p in folder.rglob("*") if p.is_file()))
+    return stamp
 
 
 class PortalState:
-    """Holds the corpus and the searcher; reloads the corpus when content files change (dev mode)."""
+    """Holds the corpus and the searcher; reloads what changed when reloading is on (dev mode)."""
 
     def __init__(self, articles: Path, index_dir: Path, reload: bool = False):
         self.articles, self.index_dir, self.reload = articles, index_dir, reload
         self._lock = threading.RLock()
         self._corpus: Corpus | None = None
-        self._problems: list[Any] = []
-        self._stamp: tuple | None = None
+        self._problems: list[Problem] = []
+        self._stamp: Stamp | None = None
         self._searcher: Searcher | None = None
-
-    def _content_stamp(self) -> tuple:
-        return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                            for p in self.articles.rglob("*") if p.is_file()))
+        self.generation = 0  # bumped on every content change (the preview's live reload watches it)
 
     def corpus(self) -> Corpus:
         """The current content (reloaded first when files changed and reloading is on)."""
         with self._lock:
-            if self._corpus is None or (self.reload and self._content_stamp() != self._stamp):
-                stamp = self._content_stamp() if self.reload else None
-                corpus, problems = pipeline.load(self.articles)
-                if corpus is None:
-                    if self._corpus is None:
-                        from portal.exceptions import ContentError
-                        raise ContentError(problems)
-                else:
-                    reindex = self._corpus is not None
-                    self._corpus = corpus
-                    if reindex and not any(p.is_error for p in problems):
-                        build_index(corpus, self.index_dir)
-                self._problems, self._stamp = problems, stamp
+            if self._corpus is None:
+                self._full_load(index=False)
+            elif self.reload:
+                self._reload_changed()
+            assert self._corpus is not None
             return self._corpus
 
-    def problems(self) -> list[Any]:
+    def _full_load(self, index: bool) -> None:
+        stamp = content_stamp(self.articles) if self.reload else None
+        corpus, problems = pipeline.load(self.articles)
+        if corpus is None:
+            if self._corpus is None:
+                raise ContentError(problems)
+        else:
+            self._corpus = corpus
+            if index and not any(p.is_error for p in problems):
+                build_index(corpus, self.index_dir)
+        self._problems, self._stamp = problems, stamp
+        self.generation += 1
+
+    def _reload_changed(self) -> None:
+        stamp = content_stamp(self.articles)
+        old = self._stamp or {}
+        if stamp == old:
+            return
+        if stamp.get("") != old.get("") or stamp.keys() != old.keys() or self._corpus is None:
+            self._full_load(index=True)
+            return
+        changed = [name for name in stamp if name and stamp[name] != old.get(name)]
+        self._problems = pipeline.reload(self._corpus, changed)
+        self._stamp = stamp
+        self.generation += 1
+        if not any(p.is_error for p in self._problems):
+            update_index(self._corpus, self.index_dir, changed)
+
+    def problems(self) -> list[Problem]:
         """Problems found when the content was last loaded."""
         self.corpus()
         return self._problems

@@ -1,0 +1,78 @@
+"""The app's shared state: dev-mode reloading of only what changed, and rebuilding a broken index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from portal import create_app
+from portal.index import current_generation
+from tests.conftest import TODAY
+
+
+def make_app(corpus_dir: Path, tmp_path: Path, reload: bool = True):
+    return create_app({"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index",
+                       "TODAY": TODAY.isoformat(), "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data",
+                       "RELOAD_CONTENT": reload})
+
+
+def touch_edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+
+
+def test_changed_article_reloads_alone(corpus_dir: Path, tmp_path: Path) -> None:
+    app = make_app(corpus_dir, tmp_path)
+    with app.app_context():
+        state = app.extensions["portal"]
+        corpus = state.corpus()
+        other = corpus.articles["bygglov"]
+        searcher = state.searcher()
+        generation = state.generation
+        touch_edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med ett foto.")
+        corpus = state.corpus()
+        assert state.generation == generation + 1
+        assert "foto" in corpus.articles["bibliotekskort"].source.text
+        assert corpus.articles["bygglov"] is other  # untouched folders are not re-read
+        assert [h.id for h in searcher.search("foto", "sv", today=TODAY).hits] == ["bibliotekskort"]
+
+
+def test_problems_update_and_index_keeps_last_good(corpus_dir: Path, tmp_path: Path) -> None:
+    app = make_app(corpus_dir, tmp_path)
+    with app.app_context():
+        state = app.extensions["portal"]
+        state.searcher()
+        gen = current_generation(tmp_path / "index")
+        touch_edit(corpus_dir / "bibliotekskort" / "sv.md", "category: kultur", "category: fritid")
+        problems = [str(p) for p in state.problems() if p.is_error]
+        assert any("bibliotekskort/sv.md" in p and "fritid" in p for p in problems)
+        assert current_generation(tmp_path / "index") == gen  # content with errors is not indexed
+        touch_edit(corpus_dir / "bibliotekskort" / "sv.md", "category: fritid", "category: kultur")
+        assert not [p for p in state.problems() if p.is_error]
+
+
+def test_new_folder_and_site_change_reload_everything(corpus_dir: Path, tmp_path: Path) -> None:
+    app = make_app(corpus_dir, tmp_path)
+    with app.app_context():
+        state = app.extensions["portal"]
+        state.searcher()
+        shutil.copytree(corpus_dir / "bibliotekskort", corpus_dir / "lanekort")
+        touch_edit(corpus_dir / "lanekort" / "sv.md", "Skaffa bibliotekskort", "Förnya lånekort")
+        assert "lanekort" in state.corpus().articles
+        assert state.searcher().search("lånekort", "sv", today=TODAY).hits[0].id == "lanekort"
+
+
+def test_damaged_index_is_rebuilt(corpus_dir: Path, tmp_path: Path, caplog) -> None:
+    app = make_app(corpus_dir, tmp_path, reload=False)
+    index_dir = tmp_path / "index"
+    with app.app_context():
+        app.extensions["portal"].searcher()
+    gen = current_generation(index_dir)
+    (gen / "vocab.json").write_text("{broken", "utf-8")
+    app = make_app(corpus_dir, tmp_path, reload=False)
+    with app.app_context():
+        hits = app.extensions["portal"].searcher().search("bygglov", "sv", today=TODAY).hits
+    assert hits and hits[0].id == "bygglov"
+    assert "damaged" in caplog.text and "rebuilding the index" in caplog.text
