@@ -1,0 +1,58 @@
+"""Faults: a process killed halfway leaves the last good index in place (a real SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from portal.index import IndexHandle, current_generation
+from portal.search import Searcher
+
+SAMPLE = Path(__file__).resolve().parents[1] / "articles"
+PORTAL = [sys.executable, "-c", "from portal.cli import main; main()"]
+
+
+def start(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([*PORTAL, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> bool:
+    """SIGKILL *proc* as soon as ready() is true; False if it finished first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if ready():
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError("the process neither finished nor reached the point to kill it")
+
+
+def test_killed_indexing_leaves_the_last_good_index(tmp_path: Path) -> None:
+    root = tmp_path / "articles"
+    shutil.copytree(SAMPLE, root)
+    index_dir = tmp_path / "index"
+    assert subprocess.run([*PORTAL, "index", "--articles", str(root), "--index", str(index_dir)],
+                          capture_output=True, check=False).returncode == 0
+    good = current_generation(index_dir)
+    killed = 0
+    for _ in range(3):
+        proc = start("index", "--articles", str(root), "--index", str(index_dir), cwd=tmp_path)
+        killed += kill_when(proc, lambda: any(index_dir.glob("gen-*.tmp/*")))
+        assert current_generation(index_dir) == good
+        hits = Searcher(IndexHandle(index_dir)).search("bygglov", "sv").hits
+        assert hits and hits[0].id == "bygglov"
+    assert killed, "no run was killed while writing"
+    # The next run succeeds and leaves a complete generation.
+    assert subprocess.run([*PORTAL, "index", "--articles", str(root), "--index", str(index_dir)],
+                          capture_output=True, check=False).returncode == 0
+    assert current_generation(index_dir) != good
