@@ -18,6 +18,8 @@ from portal.sourcefile import parse_yaml, read_text, split_front_matter
 # Path segments the public site uses itself, so no article may take them as its id.
 RESERVED_IDS = frozenset({"category", "a-z", "search", "accessibility", "static", "api", "agent",
                           "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots"})
+# A link from public text into the agent-only `internal/` folder.
+INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?internal/", re.MULTILINE)
 # `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
 ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
 
@@ -237,6 +239,11 @@ def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
 
 def _check_links(corpus: Corpus, article: Article, markdown: str, path: Path, first_line: int,
                  public: bool, problems: list[Problem]) -> None:
+    if public:
+        for m in INTERNAL_FILE_LINK.finditer(markdown):
+            problems.append(Problem(display_path(path), first_line + markdown.count("\n", 0, m.start()),
+                                    "public text cannot link to a file in internal/ (it is for agents only); "
+                                    "link it from internal.md instead"))
     for target_id, offset in article_links(markdown):
         line = first_line + offset
         target = corpus.resolve(target_id)

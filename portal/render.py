@@ -32,6 +32,7 @@ ALLOWED_ATTRIBUTES = {
     "span": {"lang"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_ABSOLUTE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|/|#|\?)")
 # Python-Markdown recurses once per nesting level; deeper input is flattened first so that
 # hostile or broken files finish quickly instead of exhausting the stack.
 MAX_NESTING = 12
@@ -62,9 +63,13 @@ class _ArticleLinks(Treeprocessor):
         for el in root.iter():
             if el.tag == "h1":
                 el.tag = "h2"  # the page title is the only h1
-            if el.tag != "a":
+            attr = {"a": "href", "img": "src"}.get(el.tag)
+            if attr is None:
                 continue
-            href = el.get("href", "")
+            href = el.get(attr, "")
+            if self.ext.base and href and not _ABSOLUTE.match(href):
+                el.set(attr, self.ext.base + href.removeprefix("./"))
+                continue
             if not href.startswith("article:"):
                 continue
             target, _, fragment = href[len("article:"):].partition("#")
@@ -82,6 +87,7 @@ class _LinkExtension(Extension):
         super().__init__()
         self.resolve: LinkResolver | None = None
         self.lang = ""
+        self.base: str | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_ArticleLinks(md, self), "portal-article-links", 1)
@@ -98,9 +104,10 @@ class Renderer:
             output_format="html",
         )
 
-    def render(self, text: str, lang: str, resolve: LinkResolver | None = None) -> str:
-        """Render Markdown *text* written in *lang* to sanitised HTML, resolving `article:` links."""
-        self._links.resolve, self._links.lang = resolve, lang
+    def render(self, text: str, lang: str, resolve: LinkResolver | None = None, base: str | None = None) -> str:
+        """Render Markdown *text* written in *lang* to sanitised HTML, resolving `article:` links;
+        relative links and images are prefixed with *base* when given."""
+        self._links.resolve, self._links.lang, self._links.base = resolve, lang, base
         text = _DEEP_INDENT.sub(r"\1", _DEEP_QUOTES.sub(r"\1", text))
         if _pathological(text):
             return sanitize(_as_plain_paragraphs(text))
@@ -153,5 +160,6 @@ def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterab
             version.html = renderer.render(version.body, version.lang, resolve)
             version.text = html_to_text(version.html)
         if article.internal_md:
-            article.internal_html = renderer.render(article.internal_md, corpus.site.source_language, agent_link)
+            article.internal_html = renderer.render(article.internal_md, corpus.site.source_language, agent_link,
+                                                    base=f"/agent/article/{article.id}/")
             article.internal_text = html_to_text(article.internal_html)

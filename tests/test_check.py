@@ -163,7 +163,8 @@ CASES = [
      "bygglov/en.md:4", "unknown key 'category' in a translation"),
     ("translation e-service url", {"bygglov/en.md": "---\ntitle: P\nsummary: S.\nself_service: {url: 'https://x.se'}\n---\n"},
      "bygglov/en.md:4", "self_service.url' belongs in the source"),
-    ("translation missing title", {"bygglov/en.md": "---\nsummary: S.\n---\n"}, "bygglov/en.md:2", "'title' is required"),
+    ("translation missing title", {"bygglov/en.md": "---\nsummary: S.\n---\n"}, "bygglov/en.md:2",
+     "'title' is required"),
     ("bad source_revision", {"bygglov/en.md": "---\ntitle: P\nsummary: S.\nsource_revision: main\n---\n"},
      "bygglov/en.md:4", "git commit id"),
     ("redirect to existing id", {"annat/sv.md": fm(redirect_from="[bygglov]")}, "annat/sv.md:8",
@@ -254,3 +255,12 @@ def test_sample_content_is_valid() -> None:
     assert sum(a.internal_md is not None for a in corpus.articles.values()) >= 10
     assert sum(a.audience == "internal" for a in corpus.articles.values()) >= 3
     assert {a.category for a in public} == set(corpus.site.categories)
+
+
+def test_public_text_cannot_link_into_internal_folder(tmp_path: Path) -> None:
+    root = make(tmp_path, {"bygglov/sv.md": GOOD + "Se [listan](internal/lista.txt).\n",
+                           "bygglov/internal/lista.txt": "intern"})
+    assert any("bygglov/sv.md:10" in e and "internal/" in e for e in errors(root))
+    root = make(tmp_path / "ok", {"bygglov/internal.md": "Se [listan](internal/lista.txt).\n",
+                                  "bygglov/internal/lista.txt": "intern"})
+    assert errors(root) == []

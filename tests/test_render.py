@@ -105,3 +105,15 @@ def test_any_markdown_renders_safely(source: str) -> None:
             assert not name.startswith("on")
             if name in ("href", "src"):
                 assert not (value or "").strip().lower().startswith(("javascript:", "vbscript:", "data:"))
+
+
+def test_relative_links_in_internal_notes_get_the_agent_base() -> None:
+    out = Renderer().render("[lista](internal/lista.md) [pdf](./karta.pdf) [w](https://x.se) [a](#x)", "sv",
+                            base="/agent/article/bygglov/")
+    assert 'href="/agent/article/bygglov/internal/lista.md"' in out
+    assert 'href="/agent/article/bygglov/karta.pdf"' in out
+    assert 'href="https://x.se"' in out and 'href="#x"' in out
+
+
+def test_public_relative_links_stay_relative() -> None:
+    assert 'href="ritning.pdf"' in Renderer().render("[r](ritning.pdf)", "sv")
