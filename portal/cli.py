@@ -192,6 +192,15 @@ def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> N
     run(app, host, port)
 
 
+def _register_admin_commands() -> None:
+    from portal import cli_admin
+
+    cli_admin.register(cli)
+
+
+_register_admin_commands()
+
+
 def main() -> None:
     """Entry point: run the CLI, turning every expected error into a one-line message."""
     try:

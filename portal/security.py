@@ -1,4 +1,9 @@
-"""Security headers on every answer: a strict Content-Security-Policy (no inline script or style)."""
+"""Security headers on every answer: a strict Content-Security-Policy (no inline script or style).
+
+The static site carries the same policy twice: as a `<meta>` tag in every page (which cannot hold
+`frame-ancestors`) and as a `_headers` file that static hosts and CDNs apply (Netlify/Cloudflare
+format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from flask import Flask, Response
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+STATIC_CSP_META = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+                   "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+                   "base-uri 'self'; form-action 'self'")
+STATIC_CSP = STATIC_CSP_META + "; frame-ancestors 'none'"
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -16,8 +25,18 @@ HEADERS = {
 }
 
 
+def static_headers_file() -> str:
+    """The `_headers` file for the static site: the app's headers, with the static site's CSP."""
+    headers = {**HEADERS, "Content-Security-Policy": STATIC_CSP}
+    return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in headers.items())
+
+
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; give templates the static site's CSP."""
+
+    @app.context_processor
+    def _csp() -> dict[str, str]:
+        return {"static_csp": STATIC_CSP_META}
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -1,0 +1,180 @@
+"""The benchmark's measurements, each run in a fresh child process so its peak memory is its own.
+
+``python bench/phases.py PHASE '{json args}'`` runs one phase and prints its result as one JSON line;
+:func:`run_phase` does that from the orchestrator (``bench/run.py``). Every result carries
+``maxrss_kb``: ``resource.getrusage`` of the phase process itself, and of its own children (Pagefind,
+MkDocs) where it starts any.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from queries import KINDS, Query, make_queries  # noqa: E402
+
+
+def maxrss_kb(children: bool = False) -> int:
+    """Peak resident memory in KiB of this process (or of the largest waited-for child)."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return int(resource.getrusage(who).ru_maxrss)
+
+
+def summarize(ms: list[float]) -> dict[str, float]:
+    """p50/p95/p99, mean and count of a list of latencies in milliseconds."""
+    if not ms:
+        return {"n": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0}
+    if len(ms) == 1:
+        return {"n": 1, "p50": ms[0], "p95": ms[0], "p99": ms[0], "mean": ms[0]}
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"n": len(ms), "p50": round(q[49], 3), "p95": round(q[94], 3), "p99": round(q[98], 3),
+            "mean": round(statistics.fmean(ms), 3)}
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds *fn* took, and what it returned."""
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def latencies(queries: list[Query], run: Callable[[Query], int], warmup: int = 10) -> dict[str, Any]:
+    """Run every query once (after *warmup* unmeasured ones); latency summary and mean hits per kind."""
+    for q in queries[:warmup]:
+        run(q)
+    per_kind: dict[str, list[float]] = {k: [] for k in KINDS}
+    hits: dict[str, list[int]] = {k: [] for k in KINDS}
+    for q in queries:
+        t0 = time.perf_counter()
+        n = run(q)
+        per_kind[q.kind].append((time.perf_counter() - t0) * 1000)
+        hits[q.kind].append(n)
+    return {k: {**summarize(v), "mean_hits": round(statistics.fmean(hits[k]), 2) if hits[k] else 0}
+            for k, v in per_kind.items()}
+
+
+# --- phases ------------------------------------------------------------------------------------------
+
+def phase_index(content: str, index: str) -> dict[str, Any]:
+    """Load + full index build, then the same after one changed article (a full rebuild for now)."""
+    from generate import change_article
+
+    from portal import pipeline
+    from portal.index import build_index
+
+    root, index_dir = Path(content), Path(index)
+    t_load, (corpus, _problems) = timed(lambda: pipeline.load(root))
+    t_index, _ = timed(lambda: build_index(corpus, index_dir))
+    docs = sum(1 if a.audience == "internal" else len(a.versions) for a in corpus.articles.values())
+    changed = change_article(root)
+    t_reload, (corpus2, _p) = timed(lambda: pipeline.load(root))
+    t_reindex, _ = timed(lambda: build_index(corpus2, index_dir))
+    return {"articles": len(corpus.articles), "documents": docs, "load_s": t_load, "index_s": t_index,
+            "changed_article": changed, "changed_load_s": t_reload, "changed_index_s": t_reindex,
+            "changed_mode": "full rebuild (no incremental indexing yet)", "maxrss_kb": maxrss_kb()}
+
+
+def phase_query(content: str, index: str, per_kind: int) -> dict[str, Any]:
+    """In-process Searcher.search latency for agents (internal=True) and the public, per query kind."""
+    from portal.index import IndexHandle
+    from portal.search import Searcher
+
+    queries = make_queries(Path(content), per_kind)
+    t_open, searcher = timed(lambda: Searcher(IndexHandle(Path(index))))
+    out: dict[str, Any] = {"open_s": t_open}
+    for audience, internal in (("agent", True), ("public", False)):
+        def run(q: Query, internal: bool = internal) -> int:
+            return len(searcher.search(q.text, q.lang, internal=internal, limit=10, prefix=q.prefix).hits)
+        out[audience] = latencies(queries, run)
+    out["maxrss_kb"] = maxrss_kb()
+    return out
+
+
+def phase_freeze(content: str, index: str, out: str) -> dict[str, Any]:
+    """Load + freeze the whole static site, again after one changed article, and Pagefind alone."""
+    from generate import change_article
+
+    from portal import pipeline
+    from portal.freeze import freeze_site
+
+    root, site = Path(content), Path(out)
+    t_load, (corpus, _p) = timed(lambda: pipeline.load(root))
+    t_freeze, summary = timed(lambda: freeze_site(corpus, site, Path(index)))
+    pages = sum(1 for _ in site.rglob("*.html"))
+    change_article(root)
+    t_reload, (corpus2, _p2) = timed(lambda: pipeline.load(root))
+    t_refreeze, _ = timed(lambda: freeze_site(corpus2, site, Path(index)))
+    return {"pages": pages, "summary": summary, "load_s": t_load, "freeze_s": t_freeze,
+            "changed_load_s": t_reload, "changed_freeze_s": t_refreeze,
+            "changed_mode": "full re-freeze (no incremental freezing yet)", "maxrss_kb": maxrss_kb()}
+
+
+def phase_pagefind(site: str) -> dict[str, Any]:
+    """Pagefind alone over the built site (it cannot update its index for one page: a full rebuild).
+
+    Run from this small process, not from the freeze process: on Linux a child's ru_maxrss starts at its
+    parent's size when it forks, so only a small parent gives Pagefind's own peak memory."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", site, "--silent"]
+    t, done = timed(lambda: subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600))
+    if done.returncode != 0:
+        raise RuntimeError(f"pagefind failed: {done.stderr[-2000:]}")
+    return {"pagefind_s": t, "maxrss_kb": maxrss_kb(children=True)}
+
+
+def phase_fts5(content: str, db: str, per_kind: int) -> dict[str, Any]:
+    """The SQLite FTS5 baseline: build over the same files, then the same queries."""
+    from baselines import fts5_build, fts5_search
+
+    t_build, (conn, docs) = timed(lambda: fts5_build(Path(content), Path(db)))
+    queries = make_queries(Path(content), per_kind)
+    result = latencies(queries, lambda q: len(fts5_search(conn, q)))
+    conn.close()
+    return {"documents": docs, "build_s": t_build, "agent": result, "maxrss_kb": maxrss_kb()}
+
+
+def phase_mkdocs(content: str, workdir: str) -> dict[str, Any]:
+    """The MkDocs baseline: export the same Markdown, then `mkdocs build` (timed, in a child)."""
+    from baselines import mkdocs_build, mkdocs_export
+
+    t_export, docs = timed(lambda: mkdocs_export(Path(content), Path(workdir)))
+    t_build, site = timed(lambda: mkdocs_build(Path(workdir)))
+    pages = sum(1 for _ in site.rglob("*.html"))
+    return {"markdown_files": docs, "export_s": t_export, "build_s": t_build, "pages": pages,
+            "maxrss_kb": maxrss_kb(children=True)}
+
+
+PHASES: dict[str, Callable[..., dict[str, Any]]] = {
+    "index": phase_index, "query": phase_query, "freeze": phase_freeze, "pagefind": phase_pagefind,
+    "fts5": phase_fts5, "mkdocs": phase_mkdocs,
+}
+
+
+def run_phase(name: str, timeout: float = 3600, **kwargs: Any) -> dict[str, Any]:
+    """Run phase *name* in a fresh Python process and return its result."""
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), name, json.dumps(kwargs)],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench phase {name} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    """Entry point of a phase process."""
+    name, args = sys.argv[1], json.loads(sys.argv[2])
+    result = PHASES[name](**args)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,428 @@
+"""The public site: per-language pages citizens use, served live as the preview and frozen by portal.freeze.
+
+Every page here works without JavaScript; search is enhanced by an external script over the Pagefind
+index written at build time. Only articles with ``is_public(today)`` are shown (the live preview started
+with ``portal serve --dev`` also shows drafts and scheduled articles, clearly marked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, get_day_names
+from babel.lists import format_list
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import force_locale, gettext
+
+from portal.index import synonym_map
+from portal.model import Article, Corpus, Version
+from portal.siteconfig import WEEKDAYS
+from portal.state import get_state
+
+bp = Blueprint("public", __name__, static_folder=None)
+RESERVED_IDS = frozenset({"a-z", "search", "accessibility", "category"})
+LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt BankID"}
+_ALPHABETS = {"sv": "abcdefghijklmnopqrstuvwxyzåäö", "fi": "abcdefghijklmnopqrstuvwxyzåäö"}
+_ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
+
+
+@dataclass
+class Alternate:
+    """One entry of the language switcher and of the hreflang alternates."""
+
+    code: str
+    name: str
+    dir: str
+    url: str
+    note: str = ""
+    hreflang: bool = True
+    current: bool = False
+
+
+def corpus() -> Corpus:
+    """The content to publish: the corpus handed over by the freezer, else the app's live corpus."""
+    return current_app.config.get("PUBLIC_CORPUS") or get_state().corpus()
+
+
+def today() -> dt.date:
+    """The publishing date (configurable through TODAY for tests and builds)."""
+    return get_state().today()
+
+
+def preview() -> bool:
+    """True in the live dev preview, where drafts and scheduled articles are shown (never when freezing)."""
+    return bool(current_app.config.get("DEV")) and not current_app.config.get("FREEZING")
+
+
+def visible(article: Article | None) -> bool:
+    """May this article be shown on the public side now?"""
+    if article is None:
+        return False
+    return article.is_public(today()) or (preview() and article.audience == "public")
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on the public site for a site path."""
+    return corpus().site.base_url + path
+
+
+def babel_locale(lang: str) -> Locale:
+    """The Babel locale for *lang*, English where Babel has no data for it."""
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def language_label(code: str, lang: str) -> str:
+    """The name of language *code* as written in *lang* (\"Swedish\" in English, \"svenska\" in Swedish)."""
+    try:
+        name = Locale.parse(code).get_display_name(babel_locale(lang))
+    except (UnknownLocaleError, ValueError):
+        name = None
+    return name or corpus().site.language(code).name
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    """A date written out in *lang* (23 november 2026)."""
+    return format_date(day, format="long", locale=babel_locale(lang))
+
+
+def hours_text(value: str) -> str:
+    """Opening hours for display: '08:00–17:00' or the translated word for closed."""
+    return gettext("Closed") if value == "closed" else value.replace("-", "–")
+
+
+def collation_key(text: str, lang: str) -> tuple[int, ...]:
+    """A sort key that follows the language's alphabet (å, ä, ö last in Swedish and Finnish)."""
+    order = _ALPHABETS.get(lang, "abcdefghijklmnopqrstuvwxyz")
+    chars: list[str] = []
+    for ch in text.casefold():
+        if ch in order:
+            chars.append(ch)
+        else:
+            chars.extend(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return tuple(order.index(c) if c in order else 1000 + ord(c) for c in chars)
+
+
+def _letter(text: str, lang: str) -> str:
+    ch = text.strip()[:1].casefold()
+    if ch not in _ALPHABETS.get(lang, ""):
+        ch = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return ch.upper() or "#"
+
+
+def _lang_or_404(lang: str) -> None:
+    if lang not in corpus().site.language_codes:
+        abort(404)
+
+
+def _article_or_404(article_id: str) -> Article:
+    article = corpus().articles.get(article_id)
+    if not visible(article):
+        abort(404)
+    assert article is not None
+    return article
+
+
+@dataclass
+class Shown:
+    """An article as shown in one language: its version there, or the source version as a fallback."""
+
+    article: Article
+    version: Version
+    fallback: bool
+
+    @property
+    def text_lang(self) -> str:
+        """The language the text is actually in."""
+        return self.version.lang
+
+
+def shown(article: Article, lang: str) -> Shown:
+    """The article's text for a page in *lang*."""
+    version = article.version(lang)
+    return Shown(article, version or article.source, version is None)
+
+
+def listed(lang: str, articles: list[Article] | None = None) -> list[Shown]:
+    """Visible articles shown in *lang*, in the language's alphabetical order."""
+    pool = articles if articles is not None else list(corpus().articles.values())
+    items = [shown(a, lang) for a in pool if visible(a)]
+    return sorted(items, key=lambda s: collation_key(s.version.title, lang))
+
+
+def tel_href(phone: str) -> str:
+    """A tel: link for a phone number as people write it (042-10 50 00)."""
+    return "tel:" + re.sub(r"[^\d+]", "", phone)
+
+
+def _hours_week(lang: str) -> dict[str, Any]:
+    site, day = corpus().site, today()
+    names = get_day_names("wide", locale=babel_locale(lang))
+    week = [(names[i], hours_text(site.contact.hours.get(w, "closed"))) for i, w in enumerate(WEEKDAYS)]
+    soon = [(long_date(d, lang), hours_text(h)) for d, h in sorted(site.contact.exceptions.items())
+            if day <= d < day + dt.timedelta(days=60)]
+    return {"today": hours_text(site.contact.hours_on(day)), "today_date": long_date(day, lang),
+            "today_name": names[day.weekday()], "week": week, "exceptions": soon}
+
+
+def _alternates(lang: str, endpoint: str, article: Article | None = None, **values: Any) -> list[Alternate]:
+    out = []
+    for language in corpus().site.languages:
+        note, hreflang = "", True
+        if article is not None:
+            version = article.version(language.code)
+            with force_locale(language.code):
+                if version is None:
+                    note, hreflang = gettext("not translated"), False
+                elif version.outdated:
+                    note = gettext("translation may be out of date")
+        out.append(Alternate(language.code, language.name, language.dir,
+                             url_for(endpoint, lang=language.code, **values), note, hreflang,
+                             language.code == lang))
+    return out
+
+
+def _breadcrumbs(lang: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
+    items = [(gettext("Home"), url_for("public.home", lang=lang)), *trail]
+    return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": i, "name": name, "item": absolute(url)}
+        for i, (name, url) in enumerate(items, 1)]}
+
+
+def render_page(template: str, lang: str, alternates: list[Alternate], **context: Any) -> str:
+    """Render a public page with what every page needs (language, notice, contact, switcher)."""
+    site = corpus().site
+    notice = site.notice.get(lang)
+    notice_lang = lang
+    if not notice and site.notice.get(site.source_language):
+        notice, notice_lang = site.notice[site.source_language], site.source_language
+    context.setdefault("canonical", absolute(request.path))
+    return render_template(
+        f"public/{template}", lang=lang, language=site.language(lang), site=site, contact=site.contact,
+        notice=notice, notice_lang=notice_lang, source_lang=site.language(site.source_language),
+        alternates=alternates, hours=_hours_week(lang),
+        source_label=language_label(site.source_language, lang), tel_href=tel_href(site.contact.phone),
+        preview=preview(), absolute=absolute, **context)
+
+
+def public_html(html: str, lang: str) -> str:
+    """Article HTML with links to articles that are not public (yet, or any more) turned into plain text."""
+    def fix(m: re.Match[str]) -> str:
+        link_lang, target = m.group(1), m.group(2)
+        if link_lang in corpus().site.language_codes and not visible(corpus().articles.get(target)):
+            return f"<span>{m.group(4)}</span>"
+        return m.group(0)
+    return _ARTICLE_LINK.sub(fix, html)
+
+
+def search_terms(article: Article, version: Version) -> str:
+    """Keywords and synonyms for the hidden, indexed element (public search finds colloquial words)."""
+    words = list(dict.fromkeys([*article.source.keywords, *version.keywords]))
+    haystack = " ".join([version.title, version.summary, version.text, *words]).casefold()
+    for word, others in synonym_map(corpus().synonyms).items():
+        if word.casefold() in haystack:
+            words.extend(o for o in others if o not in words)
+    return " ".join(words)
+
+
+def _login_text(methods: list[str], lang: str) -> str:
+    names = [LOGINS.get(m, m) for m in methods if m != "none"]
+    return format_list(names, style="or", locale=babel_locale(lang)) if names else ""
+
+
+def _login_named(ss: Any) -> bool:
+    """True when the editor's list of needs already names a login method (then it is not repeated)."""
+    names = [LOGINS.get(m, m).casefold() for m in (ss.login if ss else []) if m != "none"]
+    return any(name in need.casefold() for need in (ss.needs if ss else []) for name in names)
+
+
+@bp.route("/")
+def root() -> str:
+    """The language chooser; a small script sends visitors on to their browser's language."""
+    site = corpus().site
+    return render_template("public/root.html", site=site, lang=site.source_language,
+                           language=site.language(site.source_language),
+                           homes=[(lang, url_for("public.home", lang=lang.code)) for lang in site.languages])
+
+
+@bp.route("/<lang>/")
+def home(lang: str) -> str:
+    """The home page: search first, then the most-used e-services, then the categories."""
+    _lang_or_404(lang)
+    site = corpus().site
+    featured = [shown(a, lang) for i in site.featured if visible(a := corpus().resolve(i))]
+    counts = {key: 0 for key in site.categories}
+    for item in listed(lang):
+        counts[item.article.category] = counts.get(item.article.category, 0) + 1
+    categories = [(key, site.category_name(key, lang), n) for key, n in counts.items() if n]
+    categories.sort(key=lambda c: collation_key(c[1], lang))
+    return render_page("home.html", lang, _alternates(lang, "public.home"), featured=featured,
+                       categories=categories, title=site.name)
+
+
+@bp.route("/<lang>/category/<key>/")
+def category(lang: str, key: str) -> str:
+    """All articles in one category."""
+    _lang_or_404(lang)
+    site = corpus().site
+    if key not in site.categories:
+        abort(404)
+    name = site.category_name(key, lang)
+    items = listed(lang, [a for a in corpus().articles.values() if a.category == key])
+    crumbs = _breadcrumbs(lang, [(name, request.path)])
+    return render_page("category.html", lang, _alternates(lang, "public.category", key=key), key=key,
+                       name=name, items=items, title=name, jsonld=[crumbs])
+
+
+@bp.route("/<lang>/a-z/")
+def a_z(lang: str) -> str:
+    """Every errand and e-service, A to Ö (the no-JavaScript way to find anything)."""
+    _lang_or_404(lang)
+    groups: dict[str, list[Shown]] = {}
+    for item in listed(lang):
+        groups.setdefault(_letter(item.version.title, lang), []).append(item)
+    return render_page("a_z.html", lang, _alternates(lang, "public.a_z"), groups=groups,
+                       title=gettext("A–Z of errands and e-services"))
+
+
+@bp.route("/<lang>/search/")
+def search(lang: str) -> str:
+    """The search page: Pagefind in the browser; in the live preview, results from the app's index."""
+    _lang_or_404(lang)
+    query = request.args.get("q", "").strip()[:200] if not current_app.config.get("FREEZING") else ""
+    hits = None
+    if query:
+        result = get_state().searcher().search(query, lang, limit=20)
+        hits = [(h, corpus().articles[h.id]) for h in result.hits
+                if h.id in corpus().articles and visible(corpus().articles[h.id])]
+    # Live (the preview), the form goes to the app's own search; frozen, search.js uses Pagefind.
+    return render_page("search.html", lang, _alternates(lang, "public.search"), query=query, hits=hits,
+                       title=gettext("Search"), live=not current_app.config.get("FREEZING"))
+
+
+@bp.route("/<lang>/accessibility/")
+def accessibility(lang: str) -> str:
+    """The accessibility statement (tillgänglighetsredogörelse)."""
+    _lang_or_404(lang)
+    return render_page("accessibility.html", lang, _alternates(lang, "public.accessibility"),
+                       title=gettext("Accessibility statement"), statement_date=long_date(today(), lang))
+
+
+@bp.route("/<lang>/<article_id>/")
+def article(lang: str, article_id: str) -> str:
+    """One article: start button, body, contact details, related articles; or a redirect for an old id."""
+    _lang_or_404(lang)
+    c = corpus()
+    if article_id not in c.articles and article_id in c.redirects:
+        target = _article_or_404(c.redirects[article_id])
+        url = url_for("public.article", lang=lang, article_id=target.id)
+        return render_template("public/redirect.html", lang=lang, language=c.site.language(lang),
+                               target=absolute(url), url=url, title=shown(target, lang).version.title)
+    a = _article_or_404(article_id)
+    s = shown(a, lang)
+    site = c.site
+    ss = a.self_service_for(s.text_lang)
+    related = [shown(r, lang) for rid in a.related if visible(r := c.resolve(rid)) and r is not a]
+    cat_name = site.category_name(a.category, lang)
+    page_url = url_for("public.article", lang=lang, article_id=a.id)
+    source_url = url_for("public.article", lang=site.source_language, article_id=a.id)
+    crumbs = _breadcrumbs(lang, [(cat_name, url_for("public.category", lang=lang, key=a.category)),
+                                 (s.version.title, page_url)])
+    jsonld: list[dict[str, Any]] = [crumbs]
+    if ss is not None:
+        jsonld.insert(0, {
+            "@context": "https://schema.org", "@type": "GovernmentService", "name": s.version.title,
+            "description": s.version.summary, "url": absolute(page_url), "serviceType": cat_name,
+            "inLanguage": s.text_lang,
+            "provider": {"@type": "GovernmentOrganization", "name": site.name, "url": site.base_url},
+            "areaServed": {"@type": "AdministrativeArea", "name": site.name},
+            "availableChannel": [
+                {"@type": "ServiceChannel", "name": ss.label, "serviceUrl": ss.url},
+                {"@type": "ServiceChannel", "name": site.contact.name,
+                 "servicePhone": {"@type": "ContactPoint", "telephone": site.contact.phone,
+                                  "email": site.contact.email}}]})
+    return render_page(
+        "article.html", lang, _alternates(lang, "public.article", a, article_id=a.id), item=s, ss=ss,
+        login="" if _login_named(ss) else _login_text(ss.login if ss else [], s.text_lang if s.fallback else lang),
+        needs=ss.needs if ss else [], no_login=bool(ss and (not ss.login or ss.login == ["none"])),
+        body=public_html(s.version.html, lang), related=related, category_key=a.category,
+        category_name=cat_name, title=s.version.title, description=s.version.summary,
+        canonical=absolute(source_url if s.fallback else page_url), jsonld=jsonld,
+        updated=long_date(s.version.updated, lang) if s.version.updated else None,
+        updated_iso=s.version.updated.isoformat() if s.version.updated else None,
+        text_language=site.language(s.text_lang), source_url=source_url,
+        language_label=language_label(lang, lang), text_label=language_label(s.text_lang, lang),
+        terms=search_terms(a, s.version), department=site.department_name(a.department, lang),
+        draft=not a.is_public(today()),
+        label_lang=s.text_lang if s.version.self_service_label else a.source.lang,
+        needs_lang=s.text_lang if s.version.self_service_needs is not None else a.source.lang)
+
+
+@bp.route("/<lang>/<article_id>/<path:filename>")
+def attachment(lang: str, article_id: str, filename: str) -> Response:
+    """An attachment published beside its article (never an internal one; no path tricks)."""
+    _lang_or_404(lang)
+    a = _article_or_404(article_id)
+    for path in a.attachments:
+        if path.relative_to(a.folder).as_posix() == filename and path.is_file():
+            return send_file(path)
+    abort(404)
+
+
+@bp.route("/404.html")
+def not_found_page() -> tuple[str, int] | str:
+    """The static host's page for a missing address, in every published language."""
+    site = corpus().site
+    messages = []
+    for language in site.languages:
+        with force_locale(language.code):
+            messages.append((language, gettext("Page not found"),
+                             gettext("The page may have moved or no longer exist."),
+                             gettext("Go to the home page"), url_for("public.home", lang=language.code),
+                             gettext("A–Z of errands and e-services"), url_for("public.a_z", lang=language.code)))
+    status = 200 if request.path == "/404.html" else 404
+    return render_template("public/404.html", site=site, lang=site.source_language,
+                           language=site.language(site.source_language), messages=messages), status
+
+
+@bp.errorhandler(404)
+def _not_found(_exc: Exception) -> tuple[str, int] | str:
+    return not_found_page()
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> Response:
+    """Every canonical public page, with its language alternates and last-updated dates."""
+    site = corpus().site
+    pages: list[tuple[str, str | None, list[tuple[str, str]]]] = []
+    for endpoint in ("public.home", "public.a_z", "public.search", "public.accessibility"):
+        alts = [(code, absolute(url_for(endpoint, lang=code))) for code in site.language_codes]
+        pages.extend((url, None, alts) for _code, url in alts)
+    for key in site.categories:
+        alts = [(code, absolute(url_for("public.category", lang=code, key=key))) for code in site.language_codes]
+        pages.extend((url, None, alts) for _code, url in alts)
+    for a in corpus().public_articles(today()):
+        alts = [(code, absolute(url_for("public.article", lang=code, article_id=a.id))) for code in a.versions]
+        for (_code, url), version in zip(alts, a.versions.values(), strict=True):
+            pages.append((url, version.updated.isoformat() if version.updated else None, alts))
+    xml = render_template("public/sitemap.xml", pages=pages)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    """Allow everything; point crawlers at the sitemap."""
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {absolute('/sitemap.xml')}\n"
+    return Response(text, mimetype="text/plain")
+
+
+def init_app(app: Flask) -> None:
+    """Register the public site blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,169 @@
+"""The agent app: search page (with and without JavaScript), article view, reports, headers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.test_auth import add_users, csrf, login
+
+
+@pytest.fixture
+def agent(app):
+    """A client logged in as an agent."""
+    add_users(app)
+    client = app.test_client()
+    assert login(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def editor(app):
+    """A client logged in as an editor."""
+    add_users(app)
+    client = app.test_client()
+    assert login(client, "erik", "erik-password-1").status_code == 302
+    return client
+
+
+def text(r) -> str:
+    return r.get_data(as_text=True)
+
+
+def plain(r) -> str:
+    """The page's text without tags (highlights split titles into several elements)."""
+    return re.sub(r"<[^>]+>", "", text(r))
+
+
+def test_search_page_without_javascript(agent):
+    page = text(agent.get("/agent/?q=bygglov"))
+    assert 'id="q"' in page and 'value="bygglov"' in page
+    assert "<mark>" in page and "Ansöka om bygglov" in plain(agent.get("/agent/?q=bygglov"))
+    assert "E-tjänst" in page and "Svenska" in page and "Bygga och bo" in page
+    assert "Granskas senast 2027-06-30" in page
+    assert "/agent/article/bygglov?lang=sv" in page
+
+
+def test_search_json_as_you_type(agent):
+    r = agent.get("/agent/search.json?q=byggl&prefix=1")
+    data = r.get_json()
+    assert r.status_code == 200 and data["count"] >= 1
+    assert "bygglov" in data["html"] and "<mark>" in data["html"]
+    assert r.headers["Cache-Control"] == "private, no-store"
+
+
+def test_results_show_internal_hits_and_badges(agent):
+    page = text(agent.get("/agent/?q=rutin"))
+    assert "MARKER-INTERNAL-ARTICLE-TITLE-1d8b" in page and "Intern" in page
+    assert "Intern anteckning:" in page  # the bygglov hit matched in its internal note
+    page = text(agent.get("/agent/?q=simskola"))
+    assert "Utkast" in page
+    page = text(agent.get("/agent/?q=förskola"))
+    assert "Granskning försenad (2020-01-31)" in page
+
+
+def test_suggestion_and_no_results(agent):
+    page = text(agent.get("/agent/?q=bygglv"))
+    assert "Menade du:" in page
+    page = text(agent.get("/agent/?q=qwzxv"))
+    assert "Inga träffar" in page
+
+
+def test_filters(agent):
+    assert "bygglov" not in text(agent.get("/agent/?q=ansöka&category=barn-skola")).split('id="results"')[1]
+    assert "/agent/article/bygglov" in text(agent.get("/agent/?q=ansöka&answer_group=bbmt"))
+    assert "/agent/article/hemlig-rutin" not in text(agent.get("/agent/?q=rutin&audience=public"))
+    assert "Apply for a building permit" in plain(agent.get("/agent/?q=building+permit&lang=en"))
+    # unknown filter values are dropped, not errors
+    assert agent.get("/agent/?q=bygglov&category=nope&lang=xx&audience=zz").status_code == 200
+
+
+def test_query_is_escaped(agent):
+    page = text(agent.get("/agent/?q=<script>alert(1)</script>"))
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_article_view(agent):
+    page = text(agent.get("/agent/article/bygglov?lang=en"))
+    assert "Apply for a building permit" in page
+    assert "MARKER-INTERNAL-NOTE-7f3a" in page  # internal notes
+    assert "MARKER-ANSWERGROUP-NAME-5e1c" in page and "Byggnadsnämnden" in page and "Rådgivning" in page
+    assert "MARKER-OWNER-2b7d@testby.se" in page and "2027-06-30" in page
+    assert 'value="https://www.testby.se/en/bygglov/"' in page  # public link to copy
+    assert 'value="https://e.testby.se/bygglov"' in page  # e-service link to copy
+    assert page.count('class="copy-btn') == 2
+    assert "/agent/article/bygglov/internal/checklista.txt" in page
+    assert "/agent/article/forskoleplats?lang=en" in page  # related
+    langs = page.split('id="lang-h"')[1].split("</section>")[0]
+    assert "källspråk" in langs and "översatt" in langs
+
+
+def test_article_badges_and_fallback(agent):
+    page = text(agent.get("/agent/article/hemlig-rutin"))
+    assert "Intern artikel" in page and "ingen publik länk" in page
+    page = text(agent.get("/agent/article/utkast-artikel"))
+    assert "Utkast – inte publicerad" in page
+    page = text(agent.get("/agent/article/bibliotekskort?lang=en"))
+    assert "Finns inte på English" in page and "saknas" in page
+    assert agent.get("/agent/article/bygglov-ansokan").status_code == 200  # an old id
+    assert agent.get("/agent/article/nope").status_code == 404
+
+
+def test_internal_attachment_download(agent):
+    r = agent.get("/agent/article/bygglov/internal/checklista.txt")
+    assert r.status_code == 200 and b"MARKER-INTERNAL-ATTACHMENT-3c9e" in r.data
+    assert "attachment" in r.headers["Content-Disposition"] and r.headers["Cache-Control"] == "private, no-store"
+    r.close()
+    for bad in ("../sv.md", "..%2Fsv.md", "nope.txt", "../../site.yml"):
+        assert agent.get(f"/agent/article/bygglov/internal/{bad}").status_code == 404
+
+
+def test_strict_csp_and_no_inline_code(agent):
+    for url in ("/agent/?q=bygglov", "/agent/article/bygglov", "/agent/login"):
+        r = agent.get(url)
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        page = text(r)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
+        assert "<style" not in page and " style=" not in page, url
+
+
+def test_low_result_searches_are_logged_redacted(agent, editor, tmp_path):
+    agent.get("/agent/?q=qwzxv 19850615-1234")
+    db = tmp_path / "data" / "searchlog.sqlite3"
+    rows = sqlite3.connect(db).execute("SELECT query, lang, hits FROM searches").fetchall()
+    assert rows == [("qwzxv [personnummer]", "sv", 0)]
+    assert b"19850615" not in db.read_bytes()
+    page = text(editor.get("/agent/reports/searches"))
+    assert "qwzxv [personnummer]" in page and "19850615" not in page
+
+
+def test_typing_is_one_logged_search(agent, tmp_path):
+    for typed in ("zq", "zqx", "zqxw", "zqxwv"):
+        agent.get(f"/agent/search.json?q={typed}")  # as you type: not logged
+    agent.get("/agent/search.json?q=zqxwv&prefix=0&log=1")  # the agent settled on it
+    rows = sqlite3.connect(tmp_path / "data" / "searchlog.sqlite3").execute(
+        "SELECT query FROM searches").fetchall()
+    assert rows == [("zqxwv",)]
+
+
+def test_report_needs_editor(agent, editor):
+    assert agent.get("/agent/reports/searches").status_code == 403
+    r = editor.get("/agent/reports/searches?days=abc")
+    assert r.status_code == 200 and "Sökningar utan eller med få svar" in text(r)
+
+
+def test_logout_button_present(agent):
+    page = text(agent.get("/agent/"))
+    assert 'action="/agent/logout"' in page and csrf(agent, "/agent/") in page
+
+
+def test_content_health_page(agent, editor):
+    assert agent.get("/agent/reports/content").status_code == 403
+    agent.get("/agent/?q=qwzxv")  # a zero-result search shows up next to the content
+    page = text(editor.get("/agent/reports/content"))
+    assert "Innehållets hälsa" in page
+    assert "Ansöka om plats i förskola" in page  # review overdue (2020-01-31)
+    assert "review_by 2020-01-31 has passed" in page  # the check's problems, on the page
+    assert "qwzxv" in page

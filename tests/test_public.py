@@ -1,0 +1,216 @@
+"""The public site as served live (the preview that Frozen-Flask freezes)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from portal.i18n import ensure_compiled, translations_folder
+from portal.public import collation_key
+from portal.state import get_state
+from tests.conftest import MARKERS
+
+PAGES = ("/{lang}/", "/{lang}/a-z/", "/{lang}/search/", "/{lang}/accessibility/", "/{lang}/category/bygga-bo/",
+         "/{lang}/bygglov/", "/{lang}/forskoleplats/", "/{lang}/bibliotekskort/")
+LANGS = (("sv", "ltr"), ("en", "ltr"), ("ar", "rtl"))
+
+
+def text(client, url: str, status: int = 200) -> str:
+    """GET *url*, check the status, return the body."""
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "direction"), LANGS)
+def test_every_page_type_has_lang_dir_notice_and_no_inline_code(client, lang, direction):
+    for pattern in PAGES:
+        html = text(client, pattern.format(lang=lang))
+        assert f'<html lang="{lang}" dir="{direction}">' in html
+        assert 'class="notice"' in html
+        assert "style=" not in html and "<style" not in html
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/ld+json"' in tag, tag
+        assert 'rel="canonical"' in html
+
+
+def test_root_lists_every_language(client):
+    html = text(client, "/")
+    for code in ("sv", "en", "ar"):
+        assert f'href="/{code}/"' in html
+    assert 'src="/static/public/root.js"' in html
+
+
+def test_ui_strings_come_from_the_catalogues(client):
+    assert "Hoppa till innehållet" in text(client, "/sv/")
+    assert "Skip to content" in text(client, "/en/")
+    assert "انتقل إلى المحتوى" in text(client, "/ar/")
+    assert "Tillgänglighetsredogörelse" in text(client, "/sv/accessibility/")
+
+
+def test_catalogues_compile_when_missing_or_stale(tmp_path: Path):
+    cache = tmp_path / "locale"
+    langs = ensure_compiled(translations_folder(), cache)
+    assert {"sv", "en", "ar", "fi"} <= set(langs)
+    mo = cache / "fi" / "LC_MESSAGES" / "messages.mo"
+    assert mo.is_file()
+    stamp = mo.stat().st_mtime_ns
+    ensure_compiled(translations_folder(), cache)
+    assert mo.stat().st_mtime_ns == stamp  # fresh: not rewritten
+    src = tmp_path / "src" / "fi" / "LC_MESSAGES"
+    src.mkdir(parents=True)
+    (src / "messages.po").write_bytes((translations_folder() / "fi/LC_MESSAGES/messages.po").read_bytes())
+    ensure_compiled(tmp_path / "src", cache)
+    assert mo.stat().st_mtime_ns >= stamp
+
+
+def test_article_page_shape_start_button_then_body_then_contact_then_related(client):
+    html = text(client, "/sv/bygglov/")
+    html = html[html.index("<main"):]
+    order = [html.index(s) for s in ("<h1", 'class="start"', "Du behöver:", 'class="button button-start"',
+                                     'href="https://e.testby.se/bygglov"', 'class="article-body"',
+                                     'class="help"', 'href="tel:0123456700"', "kontaktcenter@testby.se",
+                                     'class="related"')]
+    order.append(html.rindex('href="/sv/forskoleplats/"'))
+    assert order == sorted(order)
+    assert "BankID</li>" in html and "En ritning" in html  # the editor's own words
+    assert "för att logga in" not in html  # ... so the login method is not repeated
+    assert "BankID för att logga in" in text(client, "/sv/forskoleplats/")
+    assert "Öppet i dag" in html and "08:00–17:00" in html
+    assert '<time datetime="' in html  # last updated, from git
+    assert 'href="ritning.pdf"' in html
+
+
+def test_structured_data(client):
+    html = text(client, "/en/bygglov/")
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    types = {b["@type"]: b for b in blocks}
+    assert types["GovernmentService"]["availableChannel"][0]["serviceUrl"] == "https://e.testby.se/bygglov"
+    assert types["GovernmentService"]["url"] == "https://www.testby.se/en/bygglov/"
+    crumbs = types["BreadcrumbList"]["itemListElement"]
+    assert [c["position"] for c in crumbs] == [1, 2, 3]
+    assert "GovernmentService" not in text(client, "/sv/bibliotekskort/")
+
+
+def test_missing_translation_falls_back_to_the_source_text(client):
+    html = text(client, "/en/bibliotekskort/")
+    assert "This page is not available in English. Here it is in Swedish." in html
+    assert '<div class="article-body" lang="sv" dir="ltr">' in html
+    assert '<link rel="canonical" href="https://www.testby.se/sv/bibliotekskort/">' in html
+    assert 'hreflang="en" href="https://www.testby.se/en/bibliotekskort/"' not in html
+    assert 'hreflang="sv" href="https://www.testby.se/sv/bibliotekskort/"' in html
+    # the switcher says so, in the target language
+    sv = text(client, "/sv/bibliotekskort/")
+    assert re.search(r'href="/en/bibliotekskort/"[^>]*>English <span class="lang-note">\(not translated\)', sv)
+    assert re.search(r'href="/ar/bibliotekskort/"[^>]*>العربية <span class="lang-note">\(غير مترجم\)', sv)
+
+
+def test_outdated_translation_is_flagged(app, client):
+    with app.app_context():
+        get_state().corpus().articles["bygglov"].translations["en"].outdated = True
+    html = text(client, "/en/bygglov/")
+    assert "This translation may be out of date" in html
+    assert 'href="/sv/bygglov/"' in html
+    assert "(översättningen kan vara inaktuell)" not in html
+    assert "(translation may be out of date)" in text(client, "/sv/bygglov/")
+
+
+def test_language_switcher_goes_to_the_same_article(client):
+    html = text(client, "/sv/bygglov/")
+    assert re.search(r'<a href="/en/bygglov/" lang="en" dir="ltr" hreflang="en">English</a>', html)
+    assert re.search(r'<a href="/ar/bygglov/" lang="ar" dir="rtl" hreflang="ar">العربية</a>', html)
+    assert 'href="/sv/bygglov/" lang="sv" dir="ltr" hreflang="sv" aria-current="page"' in html
+
+
+def test_home_leads_with_search_then_featured_then_categories(client):
+    html = text(client, "/sv/")
+    html = html[html.index("<main"):]
+    order = [html.index(s) for s in ('role="search"', "Populära e-tjänster", 'href="/sv/bygglov/"',
+                                     "Kategorier", 'href="/sv/category/bygga-bo/"')]
+    assert order == sorted(order)
+
+
+def test_not_public_things_are_not_served(client):
+    for url in ("/sv/hemlig-rutin/", "/sv/utkast-artikel/", "/sv/bygglov/internal/checklista.txt",
+                "/sv/bygglov/internal.md", "/sv/bygglov/sv.md", "/sv/bygglov/../hemlig-rutin/sv.md",
+                "/sv/bygglov/%2e%2e/hemlig-rutin/sv.md", "/xx/", "/xx/bygglov/", "/sv/category/nope/",
+                "/sv/hemlig-rutin/x.pdf"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        body = response.get_data(as_text=True)
+        assert not any(m in body for m in MARKERS), url
+    with client.get("/sv/bygglov/ritning.pdf") as response:
+        assert response.data.startswith(b"%PDF")
+
+
+def test_no_marker_on_any_public_page(client):
+    urls = ["/", "/404.html", "/sitemap.xml", "/robots.txt"]
+    urls += [p.format(lang=lang) for lang, _ in LANGS for p in PAGES]
+    urls += ["/sv/category/kultur/", "/sv/category/barn-skola/", "/sv/search/?q=rutin", "/sv/search/?q=simskola"]
+    for url in urls:
+        body = text(client, url)
+        found = [m for m in MARKERS if m in body]
+        assert not found, (url, found)
+        assert "Basnivå" not in body and "radgivning" not in body and "2027-06-30" not in body
+
+
+def test_old_ids_get_a_static_redirect_page(client):
+    html = text(client, "/sv/bygglov-ansokan/")
+    assert '<meta http-equiv="refresh" content="0; url=/sv/bygglov/">' in html
+    assert '<link rel="canonical" href="https://www.testby.se/sv/bygglov/">' in html
+    assert '<a href="/sv/bygglov/">' in html
+
+
+def test_sitemap_and_robots(client):
+    response = client.get("/sitemap.xml")
+    assert response.mimetype == "application/xml"
+    root = ET.fromstring(response.data)  # noqa: S314 (our own sitemap, from the test client)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {e.text for e in root.findall("s:url/s:loc", ns)}
+    assert "https://www.testby.se/sv/bygglov/" in locs and "https://www.testby.se/ar/bygglov/" in locs
+    assert "https://www.testby.se/en/bibliotekskort/" not in locs  # a fallback page is not canonical
+    assert not any("hemlig" in u or "utkast" in u for u in locs)
+    robots = text(client, "/robots.txt")
+    assert "Sitemap: https://www.testby.se/sitemap.xml" in robots
+
+
+def test_opening_hours_apply_exceptions(app, client):
+    app.config["TODAY"] = "2026-12-24"
+    html = text(client, "/sv/")
+    assert re.search(r"Öppet i dag</span> torsdag 24 december 2026: <span dir=\"ltr\">Stängt", html)
+    assert "Avvikande öppettider" in html
+
+
+def test_a_z_groups_in_the_languages_alphabet(client):
+    assert collation_key("Ö", "sv") > collation_key("Z", "sv") > collation_key("É", "sv")
+    assert collation_key("Ärende", "sv") > collation_key("Åtgärd", "sv")
+    html = text(client, "/sv/a-z/")
+    assert html.index(">A</h2>") < html.index(">S</h2>")
+    assert "hemlig" not in html and "Utkast" not in html
+
+
+def test_search_page_works_without_javascript_and_in_the_preview(client):
+    html = text(client, "/sv/search/")
+    assert 'id="no-js-help"' in html and 'href="/sv/a-z/"' in html
+    assert 'src="/static/public/search.js"' in html
+    hits = text(client, "/sv/search/?q=dagis")
+    assert 'href="/sv/forskoleplats/"' in hits
+
+
+def test_hidden_search_terms_carry_keywords_and_synonyms(client):
+    html = text(client, "/sv/forskoleplats/")
+    terms = re.search(r'<div class="search-terms" data-pagefind-weight="5">(.*?)</div>', html, re.S).group(1)
+    assert "dagis" in terms and "barnomsorg" in terms and "förskola" in terms
+    assert 'data-pagefind-meta="eservice"' in terms
+
+
+def test_drafts_show_only_in_the_dev_preview(app, client):
+    assert client.get("/sv/utkast-artikel/").status_code == 404
+    app.config["DEV"] = True
+    html = text(client, "/sv/utkast-artikel/")
+    assert "Inte publicerad" in html
+    assert client.get("/sv/hemlig-rutin/").status_code == 404  # internal: never, not even in preview
