@@ -46,7 +46,7 @@ def static_files() -> Iterator[str]:
     """Paths (below the static folder) of the public site's CSS, JavaScript and images."""
     folder = Path(current_app.static_folder or "") / "public"
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path.name != "preview.js":  # the live preview's script is never published
             yield path.relative_to(folder.parent).as_posix()
 
 

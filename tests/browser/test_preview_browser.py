@@ -1,0 +1,56 @@
+"""The editors' live preview in a real browser: the page reloads after a file is saved, and problems
+in the content are shown on the page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import create_app
+from tests.browser.conftest import LiveServer, axe_violations, describe, screenshot
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.browser
+
+
+def save(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+
+
+@pytest.fixture
+def preview(corpus_dir: Path, tmp_path: Path):
+    app = create_app({"ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "TODAY": TODAY.isoformat(),
+                      "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data", "DEV": True, "RELOAD_CONTENT": True})
+    server = LiveServer(app=app)
+    yield server
+    server.stop()
+
+
+def test_preview_reloads_after_save_and_shows_problems(page, preview, corpus_dir: Path) -> None:
+    page.goto(f"{preview.url}/sv/bygglov/")
+    assert page.locator("h1").inner_text() == "Ansöka om bygglov"
+    assert "Preview: 1 problem(s)" in page.locator(".preview-panel h2").inner_text()  # the past review date
+
+    save(corpus_dir / "bygglov" / "sv.md", "title: Ansöka om bygglov", "title: Söka bygglov för ditt hus")
+    expect(page.locator("h1")).to_have_text("Söka bygglov för ditt hus", timeout=15_000)
+
+    save(corpus_dir / "bygglov" / "sv.md", "related: [forskoleplats]", "related: [finns-inte]")
+    expect(page.locator(".preview-panel")).to_contain_text("finns-inte", timeout=15_000)
+    panel = page.locator(".preview-panel").inner_text()
+    assert "bygglov/sv.md:14" in panel and "related article 'finns-inte' does not exist" in panel
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    screenshot(page, "preview-with-problems")
+
+
+def test_preview_script_is_not_published(tmp_path: Path, corpus_dir: Path) -> None:
+    from portal import pipeline
+
+    out = tmp_path / "site"
+    pipeline.build(corpus_dir, out, tmp_path / "index", TODAY)
+    assert not list(out.rglob("preview.js"))
+    assert not any(b"preview-panel" in p.read_bytes() for p in out.rglob("*.html"))
