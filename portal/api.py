@@ -140,8 +140,8 @@ def search() -> Any:
     state = get_state()
     corpus = state.corpus()
     q = request.args.get("q", "")
-    if not q.strip():
-        raise BadParameter("q is required")
+    if not q:
+        raise BadParameter("q is required")  # a q of only spaces is valid and finds nothing
     if len(q) > MAX_QUERY_CHARS:
         raise BadParameter(f"q is longer than {MAX_QUERY_CHARS} characters", "query_too_long")
     internal = _internal()
@@ -150,8 +150,9 @@ def search() -> Any:
     filters = {"category": _choice("category", site.categories),
                "answer_group": _choice("answer_group", site.answer_groups),
                "department": _choice("department", site.departments)}
-    if filters["answer_group"] and not internal:
-        raise BadParameter("answer_group is an internal field: filter on it with audience=all and credentials")
+    if filters["answer_group"] and current_user() is None:
+        raise BadParameter("answer_group is an internal field: filtering on it needs an agent session or an "
+                           "API token", "unauthorized", 401)
     result = state.searcher().search(q, lang, internal=internal, limit=limit,
                                      filters={k: v for k, v in filters.items() if v}, prefix=prefix,
                                      today=state.today())
@@ -254,7 +255,7 @@ def languages() -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3.1 document of this API."""
-    return jsonify(document())
+    return jsonify(document(get_state().corpus().site))
 
 
 def _unknown(rest: str) -> Response:

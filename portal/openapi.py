@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from portal.siteconfig import SiteConfig
+
 STR: dict[str, Any] = {"type": "string"}
 STR_OR_NULL: dict[str, Any] = {"type": ["string", "null"]}
 DATE_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "format": "date"}
@@ -110,17 +112,24 @@ def _get(summary: str, params: list[dict[str, Any]], responses: dict[str, Any], 
                     "security": [{}, {"bearer": []}, {"session": []}]}}
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI document of /api/v1 (a fresh copy each time)."""
+def _keys(keys: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(keys)} if keys else STR
+
+
+def document(site: SiteConfig | None = None) -> dict[str, Any]:
+    """The OpenAPI document of /api/v1 (a fresh copy each time). With *site*, the languages and the keys
+    of categories, answer groups and departments are listed as the only values the API accepts."""
+    lang = _param("lang", LANG["description"], _keys(site.language_codes) if site else None)
     search_params = [
         _param("q", "What to search for (at most 300 characters: longer is a 400 `query_too_long`).",
                {"type": "string", "minLength": 1, "maxLength": 300}, required=True),
-        LANG,
+        lang,
         _param("limit", "Number of hits, 1–100.", {"type": "integer", "minimum": 1, "maximum": 100,
                                                    "default": 10}),
-        _param("category", "A category key from site.yml."),
-        _param("answer_group", "An answer-group key (internal: only with audience=all)."),
-        _param("department", "A department key from site.yml."),
+        _param("category", "A category key from site.yml.", _keys(site.categories) if site else None),
+        _param("answer_group", "An answer-group key (internal: only with audience=all).",
+               _keys(site.answer_groups) if site else None),
+        _param("department", "A department key from site.yml.", _keys(site.departments) if site else None),
         AUDIENCE,
         _param("prefix", "Treat the last word as unfinished (search as you type); prefix searches are "
                "not logged.", {"type": "boolean", "default": False}),
@@ -139,13 +148,13 @@ def document() -> dict[str, Any]:
         "paths": {
             "/search": _get("Search the articles", search_params, _ok("SearchResult", "Hits, best first"),
                             "search"),
-            "/articles": _get("List the articles", [LANG, AUDIENCE], _ok("ArticleList", "The articles"),
+            "/articles": _get("List the articles", [lang, AUDIENCE], _ok("ArticleList", "The articles"),
                               "listArticles"),
             "/articles/{id}": _get("One article in one language",
                                    [_param("id", "The article id (old ids from redirect_from work too)",
-                                           where="path", required=True), LANG, AUDIENCE],
+                                           where="path", required=True), lang, AUDIENCE],
                                    article_resp, "getArticle"),
-            "/categories": _get("The categories", [LANG], _ok("CategoryList", "The categories"),
+            "/categories": _get("The categories", [lang], _ok("CategoryList", "The categories"),
                                 "listCategories"),
             "/languages": _get("The languages", [], _ok("LanguageList", "The languages"), "listLanguages"),
             "/openapi.json": _get("This document", [], _ok("OpenAPI", "The OpenAPI document"), "openapi"),
