@@ -8,7 +8,9 @@ the vocabulary (which feeds compound splitting, typo correction and "did you mea
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pickle
+import zlib
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -22,7 +24,7 @@ from portal.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
 from portal.model import Article, Corpus, Version
 from portal.render import public_url
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_FIELDS = ("title", "keywords", "summary", "body")
 STORED_BODY_CHARS = 6000
 SCOPES = ("public", "all")
@@ -146,11 +148,22 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         "key": f"{article.id}:{version.lang}", "id": article.id, "lang": version.lang,
         "audience": article.audience, "visible": "1" if visible else "0", "category": article.category,
         "answer_group": article.answer_group or "", "department": article.department or "",
-        "eservice": "1" if ss else "0", "meta": meta, "vocab": vocab, "internal": " ".join(internal_terms),
+        # Compressed: every hit unpickles its stored fields, and only an incremental update reads this.
+        "eservice": "1" if ss else "0", "meta": meta, "vocab": pack(vocab), "internal": " ".join(internal_terms),
     }
     for name, terms in fields.items():
         doc[f"{name}_{version.lang}"] = " ".join(terms)
     return doc
+
+
+def pack(vocab: dict[str, Any]) -> bytes:
+    """A document's vocabulary as stored in the index."""
+    return zlib.compress(json.dumps(vocab, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def unpack(data: bytes) -> dict[str, Any]:
+    """The inverse of :func:`pack`."""
+    return json.loads(zlib.decompress(data))
 
 
 class Vocabulary:

@@ -113,6 +113,13 @@ class IndexHandle:
         return self.refresh().forms["public" if public else "all"].get(lang, {})
 
 
+class _Or(wq.Or):
+    """Or that always merges its parts lazily (a tree of union matchers). Whoosh's default preloads
+    every clause into arrays for small indexes, which costs more than the search on ours."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
 @dataclass
 class Alternative:
     """One way to match a query word: all *terms* (AND), or a *prefix*, with a weight."""
@@ -136,7 +143,7 @@ def _term_query(lang: str, term: str, weight: float, internal: bool, prefix: boo
                             for name, boost in FIELD_BOOSTS.items()]
     if internal and not prefix:
         subs.append(wq.Term("internal", term, boost=INTERNAL_BOOST * weight))
-    return wq.Or(subs)
+    return _Or(subs)
 
 
 def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternative]]], *, internal: bool,
@@ -154,16 +161,16 @@ def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternativ
                     options.append(wq.And([_term_query(lang, t, alt.weight / len(alt.terms), internal, alt.prefix)
                                            for t in alt.terms]))
             if options:
-                word_queries.append(wq.Or(options))
+                word_queries.append(_Or(options))
         if word_queries:
-            body = wq.Or(word_queries, scale=0.9) if len(word_queries) > 1 else word_queries[0]
+            body = _Or(word_queries, scale=0.9) if len(word_queries) > 1 else word_queries[0]
             per_lang.append(wq.And([wq.Term("lang", lang), body]))
     if not per_lang:
         return []
     restrict: list[wq.Query] = [] if internal else [wq.Term("visible", "1")]
     restrict += [wq.Term(name, value) for name, value in (filters or {}).items()]
     searcher = handle.refresh().searcher()
-    results = searcher.search(wq.Or(per_lang), limit=limit, filter=wq.And(restrict) if restrict else None)
+    results = searcher.search(_Or(per_lang), limit=limit, filter=wq.And(restrict) if restrict else None)
     return [RawHit(hit["meta"], hit.score) for hit in results]
 
 

@@ -22,6 +22,7 @@ from portal.index.documents import (
     glossary,
     make_schema,
     synonym_map,
+    unpack,
 )
 from portal.index.reader import current_generation
 from portal.model import Corpus
@@ -72,7 +73,7 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
             for n, article in enumerate(articles, 1):
                 for doc in article_documents(article, corpus, analyzers, synonyms, today):
                     writer.add_document(**doc)
-                    vocab.count(doc["vocab"], +1)
+                    vocab.count(unpack(doc["vocab"]), +1)
                 if progress:
                     progress(n, len(articles))
             writer.commit(optimize=True)
@@ -117,7 +118,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
             with ix.searcher() as searcher:
                 for aid in ids:
                     for stored in searcher.documents(id=aid):
-                        vocab.count(stored["vocab"], -1)
+                        vocab.count(unpack(stored["vocab"]), -1)
             for aid in ids:
                 writer.delete_by_term("id", aid)
             analyzers = analyzers_for(corpus, index_dir)
@@ -128,7 +129,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                     continue
                 for doc in article_documents(article, corpus, analyzers, synonyms, today):
                     writer.add_document(**doc)
-                    vocab.count(doc["vocab"], +1)
+                    vocab.count(unpack(doc["vocab"]), +1)
             writer.commit(merge=True)
         except BaseException:
             writer.cancel()

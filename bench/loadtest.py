@@ -1,0 +1,168 @@
+"""Load test on loopback: concurrent agents search through gunicorn (2 workers) while the index is
+rebuilt in the middle of the run. Bounded in time and in request count; stops by itself.
+
+    python bench/loadtest.py [--articles DIR] [--duration 60] [--clients 16] [--json OUT]
+
+Prints throughput, latency percentiles and the number of failed requests (which must be zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ["bygglov", "dagis", "hemtjänst", "soptunna", "parkeringstillstånd", "ekonomiskt bistånd", "förskloa",
+           "hur ansöker jag om plats på förskolan", "trygghetslarm", "bibliotekskort", "vad kostar färdtjänst",
+           "bygglovsansökan", "felanmälan gatlykta", "building permit", "sophämtning"]
+MAX_REQUESTS = 2_000_000
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(articles: Path, index: Path, data: Path, port: int, workers: int = 2,
+                   log: Path | None = None) -> subprocess.Popen:
+    """gunicorn with *workers* workers on 127.0.0.1:*port*, serving the app over *articles*; its own
+    messages go to *log*."""
+    env = {**os.environ, "PORTAL_ARTICLES_DIR": str(articles), "PORTAL_INDEX_DIR": str(index),
+           "PORTAL_DATA_DIR": str(data), "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+           "--worker-class", "gthread", "--threads", "4", "--preload", "--log-level", "warning",
+           "portal.app:create_app()"]
+    with open(log or os.devnull, "w", encoding="utf-8") as err:
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+
+
+def wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    """Wait until the server answers its language list."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {log.read_text('utf-8', errors='replace')[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                conn.request("GET", "/api/v1/languages")
+                if conn.getresponse().status == 200:
+                    return
+            finally:
+                conn.close()
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def _client(port: int, stop: threading.Event, out: dict[str, Any], seed: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    n = seed
+    while not stop.is_set() and out["count"] < MAX_REQUESTS:
+        q = QUERIES[n % len(QUERIES)]
+        prefix = n % 3 == 0
+        text = q[: max(2, len(q) - 2)] if prefix else q
+        path = "/api/v1/search?" + urllib.parse.urlencode({"q": text, "limit": 10,
+                                                            "prefix": "true" if prefix else "false"})
+        start = time.perf_counter()
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            ok = response.status == 200 and body.startswith(b"{")
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        elapsed = (time.perf_counter() - start) * 1000
+        with out["lock"]:
+            out["count"] += 1
+            out["latencies"].append(elapsed)
+            if not ok:
+                out["failures"] += 1
+        n += 1
+    conn.close()
+
+
+def run_load(articles: Path, duration: float = 60.0, clients: int = 16, rebuild_after: float | None = None,
+             workers: int = 2) -> dict[str, Any]:
+    """Run the load test; the index is rebuilt (a full `portal index`) *rebuild_after* seconds in."""
+    rebuild_after = duration / 3 if rebuild_after is None else rebuild_after
+    with tempfile.TemporaryDirectory(prefix="portal-load-") as tmp:
+        index, data = Path(tmp) / "index", Path(tmp) / "data"
+        portal = [sys.executable, "-c", "from portal.cli import main; main()"]
+        subprocess.run([*portal, "index", "--articles", str(articles), "--index", str(index)], check=True,
+                       capture_output=True)
+        before = os.readlink(index / "current")
+        port = free_port()
+        log = Path(tmp) / "gunicorn.log"
+        server = start_gunicorn(articles, index, data, port, workers, log)
+        try:
+            wait_ready(port, server, log)
+            out: dict[str, Any] = {"count": 0, "failures": 0, "latencies": [], "lock": threading.Lock()}
+            stop = threading.Event()
+            threads = [threading.Thread(target=_client, args=(port, stop, out, i), daemon=True)
+                       for i in range(clients)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            time.sleep(rebuild_after)
+            rebuild_start = time.perf_counter()
+            subprocess.run([*portal, "index", "--articles", str(articles), "--index", str(index)], check=True,
+                           capture_output=True)
+            rebuild_seconds = time.perf_counter() - rebuild_start
+            time.sleep(max(0.0, duration - (time.perf_counter() - started)))
+            stop.set()
+            for t in threads:
+                t.join(timeout=15)
+            wall = time.perf_counter() - started
+            after = os.readlink(index / "current")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    lat = sorted(out["latencies"])
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(len(lat) * p))], 2) if lat else 0.0
+
+    return {"requests": out["count"], "failures": out["failures"], "seconds": round(wall, 2),
+            "throughput_rps": round(out["count"] / wall, 1), "p50_ms": pct(0.50), "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99), "mean_ms": round(statistics.fmean(lat), 2) if lat else 0.0,
+            "clients": clients, "workers": workers, "rebuild_seconds": round(rebuild_seconds, 2),
+            "index_swapped": before != after}
+
+
+def main() -> None:
+    """Command line: run the load test and print (and optionally write) the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=ROOT / "articles")
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    result = run_load(args.articles.resolve(), args.duration, args.clients, workers=args.workers)
+    for key, value in result.items():
+        print(f"{key:16} {value}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1), "utf-8")
+    sys.exit(1 if result["failures"] else 0)
+
+
+if __name__ == "__main__":
+    main()
