@@ -56,3 +56,41 @@ def test_killed_indexing_leaves_the_last_good_index(tmp_path: Path) -> None:
     assert subprocess.run([*PORTAL, "index", "--articles", str(root), "--index", str(index_dir)],
                           capture_output=True, check=False).returncode == 0
     assert current_generation(index_dir) != good
+
+
+def tree_digest(folder: Path) -> dict[str, int]:
+    """Every file below *folder* with its size and a checksum of its bytes."""
+    import zlib
+
+    return {str(p.relative_to(folder)): zlib.crc32(p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_killed_build_leaves_the_last_good_site_and_index(tmp_path: Path) -> None:
+    root = tmp_path / "articles"
+    shutil.copytree(SAMPLE, root)
+    site, index_dir = tmp_path / "site", tmp_path / "index"
+    build = [*PORTAL, "build", "--articles", str(root), "--index", str(index_dir), "--out", str(site)]
+    assert subprocess.run(build, capture_output=True, check=False).returncode == 0
+    good_site = tree_digest(site)
+    assert (site / "sv" / "bygglov" / "index.html").is_file()
+    # Change the content, then kill builds at three moments: while indexing, while freezing pages,
+    # and while Pagefind indexes the frozen site.
+    (root / "bygglov" / "sv.md").write_text(
+        (root / "bygglov" / "sv.md").read_text("utf-8").replace("title: Ansöka om bygglov", "title: Bygglov NY"))
+    moments = [
+        lambda: any(index_dir.glob("gen-*.tmp/*")),
+        lambda: any(p.is_dir() and any(p.rglob("*.html")) for p in tmp_path.glob(".site.new-*")),
+        lambda: any(p.is_dir() and (p / "pagefind").exists() for p in tmp_path.glob(".site.new-*")),
+    ]
+    killed = 0
+    for ready in moments:
+        proc = start(*build[len(PORTAL):], cwd=tmp_path)
+        killed += kill_when(proc, ready, timeout=300)
+        assert tree_digest(site) == good_site
+        # The index is the last complete one: the old, or the new if indexing had finished.
+        assert not current_generation(index_dir).name.endswith(".tmp")
+        assert Searcher(IndexHandle(index_dir)).search("bygglov", "sv").hits[0].id == "bygglov"
+        assert "Bygglov NY" not in (site / "sv" / "bygglov" / "index.html").read_text("utf-8")
+    assert killed >= 2, "the builds finished before they could be killed"
+    assert subprocess.run(build, capture_output=True, check=False).returncode == 0
+    assert "Bygglov NY" in (site / "sv" / "bygglov" / "index.html").read_text("utf-8")
