@@ -3,12 +3,13 @@ that is swapped in atomically (`os.replace` of the `current` symlink) only when 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,26 @@ def _finish(tmp: Path, meta: dict[str, Any], vocab: Vocabulary, index_dir: Path)
     return gen
 
 
+@contextlib.contextmanager
+def _writing(ix: Any, limitmb: int, **commit: Any) -> Iterator[Any]:
+    """A Whoosh writer that commits (with *commit* options) when the block succeeds, else cancels."""
+    writer = ix.writer(limitmb=limitmb)
+    try:
+        yield writer
+        writer.commit(**commit)
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+
+
+def _add(writer: Any, vocab: Vocabulary, docs: list[dict[str, Any]]) -> None:
+    for doc in docs:
+        writer.add_document(**doc)
+        vocab.count(unpack(doc["vocab"]), +1)
+
+
 def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
                 progress: Progress | None = None) -> Path:
     """Index every article in every language into a new generation and make it current; return it."""
@@ -67,21 +88,12 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
         synonyms = synonym_map(groups)
         vocab = Vocabulary(corpus.site.language_codes)
         ix = whoosh_index.create_in(str(tmp), make_schema(corpus.site.language_codes))
-        writer = ix.writer(limitmb=256)
-        try:
-            articles = sorted(corpus.articles.values(), key=lambda a: a.id)
+        articles = sorted(corpus.articles.values(), key=lambda a: a.id)
+        with _writing(ix, 256, optimize=True) as writer:
             for n, article in enumerate(articles, 1):
-                for doc in article_documents(article, corpus, analyzers, synonyms, today):
-                    writer.add_document(**doc)
-                    vocab.count(unpack(doc["vocab"]), +1)
+                _add(writer, vocab, article_documents(article, corpus, analyzers, synonyms, today))
                 if progress:
                     progress(n, len(articles))
-            writer.commit(optimize=True)
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            ix.close()
         return _finish(tmp, _meta(corpus, groups, today, len(articles), 0), vocab, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -113,8 +125,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
             if f.is_file() and f.suffix != ".json" and "LOCK" not in f.name:
                 os.link(f, tmp / f.name)
         ix = whoosh_index.open_dir(str(tmp))
-        writer = ix.writer(limitmb=128)
-        try:
+        with _writing(ix, 128, merge=True) as writer:
             with ix.searcher() as searcher:
                 for aid in ids:
                     for stored in searcher.documents(id=aid):
@@ -124,18 +135,8 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
             analyzers = analyzers_for(corpus, index_dir)
             synonyms = synonym_map(groups)
             for aid in ids:
-                article = corpus.articles.get(aid)
-                if article is None:
-                    continue
-                for doc in article_documents(article, corpus, analyzers, synonyms, today):
-                    writer.add_document(**doc)
-                    vocab.count(unpack(doc["vocab"]), +1)
-            writer.commit(merge=True)
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            ix.close()
+                if aid in corpus.articles:
+                    _add(writer, vocab, article_documents(corpus.articles[aid], corpus, analyzers, synonyms, today))
         updated = _meta(corpus, groups, today, len(corpus.articles), meta.get("incremental_updates", 0) + 1)
         return _finish(tmp, updated, vocab, index_dir)
     except BaseException:
