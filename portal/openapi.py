@@ -39,7 +39,8 @@ HIT = {
     "highlights": {"type": "object", "description": "HTML, already escaped, query words in <mark>",
                    "additionalProperties": STR},
 }
-HIT_INTERNAL = {**HIT, "answer_group": STR_OR_NULL, "review_by": DATE_OR_NULL, "in_internal": BOOL}
+HIT_INTERNAL = {**HIT, "answer_group": STR_OR_NULL, "review_by": DATE_OR_NULL, "in_internal": BOOL,
+                "publish_from": DATE_OR_NULL, "expires": DATE_OR_NULL}
 SUMMARY = {
     "id": STR, "lang": STR, "fallback": BOOL, "title": STR, "summary": STR, "category": STR,
     "department": STR_OR_NULL, "url": STR_OR_NULL, "self_service_url": STR_OR_NULL, "updated": DATE_OR_NULL,

@@ -60,12 +60,14 @@ class Hit:
     updated: str | None = None
     langs: list[str] = field(default_factory=list)
     in_internal: bool = False
+    publish_from: str | None = None
+    expires: str | None = None
     highlights: dict[str, str] = field(default_factory=dict)
 
     def public_dict(self) -> dict[str, Any]:
         """The fields any caller may see (no routing, no internal notes)."""
         d = asdict(self)
-        for key in ("answer_group", "review_by", "in_internal"):
+        for key in ("answer_group", "review_by", "in_internal", "publish_from", "expires"):
             d.pop(key)
         d["highlights"] = {k: v for k, v in self.highlights.items() if k != "internal"}
         return d
@@ -297,6 +299,7 @@ class Searcher:
                 self_service_label=m["self_service_label"], fallback=fallback, category=m["category"],
                 answer_group=m["answer_group"], department=m["department"], status=m["status"],
                 review_by=m["review_by"], outdated=m["outdated"], updated=m["updated"], langs=m["langs"],
+                publish_from=m.get("publish_from"), expires=m.get("expires"),
             )
             if hit.id not in best or hit.score > best[hit.id].score:
                 best[hit.id] = hit

@@ -167,3 +167,12 @@ def test_content_health_page(agent, editor):
     assert "Ansöka om plats i förskola" in page  # review overdue (2020-01-31)
     assert "review_by 2020-01-31 has passed" in page  # the check's problems, on the page
     assert "qwzxv" in page
+
+
+def test_expired_and_scheduled_articles_are_flagged(agent, app, corpus_dir):
+    path = corpus_dir / "bibliotekskort" / "sv.md"
+    path.write_text(path.read_text("utf-8").replace("category: kultur", "category: kultur\nexpires: 2026-01-01"))
+    page = text(agent.get("/agent/article/bibliotekskort"))
+    assert "Utgången 2026-01-01" in page
+    results = text(agent.get("/agent/?q=bibliotekskort"))
+    assert "Utgången 2026-01-01" in results
