@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "COOKIE_SECURE": "auto",            # true in production (docs/production.md); auto: not on plain loopback
     "SESSION_IDLE_MINUTES": 60, "SESSION_MAX_HOURS": 10,
     "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,
-    "FIRST_USER": None,                 # None: create a random first user unless TESTING
+    "FIRST_USER": False,                # `portal serve` turns it on: a random first user when there is none
     "SEARCH_LOG_DAYS": 90, "CORS_ORIGINS": "*",
 }
 bp = Blueprint("auth", __name__, url_prefix="/agent")
@@ -447,8 +447,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
     app.before_request(_check_csrf)
     app.register_blueprint(bp)
-    first = app.config["FIRST_USER"]
-    if first is None:
-        first = not app.config.get("TESTING")
-    if str(first).lower() not in ("0", "false", "no", "off", ""):
+    # Only the process that prints the password may create the user (not, say, the app `portal build`
+    # freezes with, whose messages nobody sees).
+    if str(app.config["FIRST_USER"]).lower() not in ("0", "false", "no", "off", "", "none"):
         ensure_first_user(app)

@@ -188,7 +188,7 @@ def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> N
 
     root = _need_folder(articles)
     app = create_app({"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
-                      "DEV": dev})
+                      "DEV": dev, "FIRST_USER": True})
     run(app, host, port)
 
 

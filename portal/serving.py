@@ -13,6 +13,10 @@ def run(app: Flask, host: str, port: int) -> None:
     click.echo(f"Public site preview: {base}/", err=True)
     click.echo(f"Agent app:           {base}/agent/", err=True)
     click.echo(f"API:                 {base}/api/v1/openapi.json", err=True)
-    for line in app.extensions.get("startup_messages", []):
+    messages = app.extensions.get("startup_messages", [])
+    for line in messages:
         click.echo(line, err=True)
+    if not messages:
+        click.echo("Log in to the agent app with a user from the users file; add one with "
+                   "`portal users add NAME --role agent` (or `--role editor`).", err=True)
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

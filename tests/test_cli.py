@@ -90,3 +90,28 @@ def test_index_refuses_content_with_errors(tmp_path: Path, corpus_dir: Path) -> 
     assert done.returncode == 1
     assert "articles/bygglov/sv.md:2: the file is not valid UTF-8" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_build_does_not_create_users_and_serve_prints_the_first_login(tmp_path: Path, corpus_dir: Path) -> None:
+    import re
+    import time
+
+    assert run("build", "--articles", "articles", "--out", "site", cwd=tmp_path).returncode == 0
+    assert not (tmp_path / ".portal" / "data" / "users.json").exists()
+    from tests.browser.conftest import free_port
+
+    proc = subprocess.Popen([*PORTAL, "serve", "--articles", "articles", "--port", str(free_port())], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, out = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and "with password" not in out:
+            line = proc.stderr.readline()
+            out += line
+            if not line and proc.poll() is not None:
+                break
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    password = re.search(r"as 'admin' with password (\S+)", out)
+    assert password, out
+    assert (tmp_path / ".portal" / "data" / "users.json").exists()
