@@ -170,7 +170,7 @@ class Searcher:
         while i < len(words) and len(clauses) < MAX_QUERY_WORDS:
             phrase_len, alts = self._phrase_synonyms(words, i, an, synonyms)
             if phrase_len:
-                clauses.append(alts)
+                clauses.append(_useful(alts, vocab))
                 corrected.extend(w.raw for w in words[i:i + phrase_len])
                 i += phrase_len
                 continue
@@ -183,6 +183,7 @@ class Searcher:
             alts, fix = self._word(w, an, vocab, public, synonyms, prefix=last and open_end)
             corrected.append(fix or w.raw)
             changed = changed or fix is not None
+            alts = _useful(alts, vocab)
             if alts:
                 clauses.append(alts)
         return clauses, (corrected if changed else None)
@@ -195,7 +196,8 @@ class Searcher:
             phrase = " ".join(w.raw for w in words[i:i + n])
             if phrase in synonyms:
                 alts = [Alternative(an.terms(phrase, parts=False) or [w.stem for w in words[i:i + n]], 1.0)]
-                alts += [Alternative(t, 0.9) for s in synonyms[phrase] if (t := an.terms(s, parts=False))]
+                alts += [Alternative(t, 0.9, head_only=True) for s in synonyms[phrase]
+                         if (t := an.terms(s, parts=False))]
                 return n, alts
         return 0, []
 
@@ -206,15 +208,17 @@ class Searcher:
         for syn in synonyms.get(w.raw, []) + (synonyms.get(w.stem, []) if w.stem != w.raw else []):
             terms = an.terms(syn, parts=False)
             if terms:
-                alts.append(Alternative(terms, 0.85))
+                alts.append(Alternative(terms, 0.85, head_only=True))
         known = w.stem in vocab
         parts = self._split(w.raw, an, vocab)
         for reading in parts:
             alts.append(Alternative(reading, 0.8 if not known else 0.5))
         if prefix and len(w.raw) >= 2:
-            alts.append(Alternative([w.raw], 0.7, prefix=True))
-            if w.stem != w.raw:
-                alts.append(Alternative([w.stem], 0.7, prefix=True))
+            # The word is still being typed: its most frequent completions in the index (a Whoosh
+            # Prefix query would expand to every matching term in every field).
+            for stem in dict.fromkeys([w.raw, w.stem]):
+                for term in self.handle.completions(an.lang, public, stem):
+                    alts.append(Alternative([term], 0.7))
         elif not known and len(w.raw) >= 4:
             # An unknown word may still split into real parts by chance (biblioteks|ort for a mistyped
             # bibliotekskort), so the typo fallback runs for every word the index does not know.
@@ -311,6 +315,22 @@ class Searcher:
             an = self.analyzer(code)
             out[code] = {w.stem for w in an.query(query) if not w.stop and len(w.stem) >= 2}
         return out
+
+
+def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:
+    """The alternatives that can match anything (every term is in the index), each once.
+
+    Synonyms from the glossary are in several languages; in a Swedish plan the English ones match
+    nothing and would only cost time (each alternative is a matcher per field)."""
+    seen: set[tuple] = set()
+    out = []
+    for alt in alts:
+        key = tuple(alt.terms)
+        if key in seen or not all(t in vocab for t in alt.terms):
+            continue
+        seen.add(key)
+        out.append(alt)
+    return out
 
 
 def _in_window(meta: dict[str, Any], today: dt.date) -> bool:
