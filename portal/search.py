@@ -9,11 +9,14 @@ agent app and the API.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import html
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -133,6 +136,18 @@ class Searcher:
         typed = text or ""
         query = clean_query(typed)
         open_end = prefix and bool(typed) and not typed[-1:].isspace()
+        today = today or dt.date.today()
+        key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today)
+        cache = self.handle.refresh().cache.setdefault("results", _Results())
+        cached = cache.get(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        result = self._search(query, lang, internal, limit, filters, open_end, today)
+        cache.put(key, result)
+        return copy.deepcopy(result)
+
+    def _search(self, query: str, lang: str, internal: bool, limit: int, filters: dict[str, str],
+                open_end: bool, today: dt.date) -> SearchResult:
         public = not internal
         plans: dict[str, list[list[Alternative]]] = {}
         suggestion_words: list[str] | None = None
@@ -142,7 +157,7 @@ class Searcher:
             if plan_lang == lang:
                 suggestion_words = corrected
         raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40))
-        hits = self._rank(raw, query, lang, internal, today or dt.date.today())
+        hits = self._rank(raw, query, lang, internal, today)
         hits = hits[:limit]
         stems = self._highlight_stems(query, lang)
         for hit in hits:
@@ -315,6 +330,30 @@ class Searcher:
             an = self.analyzer(code)
             out[code] = {w.stem for w in an.query(query) if not w.stop and len(w.stem) >= 2}
         return out
+
+
+class _Results:
+    """The most recent search results of one index generation (agents repeat popular questions, and
+    typing repeats prefixes); a new generation starts with an empty cache."""
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: OrderedDict[tuple, SearchResult] = OrderedDict()
+
+    def get(self, key: tuple) -> SearchResult | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: SearchResult) -> None:
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self.SIZE:
+                self._data.popitem(last=False)
 
 
 def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:

@@ -208,3 +208,13 @@ def test_missing_and_corrupt_index(tmp_path: Path, corpus_dir: Path) -> None:
     os.symlink("gen-missing", index_dir / "current")
     with pytest.raises(IndexCorruptError):
         IndexHandle(index_dir)
+
+
+def test_repeated_searches_come_from_the_cache_and_stay_intact(tiny) -> None:
+    first = tiny.search("bygglov", "sv", today=TODAY)
+    first.hits[0].title = "changed by a caller"
+    first.hits.clear()
+    again = tiny.search("bygglov", "sv", today=TODAY)
+    assert again.hits and again.hits[0].title == "Ansöka om bygglov"
+    cache = tiny.handle.refresh().cache["results"]
+    assert len(cache._data) == 1
