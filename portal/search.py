@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-import html
 import re
 import threading
 import unicodedata
@@ -23,8 +22,9 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from portal.analysis import Analyzer, QueryWord, Stem, normalize
+from portal.analysis import Analyzer, QueryWord
 from portal.exceptions import QueryError
+from portal.highlight import excerpt, mark
 from portal.index import Alternative, IndexHandle, run_query, synonym_map
 
 MAX_QUERY_CHARS = 300
@@ -375,65 +375,6 @@ def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]
 def _in_window(meta: dict[str, Any], today: dt.date) -> bool:
     start, end = meta.get("publish_from"), meta.get("expires")
     return not ((start and dt.date.fromisoformat(start) > today) or (end and dt.date.fromisoformat(end) <= today))
-
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-@functools.cache
-def _stemmer(lang: str) -> Stem:
-    return Stem(lang)
-
-
-def _matches(word: str, stems: set[str], lang: str, firsts: str) -> bool:
-    """True when the written *word* (or its stem) starts with one of the query *stems*."""
-    if word[:1].casefold() not in firsts:  # cheap test first: most words of a text do not match
-        return False
-    word = normalize(word, lang)
-    if any(word.startswith(s) for s in stems):
-        return True
-    stem = _stemmer(lang)(word)
-    return any(stem.startswith(s) for s in stems)
-
-
-def mark(text: str, stems: set[str], lang: str) -> str:
-    """HTML-escape *text* and wrap words whose stem starts with a query stem in <mark>."""
-    if not stems:
-        return html.escape(text)
-    firsts = _first_letters(stems, lang)
-    out, pos = [], 0
-    for m in _TOKEN.finditer(text):
-        if _matches(m.group(), stems, lang, firsts):
-            out.append(html.escape(text[pos:m.start()]))
-            out.append(f"<mark>{html.escape(m.group())}</mark>")
-            pos = m.end()
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
-def _first_letters(stems: set[str], lang: str) -> str:
-    # Arabic folding maps several letters onto one: compare against every written variant.
-    letters = {s[:1] for s in stems}
-    if lang in ("ar", "fa"):
-        letters |= {k for k, v in {"أ": "ا", "إ": "ا", "آ": "ا"}.items() if v in letters}
-    return "".join(letters)
-
-
-def excerpt(text: str, stems: set[str], lang: str, width: int = 220) -> str:
-    """A highlighted window of *text* around the first matching word ('' when none matches)."""
-    if not stems:
-        return ""
-    firsts = _first_letters(stems, lang)
-    for m in _TOKEN.finditer(text):
-        if _matches(m.group(), stems, lang, firsts):
-            start = max(0, m.start() - width // 3)
-            start = text.rfind(" ", 0, start) + 1 if start else 0
-            piece = text[start:start + width]
-            cut = piece.rfind(" ") if len(text) > start + width else len(piece)
-            piece = piece[: cut if cut > 0 else len(piece)]
-            return ("… " if start else "") + mark(piece, stems, lang) + (" …" if start + width < len(text)
-                                                                           else "")
-    return ""
 
 
 def _highlight(hit: Hit, raw: list[Any], stems: set[str], internal: bool) -> None:
