@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from flask_frozen import Freezer, FrozenFlaskWarning, MissingURLGeneratorWarning
 
+from portal.content import RESERVED_IDS
 from portal.exceptions import BuildError
 from portal.model import Corpus
 from portal.security import static_headers_file
@@ -141,13 +142,12 @@ def make_app(corpus: Corpus, index_dir: Path, today: dt.date, destination: Path)
 def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
                 progress: Progress | None = None, say: Callable[[str], None] | None = None) -> dict:
     """Freeze the public site of *corpus* into *out* atomically; return a summary of what was built."""
-    from portal import public
 
     today = today or dt.date.today()
     say = say or (lambda _msg: None)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    clash = sorted(public.RESERVED_IDS & set(corpus.articles))
+    clash = sorted(RESERVED_IDS & set(corpus.articles))
     if clash:
         raise BuildError(f"article id(s) {', '.join(clash)} clash with page names of the public site")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))

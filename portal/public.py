@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, get_day_names
+from babel.dates import get_day_names
 from babel.lists import format_list
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext
 
 from portal.index import synonym_map
+from portal.localize import babel_locale, collation_key, hours_text, letter, long_date, tel_href
 from portal.model import Article, Corpus, Version
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
 
 bp = Blueprint("public", __name__, static_folder=None)
-RESERVED_IDS = frozenset({"a-z", "search", "accessibility", "category"})
 LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt BankID"}
-_ALPHABETS = {"sv": "abcdefghijklmnopqrstuvwxyzåäö", "fi": "abcdefghijklmnopqrstuvwxyzåäö"}
 _ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
 
 
@@ -71,14 +69,6 @@ def absolute(path: str) -> str:
     return corpus().site.base_url + path
 
 
-def babel_locale(lang: str) -> Locale:
-    """The Babel locale for *lang*, English where Babel has no data for it."""
-    try:
-        return Locale.parse(lang)
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
 def language_label(code: str, lang: str) -> str:
     """The name of language *code* as written in *lang* (\"Swedish\" in English, \"svenska\" in Swedish)."""
     try:
@@ -86,35 +76,6 @@ def language_label(code: str, lang: str) -> str:
     except (UnknownLocaleError, ValueError):
         name = None
     return name or corpus().site.language(code).name
-
-
-def long_date(day: dt.date, lang: str) -> str:
-    """A date written out in *lang* (23 november 2026)."""
-    return format_date(day, format="long", locale=babel_locale(lang))
-
-
-def hours_text(value: str) -> str:
-    """Opening hours for display: '08:00–17:00' or the translated word for closed."""
-    return gettext("Closed") if value == "closed" else value.replace("-", "–")
-
-
-def collation_key(text: str, lang: str) -> tuple[int, ...]:
-    """A sort key that follows the language's alphabet (å, ä, ö last in Swedish and Finnish)."""
-    order = _ALPHABETS.get(lang, "abcdefghijklmnopqrstuvwxyz")
-    chars: list[str] = []
-    for ch in text.casefold():
-        if ch in order:
-            chars.append(ch)
-        else:
-            chars.extend(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return tuple(order.index(c) if c in order else 1000 + ord(c) for c in chars)
-
-
-def _letter(text: str, lang: str) -> str:
-    ch = text.strip()[:1].casefold()
-    if ch not in _ALPHABETS.get(lang, ""):
-        ch = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return ch.upper() or "#"
 
 
 def _lang_or_404(lang: str) -> None:
@@ -155,11 +116,6 @@ def listed(lang: str, articles: list[Article] | None = None) -> list[Shown]:
     pool = articles if articles is not None else list(corpus().articles.values())
     items = [shown(a, lang) for a in pool if visible(a)]
     return sorted(items, key=lambda s: collation_key(s.version.title, lang))
-
-
-def tel_href(phone: str) -> str:
-    """A tel: link for a phone number as people write it (042-10 50 00)."""
-    return "tel:" + re.sub(r"[^\d+]", "", phone)
 
 
 def _hours_week(lang: str) -> dict[str, Any]:
@@ -287,7 +243,7 @@ def a_z(lang: str) -> str:
     _lang_or_404(lang)
     groups: dict[str, list[Shown]] = {}
     for item in listed(lang):
-        groups.setdefault(_letter(item.version.title, lang), []).append(item)
+        groups.setdefault(letter(item.version.title, lang), []).append(item)
     return render_page("a_z.html", lang, _alternates(lang, "public.a_z"), groups=groups,
                        title=gettext("A–Z of errands and e-services"))
 
