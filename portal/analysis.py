@@ -206,13 +206,17 @@ class Analyzer:
         self.decompounder = decompounder
 
     def words(self, text: str) -> list[str]:
-        """Normalised words of *text*, stop words kept."""
-        return [normalize(w, self.lang) for w in tokenize(text)]
+        """Normalised words of *text*, stop words kept (the whole text is normalised at once)."""
+        return tokenize(normalize(text, self.lang))
 
     def terms(self, text: str, parts: bool = True) -> list[str]:
         """Index terms of *text*: stems without stop words, plus the parts of each compound."""
+        return self.terms_of(self.words(text), parts)
+
+    def terms_of(self, words: list[str], parts: bool = True) -> list[str]:
+        """Index terms of already normalised *words* (see :meth:`words`)."""
         out: list[str] = []
-        for word in self.words(text):
+        for word in words:
             if word in self.stop:
                 continue
             out.append(self.stem(word))

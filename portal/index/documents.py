@@ -101,18 +101,19 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _words(an: Analyzer, text: str) -> dict[str, str]:
-    return {w: an.stem(w) for w in an.words(text) if len(w) > 3 and w not in an.stop}
+def _forms(an: Analyzer, words: list[str]) -> dict[str, str]:
+    return {w: an.stem(w) for w in words if len(w) > 3 and w not in an.stop}
 
 
 def article_documents(article: Article, corpus: Corpus, analyzers: dict[str, Analyzer],
                       synonyms: dict[str, list[str]], today: dt.date) -> list[dict[str, Any]]:
     """The index documents of one article: one per language version (internal articles: source only)."""
     src = corpus.site.source_language
-    internal_terms = analyzers[src].terms(article.internal_text)
-    internal_words = _words(analyzers[src], article.internal_text)
+    internal_words = analyzers[src].words(article.internal_text)
+    internal_terms = analyzers[src].terms_of(internal_words)
+    internal_forms = _forms(analyzers[src], internal_words)
     versions = [article.source] if article.audience == "internal" else list(article.versions.values())
-    return [_document(article, v, corpus, analyzers[v.lang], synonyms, today, internal_terms, internal_words)
+    return [_document(article, v, corpus, analyzers[v.lang], synonyms, today, internal_terms, internal_forms)
             for v in versions]
 
 
@@ -136,13 +137,15 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         "updated": _iso(version.updated), "owner": article.owner,
         "body": version.text[:STORED_BODY_CHARS], "internal": article.internal_text[:STORED_BODY_CHARS],
     }
+    words = {"title": an.words(version.title), "summary": an.words(version.summary),
+             "body": an.words(version.text), "own_keywords": an.words(" , ".join(version.keywords))}
     fields = {
-        "title": an.terms(version.title), "keywords": an.terms(" , ".join(keywords)),
-        "summary": an.terms(version.summary), "body": an.terms(version.text),
+        "title": an.terms_of(words["title"]), "keywords": an.terms(" , ".join(keywords)),
+        "summary": an.terms_of(words["summary"]), "body": an.terms_of(words["body"]),
     }
-    text = f"{version.title} {version.summary} {version.text} {' '.join(version.keywords)}"
     vocab = {"lang": version.lang, "src": corpus.site.source_language, "visible": visible,
-             "terms": sorted({t for terms in fields.values() for t in terms}), "words": _words(an, text),
+             "terms": sorted({t for terms in fields.values() for t in terms}),
+             "words": _forms(an, [w for ws in words.values() for w in ws]),
              "internal_terms": sorted(set(internal_terms)), "internal_words": internal_words}
     doc: dict[str, Any] = {
         "key": f"{article.id}:{version.lang}", "id": article.id, "lang": version.lang,
