@@ -6,8 +6,8 @@ Usage::
 
 Every article gets a Swedish ``sv.md`` of about 400 words built from real municipal vocabulary and
 Swedish compounds (``parkeringstillstånd``, ``bygglovsansökan``, generated ``avfallstaxa``-style
-compounds), with keywords, routing, an e-service for some, and links to related articles. A share of
-the articles gets an English translation (``en.md``, default 30 %) and agent-only notes
+compounds), with keywords, routing, an e-service for some, links to related articles, and a PDF form
+beside about 3 %. A share of the articles gets an English translation (``en.md``, default 30 %) and agent-only notes
 (``internal.md``, default 20 %); about 2 % are internal articles. ``site.yml`` is shaped like the sample
 municipality's, with two published languages (sv, en). The output is deterministic for a given
 ``--articles`` and ``--seed`` and passes ``portal check``.
@@ -53,6 +53,8 @@ DEPARTMENTS = {
 }
 ROSA = ("information", "radgivning", "vidarebefordran", "forenklad-myndighetsutovning")
 OWNERS = ("anna.lind", "karin.berg", "johan.ek", "sara.holm", "ali.hassan", "maria.nyberg", "erik.sund")
+PDF = ("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+       "2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 SYNONYMS = [["sophämtning", "avfallshämtning", "soptunna"], ["bygglov", "byggnadslov", "byggtillstånd"],
             ["förskola", "dagis"], ["färdtjänst", "sjukresa"], ["ekonomiskt bistånd", "försörjningsstöd", "soc"]]
 
@@ -172,7 +174,12 @@ def make_article(w: Writer, n: int, public_ids: list[str]) -> tuple[str, dict[st
         meta["related"] = related
     meta["owner"] = f"{r.choice(OWNERS)}@exempelstad.se"
     meta["review_by"] = f"{r.randint(2030, 2032)}-{r.randint(1, 12):02d}-28"
-    files = {"sv.md": _front(meta, w.body(topic, links))}
+    body = w.body(topic, links)
+    if n == 1 or r.random() < 0.03:  # attachments published beside the article, as in the sample
+        body += "\nFyll i [blanketten (pdf)](blankett.pdf) om du inte kan använda e-tjänsten.\n"
+    files = {"sv.md": _front(meta, body)}
+    if "blankett.pdf" in body:
+        files["blankett.pdf"] = PDF
     if public and r.random() < w.share_en:
         en_topic = r.choice(V.EN_NOUNS)
         en_title = w.fill(r.choice(V.EN_TITLES), en_topic, en=True, title=True)

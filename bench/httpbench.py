@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from phases import latencies  # noqa: E402
+from phases import latencies, warmup_queries  # noqa: E402
 from queries import Query, make_queries  # noqa: E402
 
 
@@ -56,8 +56,8 @@ def start_server(content: Path, index: Path, data: Path, port: int, workers: int
     return proc, rss_file
 
 
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 120) -> float:
-    """Seconds until the server answers ``/api/v1/languages``."""
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 900) -> float:
+    """Seconds until the server answers ``/api/v1/languages`` (its first request loads the content)."""
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
         if proc.poll() is not None:
@@ -112,7 +112,7 @@ def http_latencies(content: Path, index: Path, data: Path, per_kind: int, worker
                 if resp.status != 200:
                     raise RuntimeError(f"HTTP {resp.status} for {q}: {body[:300]!r}")
                 return int(json.loads(body)["count"])
-            out[audience] = latencies(queries, run)
+            out[audience] = latencies(queries, run, warmup_queries(content, queries))
         conn.close()
     finally:
         out_rss = stop_server(proc, rss_file)

@@ -78,6 +78,9 @@ def rows() -> list[Row]:
         ("  full index build", _num("{:.1f}", lambda r: _get(r, "index", "index_s")), "<= 120", _le(120)),
         ("  1 changed article: load + full rebuild", _num("{:.1f}", lambda r: _get(r, "index", "changed_load_s")
                                                           + _get(r, "index", "changed_index_s")), "<= 2", _le(2)),
+        ("  1 changed article: load + update_index", _num("{:.1f}", lambda r: _get(r, "index", "update_load_s")
+                                                         + _get(r, "index", "update_index_s")), "<= 2", _le(2)),
+        ("    of which update_index alone", _num("{:.2f}", lambda r: _get(r, "index", "update_index_s")), "", None),
         ("  SQLite FTS5 build (read + insert)", _num("{:.1f}", lambda r: _get(r, "fts5", "build_s")), "", None),
         ("STATIC SITE", lambda r: ("", None), "", None),
         ("  pages (HTML files)", _num("{:.0f}", lambda r: _get(r, "freeze", "pages")), "", None),
@@ -142,8 +145,9 @@ def table(results: dict[str, Any]) -> str:
     lines += [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*r) for r in body]
     for s in sizes:
-        for step in ("http", "freeze", "mkdocs"):
-            skipped = _get(results["sizes"][s], step, "skipped")
-            if skipped:
-                lines.append(f"note ({s}): {step} skipped: {skipped}")
+        for step in ("index", "query", "fts5", "http", "freeze", "pagefind", "bytes", "mkdocs"):
+            for what in ("skipped", "error"):
+                text = _get(results["sizes"][s], step, what)
+                if text:
+                    lines.append(f"note ({s}): {step} {what}: {text.splitlines()[-1][:300]}")
     return "\n".join(lines)

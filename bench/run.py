@@ -94,6 +94,15 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def guarded(res: dict[str, Any], key: str, fn: Callable[[], Any]) -> None:
+    """``res[key] = fn()``; a failing step is recorded as ``{"error": ...}`` and the run goes on."""
+    try:
+        res[key] = fn()
+    except Exception as exc:  # a benchmark step that fails must not lose the other steps' numbers
+        res[key] = {"error": f"{type(exc).__name__}: {str(exc)[-2000:]}"}
+        print(f"step {key} failed: {res[key]['error']}", file=sys.stderr, flush=True)
+
+
 def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
     """Every measurement for one content size."""
     from httpbench import api_available, http_latencies
@@ -111,32 +120,36 @@ def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], 
     steps = [s for s in STEPS if s not in args.skip]
     if "index" in steps:
         say(f"[{n}] index build x{args.repeat}")
-        res["index"] = median_of([run_phase("index", content=str(content), index=str(index))
-                                  for _ in range(args.repeat)])
+        guarded(res, "index", lambda: median_of([run_phase("index", content=str(content), index=str(index))
+                                                 for _ in range(args.repeat)]))
     if "query" in steps:
         say(f"[{n}] in-process queries")
-        res["query"] = run_phase("query", content=str(content), index=str(index), per_kind=args.queries)
+        guarded(res, "query", lambda: run_phase("query", content=str(content), index=str(index),
+                                                per_kind=args.queries))
     if "fts5" in steps:
         say(f"[{n}] SQLite FTS5 baseline")
-        res["fts5"] = run_phase("fts5", content=str(content), db=str(base / "fts5.sqlite3"), per_kind=args.queries)
+        guarded(res, "fts5", lambda: run_phase("fts5", content=str(content), db=str(base / "fts5.sqlite3"),
+                                               per_kind=args.queries))
     if "http" in steps:
         if api_available():
             say(f"[{n}] queries through HTTP")
-            res["http"] = http_latencies(content, index, base / "data", args.http_queries)
+            guarded(res, "http", lambda: http_latencies(content, index, base / "data", args.http_queries))
         else:
             res["http"] = {"skipped": "portal/api.py has no /api/v1/search yet"}
     if "freeze" in steps:
         if freeze_available():
             say(f"[{n}] static site freeze")
-            res["freeze"] = run_phase("freeze", content=str(content), index=str(index), out=str(base / "site"))
-            res["pagefind"] = run_phase("pagefind", site=str(base / "site"))
-            res["bytes"] = site_bytes(base / "site")
+            guarded(res, "freeze", lambda: run_phase("freeze", content=str(content), index=str(index),
+                                                     out=str(base / "site")))
+            if "error" not in res["freeze"]:
+                guarded(res, "pagefind", lambda: run_phase("pagefind", site=str(base / "site")))
+                guarded(res, "bytes", lambda: site_bytes(base / "site"))
         else:
             res["freeze"] = {"skipped": "portal/freeze.py has no freeze_site yet"}
     if "mkdocs" in steps:
         if mkdocs_available():
             say(f"[{n}] MkDocs baseline")
-            res["mkdocs"] = run_phase("mkdocs", content=str(content), workdir=str(base / "mkdocs"))
+            guarded(res, "mkdocs", lambda: run_phase("mkdocs", content=str(content), workdir=str(base / "mkdocs")))
         else:
             res["mkdocs"] = {"skipped": "mkdocs is not installed: pip install -r bench/requirements.txt"}
     res["ratios"] = ratios(res)
