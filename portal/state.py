@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from portal import pipeline
 from portal.content import article_folders
 from portal.exceptions import ContentError, IndexCorruptError, IndexMissingError, Problem
-from portal.index import IndexHandle, build_index, update_index
+from portal.index import IndexHandle, analyzers_for, build_index, update_index
 from portal.model import Corpus
 from portal.search import Searcher
 
@@ -46,6 +46,7 @@ class PortalState:
         self._problems: list[Problem] = []
         self._stamp: Stamp | None = None
         self._searcher: Searcher | None = None
+        self._analyzers: dict | None = None  # kept between incremental index updates (dev mode)
         self.generation = 0  # bumped on every content change (the preview's live reload watches it)
 
     def corpus(self) -> Corpus:
@@ -66,6 +67,7 @@ class PortalState:
                 raise ContentError(problems)
         else:
             self._corpus = corpus
+            self._analyzers = None
             if index and not any(p.is_error for p in problems):
                 build_index(corpus, self.index_dir)
         self._problems, self._stamp = problems, stamp
@@ -84,7 +86,9 @@ class PortalState:
         self._stamp = stamp
         self.generation += 1
         if not any(p.is_error for p in self._problems):
-            update_index(self._corpus, self.index_dir, changed)
+            if self._analyzers is None:
+                self._analyzers = analyzers_for(self._corpus, self.index_dir)
+            update_index(self._corpus, self.index_dir, changed, analyzers=self._analyzers)
 
     def problems(self) -> list[Problem]:
         """Problems found when the content was last loaded."""

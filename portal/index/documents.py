@@ -82,6 +82,19 @@ def analyzers_for(corpus: Corpus, cache_dir: Path | None = None) -> dict[str, An
     return out
 
 
+def add_to_lexicon(analyzers: dict[str, Analyzer], articles: Iterable[Article]) -> None:
+    """Let the words of *articles* serve as compound parts too (after an incremental change)."""
+    sv = analyzers.get("sv")
+    if sv is None or sv.decompounder is None:
+        return
+    words: set[str] = set()
+    for article in articles:
+        version = article.versions.get("sv")
+        if version is not None:
+            words.update(sv.words(f"{version.title} {version.summary} {version.text}"))
+    sv.decompounder.lexicon.add_words(words, sv.stem)
+
+
 def glossary() -> list[list[str]]:
     """The built-in English–Swedish glossary of municipal errands (portal/data/glossary.yml)."""
     text = resources.files("portal.data").joinpath("glossary.yml").read_text("utf-8")

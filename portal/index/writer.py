@@ -15,9 +15,11 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from portal.analysis import Analyzer
 from portal.index.documents import (
     SCHEMA_VERSION,
     Vocabulary,
+    add_to_lexicon,
     analyzers_for,
     article_documents,
     glossary,
@@ -100,12 +102,14 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
         raise
 
 
-def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], today: dt.date | None = None) -> Path:
+def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], today: dt.date | None = None,
+                 analyzers: dict[str, Analyzer] | None = None) -> Path:
     """Re-index only *article_ids* (changed, added or removed) into a new generation and swap it in.
 
     The unchanged segment files are hard-linked from the current generation, so this costs about
     as much as indexing the changed articles. Falls back to a full build when there is no usable index
-    or when site-wide settings (languages, synonyms) changed.
+    or when site-wide settings (languages, synonyms) changed. A long-running caller passes its
+    *analyzers* (from :func:`analyzers_for`) so the compound lexicon is not rebuilt from all content.
     """
     today = today or dt.date.today()
     ids = sorted(set(article_ids))
@@ -132,7 +136,10 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                         vocab.count(unpack(stored["vocab"]), -1)
             for aid in ids:
                 writer.delete_by_term("id", aid)
-            analyzers = analyzers_for(corpus, index_dir)
+            if analyzers is None:
+                analyzers = analyzers_for(corpus, index_dir)
+            else:
+                add_to_lexicon(analyzers, (corpus.articles[a] for a in ids if a in corpus.articles))
             synonyms = synonym_map(groups)
             for aid in ids:
                 if aid in corpus.articles:
