@@ -78,12 +78,18 @@ def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = No
     today = today or dt.date.today()
     for name in names:
         problems: list[Problem] = []
-        corpus.articles.pop(name, None)
+        old = corpus.articles.pop(name, None)
         folder = corpus.root / name
         if folder.is_dir():
             article = load_article(folder, corpus.site, problems, today)
             if article is not None:
                 corpus.articles[name] = article
+                if old is not None:  # saving a file changes no git history: keep the dates from git
+                    for lang, version in article.versions.items():
+                        before = old.versions.get(lang)
+                        if before is not None:
+                            version.updated, version.revision = before.updated, before.revision
+                            version.outdated = before.outdated
         corpus.load_problems[name] = problems
 
 
@@ -201,6 +207,8 @@ def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
     arts = corpus.articles
     for article in arts.values():
         front = article.source.front
+        if not article.redirect_from:
+            continue
         shown = display_path(article.source.path)
         for old in article.redirect_from:
             line = front.line("redirect_from") if front else 1
@@ -213,8 +221,8 @@ def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
                 corpus.redirects[old] = article.id
     for article in arts.values():
         front = article.source.front
-        shown = display_path(article.source.path)
         for i, rid in enumerate(article.related):
+            shown = display_path(article.source.path)
             line = front.line("related", str(i)) if front else 1
             if rid == article.id:
                 problems.append(Problem(shown, line, "an article cannot be related to itself"))

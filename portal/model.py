@@ -124,6 +124,8 @@ class Corpus:
     # Problems found while reading each article folder ("" for site.yml and synonyms.yml), kept so
     # that reloading one folder can replace just its own.
     load_problems: dict[str, list] = field(default_factory=dict)
+    # Warnings from git history (outdated translations), kept for reloads that do not re-read git.
+    history_problems: list = field(default_factory=list)
 
     def public_articles(self, today: dt.date) -> list[Article]:
         """Articles citizens may see today, sorted by id."""

@@ -28,17 +28,20 @@ def load(root: Path, today: dt.date | None = None, history: bool = True) -> tupl
     if corpus is not None:
         render_corpus(corpus)
         if history:
-            apply_history(corpus, problems)
+            apply_history(corpus, corpus.history_problems)
+            problems.extend(corpus.history_problems)
         problems.sort(key=lambda p: (p.path, p.line))
     return corpus, problems
 
 
 def reload(corpus: Corpus, names: list[str], today: dt.date | None = None) -> list[Problem]:
-    """Re-read, re-render and re-date the article folders *names* in *corpus*; return all problems."""
+    """Re-read and re-render the article folders *names* in *corpus*; return all problems.
+
+    Saving a file changes no git history, so the dates and outdated flags from git are kept; a commit
+    is picked up by the next full load."""
     reload_articles(corpus, names, today)
     render_corpus(corpus, only=names)
-    problems = all_problems(corpus)
-    apply_history(corpus, problems)
+    problems = all_problems(corpus) + corpus.history_problems
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 

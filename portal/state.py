@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -26,13 +27,26 @@ log = logging.getLogger("portal")
 Stamp = dict[str, tuple]
 
 
+def _files(folder: str, recursive: bool) -> tuple:
+    out = []
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if recursive:
+                        stack.append(entry.path)
+                elif entry.is_file():
+                    st = entry.stat()
+                    out.append((entry.path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
+
+
 def content_stamp(root: Path) -> Stamp:
     """A fingerprint of every file, per article folder ("" for the top-level files)."""
-    stamp: Stamp = {"": tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                                     for p in root.iterdir() if p.is_file()))}
+    stamp: Stamp = {"": _files(str(root), recursive=False)}
     for folder in article_folders(root):
-        stamp[folder.name] = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                                          for p in folder.rglob("*") if p.is_file()))
+        stamp[folder.name] = _files(str(folder), recursive=True)
     return stamp
 
 
