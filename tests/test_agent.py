@@ -176,3 +176,11 @@ def test_expired_and_scheduled_articles_are_flagged(agent, app, corpus_dir):
     assert "Utgången 2026-01-01" in page
     results = text(agent.get("/agent/?q=bibliotekskort"))
     assert "Utgången 2026-01-01" in results
+
+
+def test_filters_list_every_key_with_its_name(agent):
+    page = text(agent.get("/agent/?q=bygglov&category=kultur&audience=internal"))
+    assert '<option value="kultur" selected>Kultur och fritid</option>' in page
+    assert '<option value="bbmt">MARKER-ANSWERGROUP-NAME-5e1c</option>' in page  # agents see routing names
+    assert '<option value="utbildning">Utbildningsförvaltningen</option>' in page
+    assert '<option value="internal" selected>Interna</option>' in page
