@@ -5,7 +5,7 @@ agents sometimes type them into the search box by mistake. :func:`redact` replac
 placeholder before a query is logged anywhere:
 
 * Swedish personal identity numbers (personnummer) and coordination numbers (samordningsnummer, day + 60)
-  in every common form: ``YYYYMMDD-XXXX``, ``YYMMDD-XXXX``, ``YYMMDDXXXX``, ``YYYYMMDDXXXX``, ``YYMMDD+XXXX``,
+  in every common form: ``YYYYMMDD-NNNN``, ``YYMMDD-NNNN``, ``YYMMDDNNNN``, ``YYYYMMDDNNNN``, ``YYMMDD+NNNN``,
   with spaces or dots between the groups → ``[personnummer]``;
 * phone numbers (``070-123 45 67``, ``+46 70 123 45 67``, ``0046 70…``, ``08-123 456 78``, ``0555-12 30 00``)
   → ``[telefon]``;
