@@ -114,11 +114,9 @@ class Searcher:
 
     def _synonyms(self) -> dict[str, list[str]]:
         gen = self.handle.refresh()
-        cached = getattr(gen, "_synonym_map", None)
-        if cached is None:
-            cached = synonym_map(gen.meta.get("synonyms") or [])
-            gen._synonym_map = cached  # type: ignore[attr-defined]
-        return cached
+        if "synonyms" not in gen.cache:
+            gen.cache["synonyms"] = synonym_map(gen.meta.get("synonyms") or [])
+        return gen.cache["synonyms"]
 
     def search(self, text: str, lang: str | None = None, *, internal: bool = False, limit: int = 10,
                filters: dict[str, str] | None = None, prefix: bool = False,
