@@ -199,8 +199,7 @@ def content_report() -> Any:
 
     state = get_state()
     corpus = state.corpus()
-    zero = [(row.query, row.searches) for row in searchlog.current_log().top(limit=20) if row.zero]
-    health = content_health(corpus, state.today(), zero_results=zero)
+    health = content_health(corpus, state.today(), zero_results=searchlog.current_log().zero_results())
     return render_template("agent/health.html", health=health, problems=state.problems(), corpus=corpus,
                            **_context(corpus))
 

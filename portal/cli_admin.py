@@ -137,9 +137,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
     corpus, problems = pipeline.load(articles.resolve())
     if corpus is None:
         raise ContentError(problems)
-    zero = [(row.query, row.searches) for row in searchlog.for_data_dir(_data_dir(data_dir)).top(limit=20)
-            if row.zero]
-    health = content_health(corpus, zero_results=zero)
+    health = content_health(corpus, zero_results=searchlog.for_data_dir(_data_dir(data_dir)).zero_results())
     click.echo(json.dumps(health.as_dict(), ensure_ascii=False, indent=1) if as_json else format_text(health, corpus))
 
 

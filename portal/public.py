@@ -8,6 +8,7 @@ with ``portal serve --dev`` also shows drafts and scheduled articles, clearly ma
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -178,11 +179,17 @@ def public_html(html: str, lang: str) -> str:
     return _ARTICLE_LINK.sub(fix, html)
 
 
+@functools.lru_cache(maxsize=4)
+def _synonyms(groups: tuple[tuple[str, ...], ...]) -> dict[str, list[str]]:
+    # Built once per set of groups, not once per page (a national site freezes tens of thousands).
+    return synonym_map([list(group) for group in groups])
+
+
 def search_terms(article: Article, version: Version) -> str:
     """Keywords and synonyms for the hidden, indexed element (public search finds colloquial words)."""
     words = list(dict.fromkeys([*article.source.keywords, *version.keywords]))
     haystack = " ".join([version.title, version.summary, version.text, *words]).casefold()
-    for word, others in synonym_map(corpus().synonyms).items():
+    for word, others in _synonyms(tuple(tuple(group) for group in corpus().synonyms)).items():
         if word.casefold() in haystack:
             words.extend(o for o in others if o not in words)
     return " ".join(words)

@@ -121,6 +121,10 @@ class SearchLog:
             con.close()
         return [Missing(q, lang, n, zero or 0, mx, last) for q, lang, n, zero, mx, last in rows]
 
+    def zero_results(self, limit: int = 20) -> list[tuple[str, int]]:
+        """(query, times searched) of the most frequent queries that found nothing at least once."""
+        return [(row.query, row.searches) for row in self.top(limit=limit) if row.zero]
+
     def count(self) -> int:
         """How many rows the log holds."""
         con = self._connect()

@@ -101,6 +101,11 @@ def glossary() -> list[list[str]]:
     return [[str(w).lower() for w in group] for group in yaml.safe_load(text)]
 
 
+def synonym_groups(corpus: Corpus) -> list[list[str]]:
+    """The content's own synonym groups followed by the built-in glossary: what the index uses."""
+    return corpus.synonyms + glossary()
+
+
 def synonym_map(groups: list[list[str]]) -> dict[str, list[str]]:
     """Each word or phrase of every synonym group, mapped to the others in its group."""
     out: dict[str, list[str]] = {}

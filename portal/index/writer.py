@@ -22,8 +22,8 @@ from portal.index.documents import (
     add_to_lexicon,
     analyzers_for,
     article_documents,
-    glossary,
     make_schema,
+    synonym_groups,
     synonym_map,
     unpack,
 )
@@ -86,7 +86,7 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
     tmp = _new_generation(index_dir)
     try:
         analyzers = analyzers_for(corpus, index_dir)
-        groups = corpus.synonyms + glossary()
+        groups = synonym_groups(corpus)
         synonyms = synonym_map(groups)
         vocab = Vocabulary(corpus.site.language_codes)
         ix = whoosh_index.create_in(str(tmp), make_schema(corpus.site.language_codes))
@@ -119,7 +119,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
         vocab = Vocabulary(corpus.site.language_codes, json.loads((old / "vocab.json").read_text("utf-8")))
     except Exception:  # no index, or one that cannot be read: build from scratch
         return build_index(corpus, index_dir, today)
-    groups = corpus.synonyms + glossary()
+    groups = synonym_groups(corpus)
     if (meta.get("schema") != SCHEMA_VERSION or meta.get("languages") != corpus.site.language_codes
             or meta.get("synonyms") != groups or meta.get("source_language") != corpus.site.source_language):
         return build_index(corpus, index_dir, today)
