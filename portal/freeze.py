@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -28,6 +26,7 @@ from portal.content import RESERVED_IDS
 from portal.exceptions import BuildError
 from portal.model import Corpus
 from portal.security import static_headers_file
+from portal.staticsearch import run_pagefind
 
 Progress = Callable[[int, int], None]
 
@@ -98,14 +97,6 @@ def broken_links(root: Path) -> list[str]:
             if not target.is_file():
                 problems.append(f"{page.relative_to(root)}: link to {url} leads nowhere")
     return problems
-
-
-def run_pagefind(site: Path) -> None:
-    """Build the Pagefind index (one per language, from ``<html lang>``) into ``site/pagefind``."""
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
-                          capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0 or not (site / "pagefind" / "pagefind.js").is_file():
-        raise BuildError(f"Pagefind could not index the site: {(done.stderr or done.stdout).strip()}")
 
 
 def swap_into_place(new: Path, out: Path) -> None:
