@@ -154,7 +154,8 @@ class Searcher:
             plans[plan_lang] = words
             if plan_lang == lang:
                 suggestion_words = corrected
-        raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40))
+        raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40),
+                        enough=limit)
         hits = self._rank(raw, query, lang, internal, today)
         hits = hits[:limit]
         stems = self._highlight_stems(query, lang)

@@ -17,31 +17,45 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.analysis import DelimitedAttributeFilter, SpaceSeparatedTokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from portal.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
 from portal.model import Article, Corpus, Version
 from portal.render import public_url
 
-SCHEMA_VERSION = 3
-TEXT_FIELDS = ("title", "keywords", "summary", "body")
+SCHEMA_VERSION = 4
+# How much one occurrence of a term weighs in each part of an article. The parts are indexed together
+# in one pre-weighted field per language (BM25F: the weighted counts are summed, then saturated), so a
+# query term costs one posting list instead of one per part; the head field (no body) serves synonyms
+# and very common terms.
+WEIGHTS = {"title": 6.0, "keywords": 4.0, "summary": 2.5, "body": 1.0}
+HEAD = ("title", "keywords", "summary")
 STORED_BODY_CHARS = 6000
 SCOPES = ("public", "all")
 
 
 def make_schema(langs: Iterable[str]) -> Schema:
-    """The index schema: filter fields, stored metadata, and pre-analysed text fields per language."""
-    terms = SpaceSeparatedTokenizer()
+    """The index schema: filter fields, stored metadata, and pre-analysed, pre-weighted text per language."""
+    weighted = SpaceSeparatedTokenizer() | DelimitedAttributeFilter("^", "boost", 1.0, float)
     fields: dict[str, Any] = {
         "key": ID(unique=True, stored=True), "id": ID(stored=True), "lang": ID(stored=True),
         "audience": ID, "visible": ID(stored=True), "category": ID, "answer_group": ID, "department": ID,
-        "eservice": ID, "meta": STORED, "vocab": STORED, "internal": TEXT(analyzer=terms, phrase=False),
+        "eservice": ID, "meta": STORED, "vocab": STORED,
     }
     for lang in langs:
-        for name in TEXT_FIELDS:
-            fields[f"{name}_{lang}"] = TEXT(analyzer=terms, phrase=False)
+        for name in ("text", "head", "internal"):
+            fields[f"{name}_{lang}"] = TEXT(analyzer=weighted, phrase=False)
     return Schema(**fields)
+
+
+def weighted_text(parts: dict[str, list[str]], names: Iterable[str]) -> str:
+    """The terms of the parts *names* as one field value, each written ``term^weight``."""
+    out = []
+    for name in names:
+        suffix = "" if WEIGHTS[name] == 1.0 else f"^{WEIGHTS[name]:g}"
+        out.extend(t + suffix for t in parts[name] if "^" not in t)
+    return " ".join(out)
 
 
 def lexicon(cache_dir: Path | None = None) -> Lexicon:
@@ -170,10 +184,12 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         "audience": article.audience, "visible": "1" if visible else "0", "category": article.category,
         "answer_group": article.answer_group or "", "department": article.department or "",
         # Compressed: every hit unpickles its stored fields, and only an incremental update reads this.
-        "eservice": "1" if ss else "0", "meta": meta, "vocab": pack(vocab), "internal": " ".join(internal_terms),
+        "eservice": "1" if ss else "0", "meta": meta, "vocab": pack(vocab),
+        f"text_{version.lang}": weighted_text(fields, WEIGHTS), f"head_{version.lang}": weighted_text(fields, HEAD),
     }
-    for name, terms in fields.items():
-        doc[f"{name}_{version.lang}"] = " ".join(terms)
+    if version.lang == corpus.site.source_language and internal_terms:
+        # Internal notes are written in the source language, so that plan finds them.
+        doc[f"internal_{version.lang}"] = " ".join(internal_terms)
     return doc
 
 

@@ -15,11 +15,9 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from portal.exceptions import IndexCorruptError, IndexMissingError
-from portal.index.documents import SCHEMA_VERSION, TEXT_FIELDS
+from portal.index.documents import SCHEMA_VERSION
 
-FIELD_BOOSTS = {"title": 6.0, "keywords": 4.0, "summary": 2.5, "body": 1.0}
 INTERNAL_BOOST = 1.5
-assert set(FIELD_BOOSTS) == set(TEXT_FIELDS)
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -152,55 +150,62 @@ class RawHit:
     score: float
 
 
-HEAD_FIELDS = ("title", "keywords", "summary")
 # A term in more than this share of a language's documents carries almost no weight in long fields
 # (BM25 idf about 0.3 or less) but costs a long posting list there: it is matched in titles and
-# keywords only.
+# summaries only (the head field).
 COMMON_SHARE = 0.35
 
 
-def _term_query(lang: str, term: str, weight: float, internal: bool, fields: tuple[str, ...]) -> wq.Query:
-    subs: list[wq.Query] = [wq.Term(f"{name}_{lang}", term, boost=FIELD_BOOSTS[name] * weight) for name in fields]
-    if internal:
-        subs.append(wq.Term("internal", term, boost=INTERNAL_BOOST * weight))
-    return subs[0] if len(subs) == 1 else _Or(subs)
+def _term_query(lang: str, term: str, weight: float, internal: bool, head: bool) -> wq.Query:
+    text = wq.Term(f"{'head' if head else 'text'}_{lang}", term, boost=weight)
+    if not internal:
+        return text
+    return wq.Or([text, wq.Term(f"internal_{lang}", term, boost=INTERNAL_BOOST * weight)])
 
 
 def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternative]]], *, internal: bool,
-              filters: dict[str, str] | None = None, limit: int = 50) -> list[RawHit]:
-    """Match documents of each language in *words_by_lang* against that language's query words."""
+              filters: dict[str, str] | None = None, limit: int = 50, enough: int = 10) -> list[RawHit]:
+    """Match documents of each language in *words_by_lang* against that language's query words.
+
+    Documents that match every word are looked for first: intersecting posting lists skips most of
+    them, where a union scores every document that has any of the words. Only when fewer than
+    *enough* documents match every word is the query run again for documents that match some words
+    (with a bonus for each word matched)."""
     gen = handle.refresh()
     searcher = gen.searcher()
-    per_lang = []
-    for lang, words in words_by_lang.items():
-        df = handle.vocabulary(lang, public=not internal)
-        common = COMMON_SHARE * _documents(gen, searcher, lang)
-        word_queries = []
-        for alts in words:
-            options = []
-            for alt in alts:
-                parts = [_term_query(lang, t, alt.weight / len(alt.terms), internal,
-                                     _fields(df.get(t, 0) > common, alt.head_only)) for t in alt.terms]
-                options.append(parts[0] if len(parts) == 1 else wq.And(parts))
-            if options:
-                word_queries.append(options[0] if len(options) == 1 else _Or(options))
-        if word_queries:
-            body = _Or(word_queries, scale=0.9) if len(word_queries) > 1 else word_queries[0]
-            # The text fields belong to one language; the internal notes field is in every version.
-            per_lang.append(wq.And([wq.Term("lang", lang), body]) if internal else body)
-    if not per_lang:
+    plans = {lang: _word_queries(handle, gen, searcher, lang, words, internal)
+             for lang, words in words_by_lang.items()}
+    plans = {lang: queries for lang, queries in plans.items() if queries}
+    if not plans:
         return []
     restrict: list[wq.Query] = [] if internal else [wq.Term("visible", "1")]
     restrict += [wq.Term(name, value) for name, value in (filters or {}).items()]
-    query = per_lang[0] if len(per_lang) == 1 else _Or(per_lang)
-    results = searcher.search(query, limit=limit, filter=wq.And(restrict) if restrict else None)
-    return [RawHit(hit["meta"], hit.score) for hit in results]
+    only = wq.And(restrict) if restrict else None
+
+    def run(per_lang: list[wq.Query]) -> list[RawHit]:
+        query = per_lang[0] if len(per_lang) == 1 else wq.Or(per_lang)
+        return [RawHit(hit["meta"], hit.score) for hit in searcher.search(query, limit=limit, filter=only)]
+
+    hits = run([qs[0] if len(qs) == 1 else wq.And(qs) for qs in plans.values()])
+    if len(hits) >= enough or all(len(qs) == 1 for qs in plans.values()):
+        return hits
+    return run([qs[0] if len(qs) == 1 else wq.Or(qs, scale=0.9) for qs in plans.values()])
 
 
-def _fields(common: bool, head_only: bool) -> tuple[str, ...]:
-    if common:
-        return ("title", "keywords")
-    return HEAD_FIELDS if head_only else tuple(FIELD_BOOSTS)
+def _word_queries(handle: IndexHandle, gen: Generation, searcher: Any, lang: str, words: list[list[Alternative]],
+                  internal: bool) -> list[wq.Query]:
+    df = handle.vocabulary(lang, public=not internal)
+    common = COMMON_SHARE * _documents(gen, searcher, lang)
+    out = []
+    for alts in words:
+        options = []
+        for alt in alts:
+            parts = [_term_query(lang, t, alt.weight / len(alt.terms), internal, alt.head_only or df.get(t, 0) > common)
+                     for t in alt.terms]
+            options.append(parts[0] if len(parts) == 1 else wq.And(parts))
+        if options:
+            out.append(options[0] if len(options) == 1 else wq.Or(options))
+    return out
 
 
 def _documents(gen: Generation, searcher: Any, lang: str) -> int:
