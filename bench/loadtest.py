@@ -122,8 +122,9 @@ def run_load(articles: Path, duration: float = 60.0, clients: int = 16, rebuild_
                 t.start()
             time.sleep(rebuild_after)
             rebuild_start = time.perf_counter()
-            subprocess.run([*portal, "index", "--articles", str(articles), "--index", str(index)], check=True,
-                           capture_output=True)
+            # --full: with nothing changed, a plain `portal index` has nothing to do and swaps nothing.
+            subprocess.run([*portal, "index", "--full", "--articles", str(articles), "--index", str(index)],
+                           check=True, capture_output=True)
             rebuild_seconds = time.perf_counter() - rebuild_start
             time.sleep(max(0.0, duration - (time.perf_counter() - started)))
             stop.set()

@@ -18,7 +18,7 @@ ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=Fals
                         default=Path("articles"), show_default=True, help="The content folder.")
 INDEX = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
                      default=Path(".portal/index"), show_default=True,
-                     help="Where the search index lives (never inside the public build).")
+                     help="Where the search index and the content cache live (never inside the public build).")
 
 
 def _need_folder(path: Path) -> Path:
@@ -55,11 +55,17 @@ def cli() -> None:
 
 @cli.command()
 @ARTICLES
+@INDEX
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def check(articles: Path, as_json: bool) -> None:
-    """Validate all content: every problem as `path:line: message`; exit 1 on any error."""
+@click.option("--no-cache", "no_cache", is_flag=True, help="Read every article folder (ignore the content cache).")
+def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> None:
+    """Validate all content: every problem as `path:line: message`; exit 1 on any error.
+
+    Where an index folder already exists, unchanged folders come from its content cache (checking alone
+    never creates one: an editor's repository gets no new folder)."""
     root = _need_folder(articles)
-    corpus, problems = pipeline.load(root)
+    use_cache = not no_cache and index_dir.is_dir()
+    corpus, problems = pipeline.load(root, cache_dir=pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if as_json:
@@ -76,15 +82,38 @@ def check(articles: Path, as_json: bool) -> None:
 @cli.command("index")
 @ARTICLES
 @INDEX
-def index_cmd(articles: Path, index_dir: Path) -> None:
-    """Build the search index (atomically: a failed run leaves the old index in use)."""
+@click.option("--full", is_flag=True, help="Rebuild the whole index, even when only some articles changed.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read every article folder again instead of reusing unchanged ones from the content cache.")
+def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> None:
+    """Bring the search index up to date: only the changed articles, or all of them when site.yml or
+    synonyms.yml changed (atomically: a failed run leaves the old index in use)."""
     root = _need_folder(articles)
+    load_bar, close_load = _progress("Loading")
     update, close = _progress("Indexing")
+
+    def index_progress(done: int, total: int) -> None:
+        close_load()
+        update(done, total)
+
     try:
-        corpus, _gen = pipeline.index(root, index_dir.resolve(), progress=update)
+        run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
+                                     cache=not no_cache, load_progress=load_bar)
     finally:
+        close_load()
         close()
-    click.echo(f"Indexed {len(corpus.articles)} article(s) into {index_dir}.", err=True)
+    stats = run.loaded.stats
+    click.echo(f"Loaded {len(run.corpus.articles)} article(s): {len(stats.read)} folder(s) read, "
+               f"{stats.cached} from the cache ({run.seconds['load']:.1f} s).", err=True)
+    n = len(run.changed)
+    if run.mode == "full":
+        click.echo(f"Built the index of {len(run.corpus.articles)} article(s) into {index_dir} "
+                   f"({run.seconds['index']:.1f} s).", err=True)
+    elif run.mode == "update":
+        click.echo(f"Updated {n} article{'' if n == 1 else 's'} in the index {index_dir} ({', '.join(run.changed[:5])}"
+                   f"{' …' if n > 5 else ''}; {run.seconds['index']:.1f} s).", err=True)
+    else:
+        click.echo(f"The index {index_dir} is up to date ({len(run.corpus.articles)} article(s)).", err=True)
 
 
 @cli.command()

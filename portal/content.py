@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from portal.exceptions import WARNING, Problem, display_path
@@ -23,9 +24,17 @@ INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?inte
 # `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
 ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
 
+# Reads one article folder: (folder, site, problems, today) -> the article or None; the content cache
+# passes its own, which answers unchanged folders from the cache.
+FolderLoader = Callable[[Path, SiteConfig, list[Problem], dt.date], "Article | None"]
 
-def load_corpus(root: Path, today: dt.date | None = None) -> tuple[Corpus | None, list[Problem]]:
-    """Load and validate the content folder *root*; return the corpus (None if unusable) and all problems."""
+
+def load_corpus(root: Path, today: dt.date | None = None,
+                load_folder: FolderLoader | None = None) -> tuple[Corpus | None, list[Problem]]:
+    """Load and validate the content folder *root*; return the corpus (None if unusable) and all problems.
+
+    *load_folder* reads each valid article folder (default :func:`load_article`)."""
+    load_folder = load_folder or load_article
     today = today or dt.date.today()
     problems: list[Problem] = []
     site = load_site(root, problems)
@@ -53,7 +62,7 @@ def load_corpus(root: Path, today: dt.date | None = None) -> tuple[Corpus | None
             problems.append(Problem(shown, 1, f"'{folder.name}' is reserved for the site's own pages; "
                                     "choose another folder name"))
             continue
-        article = load_article(folder, site, problems, today)
+        article = load_folder(folder, site, problems, today)
         if article is not None:
             articles[article.id] = article
     corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder)
@@ -96,6 +105,15 @@ def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = No
 def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
                  today: dt.date) -> Article | None:
     """Load one article folder; report its problems and return None when it cannot be used."""
+    article, usable = read_article(folder, site, problems, today)
+    return article if usable else None
+
+
+def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
+                 today: dt.date) -> tuple[Article | None, bool]:
+    """Like :func:`load_article`, but also return an article that is read but unusable (a required key
+    missing) and whether it is usable: its review date decides a warning, which the content cache
+    must know to reuse the folder's problems on another day."""
     lang_files: dict[str, Path] = {}
     internal_path: Path | None = None
     attachments: list[Path] = []
@@ -104,9 +122,8 @@ def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
         rel = path.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts) or path.is_dir():
             continue
-        shown = display_path(path)
         if path.is_symlink():
-            problems.append(Problem(shown, 1, "links to other files are not allowed in an article folder; "
+            problems.append(Problem(display_path(path), 1, "links to other files are not allowed in an article folder; "
                                     "copy the file here instead"))
             continue
         if rel.parts[0] == "internal" and len(rel.parts) > 1:
@@ -118,11 +135,11 @@ def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
         elif path.stem in site.language_codes:
             lang_files[path.stem] = path
         elif LANG_CODE.match(path.stem):
-            problems.append(Problem(shown, 1, f"'{path.stem}' is not a published language; add it to "
+            problems.append(Problem(display_path(path), 1, f"'{path.stem}' is not a published language; add it to "
                                     f"languages in site.yml or remove the file (published: "
                                     f"{', '.join(site.language_codes)})"))
         else:
-            problems.append(Problem(shown, 1, f"unknown file '{path.name}': an article folder holds "
+            problems.append(Problem(display_path(path), 1, f"unknown file '{path.name}': an article folder holds "
                                     "<language>.md files, internal.md, an internal/ folder and attachments "
                                     "(not .md). Rename it, or move agent-only notes into internal.md"))
     source_path = lang_files.pop(site.source_language, None)
@@ -133,11 +150,11 @@ def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
         if not lang_files:
             problems.append(Problem(display_path(folder), 1, f"the article folder has no "
                                     f"{site.source_language}.md; every article needs its source-language file"))
-        return None
+        return None, False
     text = read_text(source_path, problems)
     src = split_front_matter(source_path, text, problems) if text is not None else None
     if src is None:
-        return None
+        return None, False
     meta = read_source(src, site, problems)
     source = Version(lang=site.source_language, path=source_path, title=meta["title"] or "",
                      summary=meta["summary"] or "", body=src.body, body_line=src.body_line,
@@ -169,9 +186,8 @@ def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
                 problems.append(Problem(display_path(internal_path), 1, "internal.md is plain Markdown without "
                                         "front matter; remove the lines between '---'"))
             article.internal_md = text
-    if meta["title"] is None or meta["summary"] is None or meta["category"] is None:
-        return None
-    return article
+    usable = meta["title"] is not None and meta["summary"] is not None and meta["category"] is not None
+    return article, usable
 
 
 def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:
@@ -222,13 +238,13 @@ def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
     for article in arts.values():
         front = article.source.front
         for i, rid in enumerate(article.related):
-            shown = display_path(article.source.path)
             line = front.line("related", str(i)) if front else 1
             if rid == article.id:
-                problems.append(Problem(shown, line, "an article cannot be related to itself"))
+                problems.append(Problem(display_path(article.source.path), line,
+                                        "an article cannot be related to itself"))
             elif corpus.resolve(rid) is None:
-                problems.append(Problem(shown, line, f"related article '{rid}' does not exist; check the id "
-                                        "(the folder name)"))
+                problems.append(Problem(display_path(article.source.path), line, f"related article '{rid}' does "
+                                        "not exist; check the id (the folder name)"))
         for version in article.versions.values():
             _check_links(corpus, article, version.body, version.path, version.body_line,
                          article.audience == "public", problems)
@@ -247,11 +263,13 @@ def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
 
 def _check_links(corpus: Corpus, article: Article, markdown: str, path: Path, first_line: int,
                  public: bool, problems: list[Problem]) -> None:
-    if public:
+    if public and "internal/" in markdown:  # the substring test first: most texts have no such link
         for m in INTERNAL_FILE_LINK.finditer(markdown):
             problems.append(Problem(display_path(path), first_line + markdown.count("\n", 0, m.start()),
                                     "public text cannot link to a file in internal/ (it is for agents only); "
                                     "link it from internal.md instead"))
+    if "article:" not in markdown:
+        return
     for target_id, offset in article_links(markdown):
         line = first_line + offset
         target = corpus.resolve(target_id)

@@ -7,31 +7,56 @@ together, so that the command line, the app and the tests run exactly the same s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from portal.content import all_problems, load_corpus, reload_articles
+from portal import contentcache
+from portal.content import all_problems, reload_articles
 from portal.exceptions import ContentError, PortalError, Problem
 from portal.gitinfo import apply_history
-from portal.index import build_index
+from portal.index import build_index, current_generation, update_index
+from portal.index.writer import CONTENT_STATE
 from portal.model import Corpus
 from portal.render import render_corpus
 
 Progress = Callable[[int, int], None]
+Loaded = contentcache.Loaded
+CONTENT_STATE_VERSION = 1
 
 
-def load(root: Path, today: dt.date | None = None, history: bool = True) -> tuple[Corpus | None, list[Problem]]:
-    """Load, validate and render the content folder; the corpus is None when it cannot be used at all."""
+def cache_dir_for(index_dir: Path) -> Path:
+    """Where the content cache of an index folder lives (inside it, beside the compound lexicon)."""
+    return index_dir / contentcache.FOLDER
+
+
+def load_content(root: Path, today: dt.date | None = None, history: bool = True, cache_dir: Path | None = None,
+                 progress: Progress | None = None) -> Loaded:
+    """Load, validate and render the content folder, re-reading only changed folders when *cache_dir* holds
+    a cache (see :mod:`portal.contentcache`); the result equals a load without cache."""
     if not root.is_dir():
         raise PortalError(f"the content folder {root} does not exist")
-    corpus, problems = load_corpus(root, today)
+    loaded = contentcache.load(root, today or dt.date.today(), cache_dir, progress)
+    corpus = loaded.corpus
     if corpus is not None:
-        render_corpus(corpus)
         if history:
-            apply_history(corpus, corpus.history_problems)
-            problems.extend(corpus.history_problems)
-        problems.sort(key=lambda p: (p.path, p.line))
-    return corpus, problems
+            apply_history(corpus, corpus.history_problems, cache_dir)
+            loaded.problems.extend(corpus.history_problems)
+        loaded.problems.sort(key=lambda p: (p.path, p.line))
+    return loaded
+
+
+def load(root: Path, today: dt.date | None = None, history: bool = True,
+         cache_dir: Path | None = None) -> tuple[Corpus | None, list[Problem]]:
+    """Load, validate and render the content folder; the corpus is None when it cannot be used at all.
+
+    With *cache_dir*, unchanged article folders come from the content cache there."""
+    loaded = load_content(root, today, history, cache_dir)
+    return loaded.corpus, loaded.problems
 
 
 def reload(corpus: Corpus, names: list[str], today: dt.date | None = None) -> list[Problem]:
@@ -47,17 +72,93 @@ def reload(corpus: Corpus, names: list[str], today: dt.date | None = None) -> li
 
 def load_valid(root: Path, today: dt.date | None = None) -> tuple[Corpus, list[Problem]]:
     """Like :func:`load`, but raise :class:`ContentError` when there is any error."""
-    corpus, problems = load(root, today)
-    if corpus is None or any(p.is_error for p in problems):
-        raise ContentError(problems)
-    return corpus, problems
+    loaded = load_content(root, today)
+    return _valid(loaded), loaded.problems
+
+
+def _valid(loaded: Loaded) -> Corpus:
+    if loaded.corpus is None or any(p.is_error for p in loaded.problems):
+        raise ContentError(loaded.problems)
+    return loaded.corpus
+
+
+@dataclass
+class IndexRun:
+    """What `portal index` did: a full build, an update of the changed articles, or nothing to do."""
+
+    corpus: Corpus
+    generation: Path
+    mode: str  # "full", "update" or "unchanged"
+    changed: list[str]  # the article ids re-indexed by an update (changed, added or removed)
+    loaded: Loaded
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def content_state(loaded: Loaded, today: dt.date) -> dict[str, Any]:
+    """A record of everything an article's index documents depend on besides the site-wide settings:
+    its files' content digest, the dates and outdated flags from git, and whether it is public today."""
+    assert loaded.corpus is not None
+    articles = {}
+    for aid, article in loaded.corpus.articles.items():
+        h = hashlib.blake2b(loaded.digests.get(aid, "").encode(), digest_size=12)
+        for lang, version in sorted(article.versions.items()):
+            h.update(f"|{lang}|{version.updated}|{version.outdated}".encode())
+        h.update(b"|public" if article.is_public(today) else b"|hidden")
+        articles[aid] = h.hexdigest()
+    return {"version": CONTENT_STATE_VERSION, "root": str(loaded.corpus.root), "site": loaded.site_digest,
+            "articles": articles}
+
+
+def changed_articles(index_dir: Path, state: dict[str, Any]) -> list[str] | None:
+    """The ids whose record differs from the current generation's; None when an update cannot be trusted
+    (no index or no record, another content folder, site.yml or synonyms.yml changed)."""
+    try:
+        old = json.loads((current_generation(index_dir) / CONTENT_STATE).read_text("utf-8"))
+        if any(old.get(k) != state[k] for k in ("version", "root", "site")):
+            return None
+        before, now = dict(old["articles"]), state["articles"]
+    except Exception:  # no index, no record, or a damaged one: build in full
+        return None
+    return sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
+
+
+def index_content(root: Path, index_dir: Path, today: dt.date | None = None, progress: Progress | None = None,
+                  full: bool = False, cache: bool = True, load_progress: Progress | None = None) -> IndexRun:
+    """Check the content and bring the index up to date in a new generation (the old one stays if anything
+    fails): only the changed articles when the current generation records the content it reflects,
+    else (or with *full*) a full build. With *cache*, unchanged folders come from the content cache."""
+    today = today or dt.date.today()
+    t0 = time.perf_counter()
+    loaded = load_content(root, today, cache_dir=cache_dir_for(index_dir) if cache else None,
+                          progress=load_progress)
+    _valid(loaded)
+    t1 = time.perf_counter()
+    run = index_loaded(loaded, index_dir, today, progress, full)
+    run.seconds = {"load": t1 - t0, "index": time.perf_counter() - t1}
+    return run
+
+
+def index_loaded(loaded: Loaded, index_dir: Path, today: dt.date | None = None, progress: Progress | None = None,
+                 full: bool = False) -> IndexRun:
+    """Bring the index up to date with valid *loaded* content (see :func:`index_content`)."""
+    today = today or dt.date.today()
+    corpus = _valid(loaded)
+    state = content_state(loaded, today)
+    changed = None if full else changed_articles(index_dir, state)
+    if changed is None:
+        gen, mode = build_index(corpus, index_dir, today, progress, content_state=state), "full"
+    elif changed:
+        gen, mode = update_index(corpus, index_dir, changed, today, content_state=state), "update"
+    else:
+        gen, mode = current_generation(index_dir), "unchanged"
+    return IndexRun(corpus, gen, mode, changed or [], loaded)
 
 
 def index(root: Path, index_dir: Path, today: dt.date | None = None,
-          progress: Progress | None = None) -> tuple[Corpus, Path]:
-    """Check the content and build a new index generation; the old index stays if anything fails."""
-    corpus, _ = load_valid(root, today)
-    return corpus, build_index(corpus, index_dir, today, progress)
+          progress: Progress | None = None, full: bool = False) -> tuple[Corpus, Path]:
+    """Check the content and update the index (see :func:`index_content`); return the corpus and generation."""
+    run = index_content(root, index_dir, today, progress, full=full)
+    return run.corpus, run.generation
 
 
 def build(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,

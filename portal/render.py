@@ -137,29 +137,49 @@ def public_url(article_id: str, lang: str) -> str:
     return f"/{lang}/{article_id}/"
 
 
-def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterable[str] | None = None) -> None:
-    """Render every version's body and every article's internal notes (or only those of *only*), in place."""
+# Every `article:` link resolution made while rendering one article: (kind, target id, lang) -> URL.
+LinkLog = dict[tuple[str, str, str], "str | None"]
+
+
+def resolve_link(corpus: Corpus, kind: str, target_id: str, lang: str) -> str | None:
+    """The URL an `article:` link in *kind* text ("public" or "agent") points to, or None (shown as text)."""
+    target = corpus.resolve(target_id)
+    if target is None:
+        return None
+    if kind == "public":
+        return public_url(target.id, lang) if target.audience == "public" else None
+    return f"/agent/article/{target.id}?lang={lang}"
+
+
+def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterable[str] | None = None,
+                  links: dict[str, LinkLog] | None = None) -> None:
+    """Render every version's body and every article's internal notes (or only those of *only*), in place.
+
+    An article's HTML depends on other articles only through its links, so with *links* given each
+    rendered article's link resolutions are recorded there: the content cache re-renders a cached article
+    when one of them would resolve differently now."""
     renderer = renderer or Renderer()
-
-    def public_link(target_id: str, lang: str) -> str | None:
-        target = corpus.resolve(target_id)
-        if target is None or target.audience != "public":
-            return None
-        return public_url(target.id, lang)
-
-    def agent_link(target_id: str, lang: str) -> str | None:
-        target = corpus.resolve(target_id)
-        return None if target is None else f"/agent/article/{target.id}?lang={lang}"
-
     wanted = set(only) if only is not None else None
     for article in corpus.articles.values():
         if wanted is not None and article.id not in wanted:
             continue
-        resolve = public_link if article.audience == "public" else agent_link
+        log: LinkLog = {}
+
+        def resolver(kind: str, log: LinkLog = log) -> LinkResolver:
+            def resolve(target_id: str, lang: str) -> str | None:
+                key = (kind, target_id, lang)
+                if key not in log:
+                    log[key] = resolve_link(corpus, kind, target_id, lang)
+                return log[key]
+            return resolve
+
+        text_kind = "public" if article.audience == "public" else "agent"
         for version in article.versions.values():
-            version.html = renderer.render(version.body, version.lang, resolve)
+            version.html = renderer.render(version.body, version.lang, resolver(text_kind))
             version.text = html_to_text(version.html)
         if article.internal_md:
-            article.internal_html = renderer.render(article.internal_md, corpus.site.source_language, agent_link,
-                                                    base=f"/agent/article/{article.id}/")
+            article.internal_html = renderer.render(article.internal_md, corpus.site.source_language,
+                                                    resolver("agent"), base=f"/agent/article/{article.id}/")
             article.internal_text = html_to_text(article.internal_html)
+        if links is not None:
+            links[article.id] = log

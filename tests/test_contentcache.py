@@ -1,0 +1,185 @@
+"""The content cache: a load re-reads only changed folders and gives exactly what a load without it gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal import contentcache, pipeline
+from tests.conftest import TODAY, git_init
+
+
+def cold(root: Path, today: dt.date = TODAY) -> pipeline.Loaded:
+    return pipeline.load_content(root, today)
+
+
+def cached(root: Path, cache: Path, today: dt.date = TODAY) -> pipeline.Loaded:
+    return pipeline.load_content(root, today, cache_dir=cache)
+
+
+def assert_same(a: pipeline.Loaded, b: pipeline.Loaded) -> None:
+    assert a.corpus is not None and b.corpus is not None
+    assert a.corpus == b.corpus  # every article, version, rendered HTML, git date and problem list
+    assert [str(p) for p in a.problems] == [str(p) for p in b.problems]
+    assert a.problems == b.problems
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    st = path.stat()  # a later time even on file systems with coarse timestamps
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "index" / contentcache.FOLDER
+
+
+def test_cached_load_equals_cold_load_and_reads_nothing(corpus_dir: Path, cache: Path) -> None:
+    edit(corpus_dir / "bygglov" / "sv.md", "category: bygga-bo", "category: fritid")  # an error to report
+    first = cached(corpus_dir, cache)
+    assert sorted(first.stats.read) == sorted(p.name for p in corpus_dir.iterdir() if p.is_dir() and p.name != ".git")
+    second = cached(corpus_dir, cache)
+    assert second.stats.read == [] and second.stats.cached == len(first.stats.read)
+    reference = cold(corpus_dir)
+    assert any(p.is_error and "bygglov/sv.md" in p.path for p in reference.problems)
+    assert_same(reference, first)
+    assert_same(reference, second)
+
+
+def test_one_changed_folder_is_read_alone(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med ett foto.")
+    again = cached(corpus_dir, cache)
+    assert again.stats.read == ["bibliotekskort"]
+    assert "foto" in again.corpus.articles["bibliotekskort"].source.text
+    assert_same(cold(corpus_dir), again)
+    assert cached(corpus_dir, cache).stats.read == []  # the cache now holds the new version
+
+
+def test_changed_site_yml_reloads_everything(corpus_dir: Path, cache: Path) -> None:
+    everything = len(cached(corpus_dir, cache).stats.read)
+    with (corpus_dir / "site.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# a comment changes nothing, but site.yml changed\n")
+    assert len(cached(corpus_dir, cache).stats.read) == everything
+    with (corpus_dir / "synonyms.yml").open("a", encoding="utf-8") as f:
+        f.write("- [lånekort, bibliotekskort]\n")
+    again = cached(corpus_dir, cache)
+    assert len(again.stats.read) == everything
+    assert_same(cold(corpus_dir), again)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05garbage", None])
+def test_damaged_cache_is_ignored_logged_and_rebuilt(corpus_dir: Path, cache: Path, caplog, damage) -> None:
+    cached(corpus_dir, cache)
+    shards = sorted(cache.glob("shard-*.pickle"))
+    assert shards
+    for shard in shards:
+        if damage is None:  # a truncated file
+            shard.write_bytes(shard.read_bytes()[:-7])
+        else:
+            shard.write_bytes(damage)
+    again = cached(corpus_dir, cache)
+    assert_same(cold(corpus_dir), again)
+    assert "damaged content cache" in caplog.text
+    assert cached(corpus_dir, cache).stats.read == []  # rewritten whole
+
+
+def test_foreign_cache_is_ignored(corpus_dir: Path, cache: Path, monkeypatch) -> None:
+    cached(corpus_dir, cache)
+    monkeypatch.setattr(contentcache, "CACHE_SCHEMA", contentcache.CACHE_SCHEMA + 1)
+    again = cached(corpus_dir, cache)
+    assert len(again.stats.read) == again.stats.folders
+    assert_same(cold(corpus_dir), again)
+
+
+def test_unwritable_cache_folder_only_logs(corpus_dir: Path, tmp_path: Path, caplog) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    loaded = cached(corpus_dir, blocker / "cache")
+    assert_same(cold(corpus_dir), loaded)
+    assert "content cache" in caplog.text
+
+
+def test_fresh_clone_same_bytes_new_times_reads_nothing(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    for path in corpus_dir.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 3_000_000_000))
+    again = cached(corpus_dir, cache)
+    assert again.stats.read == []
+    assert_same(cold(corpus_dir), again)
+
+
+def test_link_target_turned_internal_rerenders_the_linking_article(corpus_dir: Path, cache: Path) -> None:
+    before = cached(corpus_dir, cache)
+    assert 'href="/sv/forskoleplats/"' in before.corpus.articles["bygglov"].source.html
+    edit(corpus_dir / "forskoleplats" / "sv.md", "review_by:", "audience: internal\nreview_by:")
+    again = cached(corpus_dir, cache)
+    assert again.stats.read == ["forskoleplats"] and "bygglov" in again.stats.rerendered
+    assert 'href="/sv/forskoleplats/"' not in again.corpus.articles["bygglov"].source.html
+    assert_same(cold(corpus_dir), again)
+
+
+def test_another_day_decides_review_warnings_like_a_cold_load(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache, today=dt.date(2020, 1, 1))  # forskoleplats is not yet due for review
+    later = cached(corpus_dir, cache, today=TODAY)  # now it is
+    assert later.stats.read == ["forskoleplats"]
+    assert any("review_by 2020-01-31 has passed" in p.message for p in later.problems)
+    assert_same(cold(corpus_dir, TODAY), later)
+
+
+def test_problem_paths_follow_the_working_folder(corpus_dir: Path, cache: Path, monkeypatch) -> None:
+    root = corpus_dir.resolve()
+    monkeypatch.chdir(root.parent)
+    first = cached(root, cache)
+    assert any(p.path.startswith("articles/forskoleplats/") for p in first.problems)
+    monkeypatch.chdir(root / "bygglov")
+    again = cached(root, cache)
+    assert again.stats.read == []
+    assert_same(cold(root), again)
+    assert str(root / "forskoleplats" / "sv.md") in [p.path for p in again.problems]  # not below: in full
+
+
+def test_git_dates_follow_new_commits(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    assert (cache / "git-history.pickle").is_file()
+    edit(corpus_dir / "bygglov" / "sv.md", "bygga till", "bygga ut")
+    shutil.rmtree(corpus_dir / ".git")
+    git_init(corpus_dir)  # a new HEAD: the history cache must not be used
+    again = cached(corpus_dir, cache)
+    assert_same(cold(corpus_dir), again)
+    (cache / "git-history.pickle").write_bytes(b"broken")
+    assert_same(cold(corpus_dir), cached(corpus_dir, cache))
+
+
+def test_removed_and_added_folders(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    shutil.rmtree(corpus_dir / "bibliotekskort")
+    shutil.copytree(corpus_dir / "forskoleplats", corpus_dir / "forskoleplats-2")
+    again = cached(corpus_dir, cache)
+    assert again.stats.read == ["forskoleplats-2"] and again.stats.removed == 1
+    assert "bibliotekskort" not in again.corpus.articles
+    assert_same(cold(corpus_dir), again)
+
+
+def test_a_fresh_app_worker_reads_no_unchanged_folder(corpus_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from tests.test_state import make_app
+
+    first = make_app(corpus_dir, tmp_path, reload=False)
+    with first.app_context():
+        warm = first.extensions["portal"].corpus()
+    read: list[str] = []
+    real = contentcache.read_article
+    monkeypatch.setattr(contentcache, "read_article", lambda folder, *a: read.append(folder.name) or real(folder, *a))
+    second = make_app(corpus_dir, tmp_path, reload=False)
+    with second.app_context():
+        assert second.extensions["portal"].corpus() == warm
+    assert read == []
