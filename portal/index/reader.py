@@ -15,6 +15,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from portal.exceptions import IndexCorruptError, IndexMissingError
+from portal.index.champions import K1, B, Leaf, champion_scores
 from portal.index.documents import SCHEMA_VERSION
 
 INTERNAL_BOOST = 1.5
@@ -43,6 +44,7 @@ class Generation:
     meta: dict[str, Any]
     df: dict[str, dict[str, dict[str, int]]]
     forms: dict[str, dict[str, dict[str, str]]]
+    cut: dict[str, dict[str, float]]  # per language: the terms whose champion lists are cut short
     local: threading.local = field(default_factory=threading.local)
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -50,7 +52,7 @@ class Generation:
         """This thread's searcher (Whoosh searchers are not thread-safe)."""
         s = getattr(self.local, "searcher", None)
         if s is None:
-            s = self.local.searcher = self.ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
+            s = self.local.searcher = self.ix.searcher(weighting=BM25F(B=B, K1=K1))
         return s
 
 
@@ -64,6 +66,7 @@ def open_generation(gen: Path) -> Generation:
         vocab = json.loads((gen / "vocab.json").read_text("utf-8"))
         forms = {scope: {lang: {w: v[1] for w, v in table.items()} for lang, table in by_lang.items()}
                  for scope, by_lang in vocab["forms"].items()}
+        cut = json.loads((gen / "champions.json").read_text("utf-8"))
         ix = whoosh_index.open_dir(str(gen), readonly=True)
         ix.doc_count()
     except IndexCorruptError:
@@ -71,7 +74,7 @@ def open_generation(gen: Path) -> Generation:
     except Exception as exc:  # Whoosh raises many kinds of errors for damaged files
         raise IndexCorruptError(f"the search index in {gen.parent} is damaged ({type(exc).__name__}); "
                                 "run `portal index` to rebuild it") from exc
-    return Generation(gen, ix, meta, vocab["df"], forms)
+    return Generation(gen, ix, meta, vocab["df"], forms, cut)
 
 
 class IndexHandle:
@@ -156,8 +159,8 @@ class RawHit:
 COMMON_SHARE = 0.35
 
 
-def _term_query(lang: str, term: str, weight: float, internal: bool, head: bool) -> wq.Query:
-    text = wq.Term(f"{'head' if head else 'text'}_{lang}", term, boost=weight)
+def _term_query(field: str, lang: str, term: str, weight: float, internal: bool) -> wq.Query:
+    text = wq.Term(f"{field}_{lang}", term, boost=weight)
     if not internal:
         return text
     return wq.Or([text, wq.Term(f"internal_{lang}", term, boost=INTERNAL_BOOST * weight)])
@@ -167,29 +170,58 @@ def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternativ
               filters: dict[str, str] | None = None, limit: int = 50, enough: int = 10) -> list[RawHit]:
     """Match documents of each language in *words_by_lang* against that language's query words.
 
-    Documents that match every word are looked for first: intersecting posting lists skips most of
-    them, where a union scores every document that has any of the words. Only when fewer than
-    *enough* documents match every word is the query run again for documents that match some words
-    (with a bonus for each word matched)."""
+    Three tiers, cheapest first, each used only when the one before found fewer than *enough*
+    documents: the champion lists (each term's best documents, a few hundred postings; exact when
+    every term's list is complete); then documents with every word in the full lists (intersecting
+    skips most postings); then documents with some of the words, with a bonus for each word matched
+    (a union scores every document that has any of them)."""
     gen = handle.refresh()
     searcher = gen.searcher()
-    plans = {lang: _word_queries(handle, gen, searcher, lang, words, internal)
-             for lang, words in words_by_lang.items()}
-    plans = {lang: queries for lang, queries in plans.items() if queries}
-    if not plans:
-        return []
     restrict: list[wq.Query] = [] if internal else [wq.Term("visible", "1")]
     restrict += [wq.Term(name, value) for name, value in (filters or {}).items()]
     only = wq.And(restrict) if restrict else None
 
     def run(per_lang: list[wq.Query]) -> list[RawHit]:
+        if not per_lang:
+            return []
         query = per_lang[0] if len(per_lang) == 1 else wq.Or(per_lang)
         return [RawHit(hit["meta"], hit.score) for hit in searcher.search(query, limit=limit, filter=only)]
 
-    hits = run([qs[0] if len(qs) == 1 else wq.And(qs) for qs in plans.values()])
-    if len(hits) >= enough or all(len(qs) == 1 for qs in plans.values()):
+    hits = _champions(gen, searcher, words_by_lang, internal, only, limit)
+    complete = all(t not in gen.cut.get(lang, {}) for lang, words in words_by_lang.items()
+                   for alts in words for alt in alts for t in alt.terms)
+    if len(hits) >= enough or complete:
         return hits
-    return run([qs[0] if len(qs) == 1 else wq.Or(qs, scale=0.9) for qs in plans.values()])
+    full = {lang: _word_queries(handle, gen, searcher, lang, words, internal)
+            for lang, words in words_by_lang.items()}
+    hits = run([qs[0] if len(qs) == 1 else wq.And(qs) for qs in full.values() if qs])
+    if len(hits) >= enough or all(len(qs) <= 1 for qs in full.values()):
+        return hits
+    return run([qs[0] if len(qs) == 1 else wq.Or(qs, scale=0.9) for qs in full.values() if qs])
+
+
+def _champions(gen: Generation, searcher: Any, words_by_lang: dict[str, list[list[Alternative]]], internal: bool,
+               only: wq.Query | None, limit: int) -> list[RawHit]:
+    scores: dict[int, float] = {}
+    for lang, clauses in words_by_lang.items():  # each language's documents are its own
+        words = [[[[Leaf(f"top_{lang}", t, alt.weight / len(alt.terms))]
+                   + ([Leaf(f"internal_{lang}", t, INTERNAL_BOOST * alt.weight / len(alt.terms))] if internal else [])
+                   for t in alt.terms] for alt in alts] for alts in clauses if alts]
+        if words:
+            scores.update(champion_scores(searcher, words))
+    if only is not None:
+        allowed = _allowed(gen, searcher, only)
+        scores = {doc: s for doc, s in scores.items() if doc in allowed}
+    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [RawHit(searcher.stored_fields(doc)["meta"], score) for doc, score in best]
+
+
+def _allowed(gen: Generation, searcher: Any, only: wq.Query) -> frozenset[int]:
+    key = ("allowed", str(only))
+    found = gen.cache.get(key)
+    if found is None:
+        found = gen.cache[key] = frozenset(searcher.docs_for_query(only))
+    return found
 
 
 def _word_queries(handle: IndexHandle, gen: Generation, searcher: Any, lang: str, words: list[list[Alternative]],
@@ -200,8 +232,8 @@ def _word_queries(handle: IndexHandle, gen: Generation, searcher: Any, lang: str
     for alts in words:
         options = []
         for alt in alts:
-            parts = [_term_query(lang, t, alt.weight / len(alt.terms), internal, alt.head_only or df.get(t, 0) > common)
-                     for t in alt.terms]
+            parts = [_term_query("head" if alt.head_only or df.get(t, 0) > common else "text",
+                                 lang, t, alt.weight / len(alt.terms), internal) for t in alt.terms]
             options.append(parts[0] if len(parts) == 1 else wq.And(parts))
         if options:
             out.append(options[0] if len(options) == 1 else wq.Or(options))

@@ -16,6 +16,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from portal.analysis import Analyzer
+from portal.index.champions import add_champions, add_champions_to
 from portal.index.documents import (
     SCHEMA_VERSION,
     Vocabulary,
@@ -32,6 +33,7 @@ from portal.model import Corpus
 
 Progress = Callable[[int, int], None]
 PREVIOUS_GENERATIONS_KEPT = 1
+CHAMPIONS_FILE = "champions.json"
 GRACE_SECONDS = 120.0
 
 
@@ -100,11 +102,18 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
         vocab = Vocabulary(corpus.site.language_codes)
         ix = whoosh_index.create_in(str(tmp), make_schema(corpus.site.language_codes))
         articles = sorted(corpus.articles.values(), key=lambda a: a.id)
+        docs = []
+        for n, article in enumerate(articles, 1):
+            docs.extend(article_documents(article, corpus, analyzers, synonyms, today))
+            if progress:
+                progress(n, 2 * len(articles))
+        _write_thresholds(tmp, add_champions(docs, corpus.site.language_codes))
         with _writing(ix, 256, optimize=True) as writer:
-            for n, article in enumerate(articles, 1):
-                _add(writer, vocab, article_documents(article, corpus, analyzers, synonyms, today))
-                if progress:
-                    progress(n, len(articles))
+            step = max(1, len(docs) // 100)
+            for n, doc in enumerate(docs, 1):
+                _add(writer, vocab, [doc])
+                if progress and (n % step == 0 or n == len(docs)):
+                    progress(len(articles) + n * len(articles) // len(docs), 2 * len(articles))
         return _finish(tmp, _meta(corpus, groups, today, len(articles), 0), vocab, index_dir, content_state)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -127,6 +136,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
         old = current_generation(index_dir)
         meta = json.loads((old / "meta.json").read_text("utf-8"))
         vocab = Vocabulary(corpus.site.language_codes, json.loads((old / "vocab.json").read_text("utf-8")))
+        thresholds = _read_thresholds(old)
     except Exception:  # no index, or one that cannot be read: build from scratch
         return build_index(corpus, index_dir, today, content_state=content_state)
     groups = synonym_groups(corpus)
@@ -146,19 +156,39 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                         vocab.count(unpack(stored["vocab"]), -1)
             for aid in ids:
                 writer.delete_by_term("id", aid)
+            averages = {lang: searcher_avg(ix, f"text_{lang}") for lang in corpus.site.language_codes}
             if analyzers is None:
                 analyzers = analyzers_for(corpus, index_dir)
             else:
                 add_to_lexicon(analyzers, (corpus.articles[a] for a in ids if a in corpus.articles))
             synonyms = synonym_map(groups)
+            _write_thresholds(tmp, thresholds)
             for aid in ids:
                 if aid in corpus.articles:
-                    _add(writer, vocab, article_documents(corpus.articles[aid], corpus, analyzers, synonyms, today))
+                    docs = article_documents(corpus.articles[aid], corpus, analyzers, synonyms, today)
+                    for doc in docs:
+                        for lang in corpus.site.language_codes:
+                            add_champions_to(doc, lang, averages[lang], thresholds.get(lang, {}))
+                    _add(writer, vocab, docs)
         updated = _meta(corpus, groups, today, len(corpus.articles), meta.get("incremental_updates", 0) + 1)
         return _finish(tmp, updated, vocab, index_dir, content_state)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _write_thresholds(gen: Path, thresholds: dict[str, dict[str, float]]) -> None:
+    (gen / CHAMPIONS_FILE).write_text(json.dumps(thresholds, ensure_ascii=False), "utf-8")
+
+
+def _read_thresholds(gen: Path) -> dict[str, dict[str, float]]:
+    return json.loads((gen / CHAMPIONS_FILE).read_text("utf-8"))
+
+
+def searcher_avg(ix: Any, fieldname: str) -> float:
+    """The average length of *fieldname* over all documents, as Whoosh's BM25F computes it."""
+    with ix.searcher() as searcher:
+        return searcher.avg_field_length(fieldname) or 1.0
 
 
 def swap(index_dir: Path, gen: Path) -> None:

@@ -1,0 +1,176 @@
+"""Champion lists: for every term, the documents in which it weighs most, in a short field of their own.
+
+A term that occurs in thousands of articles has a posting list of thousands of entries, and Whoosh
+reads and scores each one in Python (about 10 µs each), so a common word costs tens of milliseconds
+however few results are shown. The champion field (``top_<lang>``) holds each term only for its
+:data:`CHAMPIONS` best documents, with the term's BM25 weight in that document stored as the posting
+weight: a search first scores these few hundred postings (:func:`champion_scores` gives them exactly
+the score the full field would give) and reads the full lists only when the champions cannot fill
+the page. This is the classic champion-list (tiered index) technique; a term with no more documents
+than :data:`CHAMPIONS` has a complete list, so for it nothing is approximated.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.reading import TermNotFound
+
+CHAMPIONS = 200
+K1, B = 1.2, 0.6  # the BM25F parameters of the full field (reader.py opens its searchers with these)
+
+
+def parse(value: str) -> tuple[dict[str, float], int]:
+    """The summed weight of each term in a ``term^weight`` field value, and its length in tokens."""
+    weights: dict[str, float] = {}
+    n = 0
+    for token in value.split():
+        term, _, w = token.partition("^")
+        weights[term] = weights.get(term, 0.0) + (float(w) if w else 1.0)
+        n += 1
+    return weights, n
+
+
+def impact(weight: float, length: int, avg: float) -> float:
+    """BM25's saturated, length-normalised term weight (the score without the idf factor)."""
+    return weight * (K1 + 1) / (weight + K1 * (1 - B + B * length / avg))
+
+
+def _field(champ: dict[str, float]) -> str:
+    return " ".join(f"{term}^{value:.4g}" for term, value in champ.items())
+
+
+def add_champions(docs: list[dict[str, Any]], langs: Iterable[str]) -> dict[str, dict[str, float]]:
+    """Set every document's ``top_<lang>`` field; return each language's thresholds.
+
+    The threshold of a term is the weight of its last champion; terms with complete lists have none.
+    The average length is taken over all documents, as Whoosh's BM25F does for a field."""
+    thresholds: dict[str, dict[str, float]] = {}
+    for lang in langs:
+        name = f"text_{lang}"
+        parsed = [parse(doc[name]) if name in doc else ({}, 0) for doc in docs]
+        avg = max(1.0, sum(n for _, n in parsed) / max(1, len(docs)))
+        heaps: dict[str, list[tuple[float, int]]] = {}
+        for i, (weights, n) in enumerate(parsed):
+            for term, w in weights.items():
+                heap = heaps.setdefault(term, [])
+                item = (impact(w, n, avg), i)
+                if len(heap) < CHAMPIONS:
+                    heapq.heappush(heap, item)
+                elif item > heap[0]:
+                    heapq.heapreplace(heap, item)
+        per_doc: dict[int, dict[str, float]] = {}
+        cut: dict[str, float] = {}
+        for term, heap in heaps.items():
+            if len(heap) == CHAMPIONS:
+                cut[term] = heap[0][0]
+            for value, i in heap:
+                per_doc.setdefault(i, {})[term] = value
+        del heaps
+        for i, champ in per_doc.items():
+            docs[i][f"top_{lang}"] = _field(champ)
+        thresholds[lang] = cut
+    return thresholds
+
+
+def add_champions_to(doc: dict[str, Any], lang: str, avg: float, cut: dict[str, float]) -> None:
+    """Set the champion field of one new or changed document (an incremental update).
+
+    The document joins every term's list it would have made at a full build; the list's previous
+    last champion stays (a list may grow a little between full builds, never lose a deserving entry)."""
+    name = f"text_{lang}"
+    if name not in doc:
+        return
+    weights, n = parse(doc[name])
+    champ = {t: v for t, w in weights.items() if (v := impact(w, n, avg)) >= cut.get(t, 0.0)}
+    if champ:
+        doc[f"top_{lang}"] = _field(champ)
+
+
+def is_complete(cut: dict[str, float], term: str) -> bool:
+    """Whether the champion list of *term* holds every document that has it."""
+    return term not in cut
+
+
+def _postings(reader: Any, field: str, term: str) -> Iterator[tuple[int, float]]:
+    """(document number, weight) of every posting of *term* in one segment.
+
+    Whole blocks are read at once: the per-posting matcher interface costs several Python calls a
+    posting, which is what made common words slow. Segments with deleted documents (after an
+    incremental update) go through Whoosh's filtering matcher instead."""
+    try:
+        m = reader.postings(field, term)
+    except TermNotFound:
+        return
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            yield from zip(m._ids, m._weights, strict=True)
+            m._next_block()
+        return
+    while m.is_active():
+        yield m.id(), m.weight()
+        m.next()
+
+
+@dataclass
+class Leaf:
+    """One term to read in one field, with its share of the query's weight."""
+
+    field: str
+    term: str
+    boost: float
+
+
+def _leaf_scores(searcher: Any, leaf: Leaf) -> dict[int, float]:
+    parent = searcher.get_parent()
+    out: dict[int, float] = {}
+    if leaf.field.startswith("top_"):
+        factor = parent.idf("text_" + leaf.field.removeprefix("top_"), leaf.term) * leaf.boost
+        for reader, offset in searcher.reader().leaf_readers():
+            for doc, w in _postings(reader, leaf.field, leaf.term):
+                out[offset + doc] = factor * w
+        return out
+    idf = parent.idf(leaf.field, leaf.term) * leaf.boost
+    avg = parent.avg_field_length(leaf.field) or 1.0
+    for reader, offset in searcher.reader().leaf_readers():
+        for doc, w in _postings(reader, leaf.field, leaf.term):
+            out[offset + doc] = idf * impact(w, reader.doc_field_length(doc, leaf.field, 1), avg)
+    return out
+
+
+def champion_scores(searcher: Any, words: list[list[list[list[Leaf]]]]) -> dict[int, float]:
+    """Scores of the documents the champion lists find for a query.
+
+    *words* holds, per query word, its alternatives; an alternative is a list of terms that must all
+    match (the parts of a compound, the words of a synonym), and a term is a list of leaves whose
+    scores add up (the champion list, and for agents the internal notes). Like the full query, the
+    scores of a word's alternatives add up; a document that matches only some of the query's words
+    gets that share of its score (the coordination of classic Lucene)."""
+    total: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for alternatives in words:
+        word: dict[int, float] = {}
+        for terms in alternatives:
+            alt: dict[int, float] | None = None
+            for leaves in terms:
+                scores: dict[int, float] = {}
+                for leaf in leaves:
+                    for doc, score in _leaf_scores(searcher, leaf).items():
+                        scores[doc] = scores.get(doc, 0.0) + score
+                alt = scores if alt is None else {d: s + scores[d] for d, s in alt.items() if d in scores}
+            for doc, score in (alt or {}).items():
+                word[doc] = word.get(doc, 0.0) + score
+        for doc, score in word.items():
+            total[doc] = total.get(doc, 0.0) + score
+            matched[doc] = matched.get(doc, 0) + 1
+    n = len(words)
+    if n > 1:
+        return {doc: score * matched[doc] / n for doc, score in total.items()}
+    return total

@@ -1,0 +1,97 @@
+"""Champion lists: each term's best documents, scored exactly as the full field would score them, with
+the full posting lists as the fallback when they cannot fill a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import whoosh.searching
+from whoosh import query as wq
+
+from portal import pipeline
+from portal.index import IndexHandle, champions, reader, update_index
+from portal.index.champions import Leaf, champion_scores
+from portal.search import Searcher
+from tests.conftest import TODAY
+
+
+def build(corpus_dir: Path, tmp_path: Path) -> tuple[Path, Searcher]:
+    index_dir = tmp_path / "index"
+    pipeline.index(corpus_dir, index_dir, TODAY)
+    return index_dir, Searcher(IndexHandle(index_dir))
+
+
+def shared_term(searcher: Searcher, at_least: int = 2) -> str:
+    """A term that several Swedish documents have in their text."""
+    reader = searcher.handle.refresh().searcher().reader()
+    terms = [t.decode() if isinstance(t, bytes) else t for _, t in reader.most_frequent_terms("text_sv", 50)]
+    terms = [t for t in terms if reader.doc_frequency("text_sv", t) >= at_least]
+    assert terms, "the test corpus should share some words between articles"
+    return terms[0]
+
+
+def test_a_cut_list_keeps_the_best_documents(corpus_dir: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(champions, "CHAMPIONS", 1)
+    _, searcher = build(corpus_dir, tmp_path)
+    gen = searcher.handle.refresh()
+    s = gen.searcher()
+    term = shared_term(searcher)
+    assert s.doc_frequency("text_sv", term) >= 2
+    assert s.doc_frequency("top_sv", term) == 1
+    assert term in gen.cut["sv"]
+    best = s.search(wq.Term("text_sv", term), limit=1)[0].docnum  # BM25F on the full field
+    assert set(s.docs_for_query(wq.Term("top_sv", term))) == {best}
+
+
+def test_champion_scores_are_the_full_fields_scores(corpus_dir: Path, tmp_path: Path) -> None:
+    _, searcher = build(corpus_dir, tmp_path)
+    s = searcher.handle.refresh().searcher()
+    term = shared_term(searcher)
+    full = {hit.docnum: hit.score for hit in s.search(wq.Term("text_sv", term), limit=None)}
+    fast = champion_scores(s, [[[[Leaf("top_sv", term, 1.0)]]]])
+    assert fast.keys() == full.keys()
+    for doc, score in full.items():
+        assert fast[doc] == pytest.approx(score, rel=1e-3)
+
+
+def test_complete_lists_answer_without_reading_full_lists(corpus_dir: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _, searcher = build(corpus_dir, tmp_path)
+
+    def full_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the full posting lists were read")
+
+    monkeypatch.setattr(whoosh.searching.Searcher, "search", full_search)
+    assert [h.id for h in searcher.search("bygglov", "sv", today=TODAY).hits][:1] == ["bygglov"]
+    assert searcher.search("bibliotekskort förskola", "sv", internal=True, today=TODAY).hits
+
+
+def test_cut_lists_fall_back_to_the_full_lists(corpus_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(champions, "CHAMPIONS", 1)
+    # In a five-article corpus every shared word counts as very common (matched in titles only).
+    monkeypatch.setattr(reader, "COMMON_SHARE", 1.0)
+    _, searcher = build(corpus_dir, tmp_path)
+    s = searcher.handle.refresh().searcher()
+    term = shared_term(searcher)
+    having = {s.stored_fields(d)["id"] for d in s.docs_for_query(wq.Term("text_sv", term))}
+    hits = searcher.search(term, "sv", internal=True, today=TODAY).hits
+    assert {h.id for h in hits} >= having  # the champion alone would have found one
+
+
+def test_an_updated_article_joins_the_lists_it_deserves(corpus_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(champions, "CHAMPIONS", 1)
+    index_dir, searcher = build(corpus_dir, tmp_path)
+    term = "bygglov"
+    gen = searcher.handle.refresh()
+    assert gen.searcher().doc_frequency("top_sv", term) == 1
+    page = corpus_dir / "bibliotekskort" / "sv.md"
+    page.write_text(page.read_text("utf-8").replace("title: ", "title: Bygglov bygglov bygglov ", 1), "utf-8")
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    update_index(corpus, index_dir, ["bibliotekskort"], TODAY)
+    s = searcher.handle.refresh().searcher()
+    owners = {s.stored_fields(d)["id"] for d in s.docs_for_query(wq.Term("top_sv", term))}
+    assert "bibliotekskort" in owners
