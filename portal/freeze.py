@@ -2,44 +2,46 @@
 
 Everything is written into a temporary folder next to the output. Only when every page answered 200,
 every local link in every page points at a file that was written, and the Pagefind index was built,
-is the old site renamed away and the new one renamed into place. A failed build leaves the last
-good site untouched.
+is the new site swapped into place. A failed build leaves the last good site untouched.
+
+The pages are frozen by one Frozen-Flask Freezer per core, each over its share of the URLs
+(portal.freezework). With ``incremental=True`` and a previous build of the same day, code and site
+settings, only the pages that can show a changed article are rendered and every other file is
+hard-linked from the previous build (portal.incremental); those pages are published at once, and the
+Pagefind index, which cannot be updated page by page, is rebuilt and published right after: until
+then the previous search index stays in place.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import shutil
 import tempfile
-import warnings
+import threading
+import time
 from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
-from flask_frozen import Freezer, FrozenFlaskWarning, MissingURLGeneratorWarning
+from flask import current_app, url_for
 
+from portal import incremental as inc
 from portal.content import RESERVED_IDS
 from portal.exceptions import BuildError
-from portal.model import Corpus
+from portal.freezework import Frozen, default_workers, freeze_urls
+from portal.linkcheck import broken_links, file_checker
+from portal.model import Article, Corpus
 from portal.security import static_headers_file
 from portal.staticsearch import run_pagefind
 
+__all__ = ["GENERATED_ENDPOINTS", "broken_links", "freeze_site", "frozen_urls", "publish_search_index",
+           "swap_into_place"]
+
 Progress = Callable[[int, int], None]
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value and ((name == "href" and tag in ("a", "link")) or (name == "src" and tag in ("script", "img"))):
-                self.urls.append(value)
+Page = tuple[str, dict[str, Any], str]  # endpoint, values, site path
 
 
 def static_files() -> Iterator[str]:
@@ -81,40 +83,43 @@ def frozen_urls(c: Corpus, day: dt.date) -> Iterator[tuple[str, dict[str, Any]]]
                 yield "public.article", {"lang": lang, "article_id": old}
 
 
-def broken_links(root: Path) -> list[str]:
-    """Local links (``/…`` paths) in the HTML files below *root* that point at no file; as messages."""
-    problems = []
-    for page in sorted(root.rglob("*.html")):
-        parser = _Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for url in parser.urls:
-            parts = urlsplit(url)
-            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-                continue
-            target = root / unquote(parts.path).lstrip("/")
-            if parts.path.endswith("/"):
-                target = target / "index.html"
-            if not target.is_file():
-                problems.append(f"{page.relative_to(root)}: link to {url} leads nowhere")
-    return problems
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def swap_into_place(new: Path, out: Path) -> None:
-    """Rename *new* to *out*; the previous *out* is renamed aside first and removed afterwards."""
+def swap_into_place(new: Path, out: Path, remove_old: bool = True) -> Path | None:
+    """Put *new* where *out* is, in one step where the system can; the previous *out* is removed afterwards.
+
+    On Linux the two folders are exchanged atomically, so a visitor never finds *out* missing; elsewhere
+    the previous *out* is renamed aside first. With *remove_old* false the folder now holding the
+    previous site is returned for the caller to remove (removing 20,000 files takes seconds)."""
     old = None
     if out.exists():
         if not out.is_dir():
             raise BuildError(f"{out} exists and is not a folder")
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / "site")
-    try:
+        if _exchange(new, out):
+            old = new
+        else:
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / "site")
+            try:
+                os.replace(new, out)
+            except OSError:
+                os.replace(old / "site", out)
+                raise
+    else:
         os.replace(new, out)
-    except OSError:
-        if old is not None:
-            os.replace(old / "site", out)
-        raise
-    if old is not None:
+    if old is not None and remove_old:
         shutil.rmtree(old, ignore_errors=True)
+        return None
+    return old
 
 
 def make_app(corpus: Corpus, index_dir: Path, today: dt.date, destination: Path):  # type: ignore[no-untyped-def]
@@ -130,10 +135,77 @@ def make_app(corpus: Corpus, index_dir: Path, today: dt.date, destination: Path)
     })
 
 
-def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
-                progress: Progress | None = None, say: Callable[[str], None] | None = None) -> dict:
-    """Freeze the public site of *corpus* into *out* atomically; return a summary of what was built."""
 
+
+def _pages(app: Any, corpus: Corpus, today: dt.date) -> list[Page]:
+    """Every page of the site as (endpoint, values, path); BuildError for a public endpoint left out."""
+    # Strict like a missing URL generator: a public page the freezer would never visit is an error.
+    unvisited = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("public.")
+                 } - GENERATED_ENDPOINTS
+    if unvisited:
+        raise BuildError(f"no URL generator for {', '.join(sorted(unvisited))}; the static site would "
+                         "miss those pages")
+    with app.test_request_context():
+        return [(endpoint, values, url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, today)]
+
+
+def _file_of(path: str) -> str:
+    """The file (relative to the site root) Frozen-Flask writes for a site path."""
+    path = urlsplit(unquote(path)).path
+    return path[1:] + "index.html" if path.endswith("/") else path[1:]
+
+
+def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progress: Progress | None,
+            extra_files: set[str] | frozenset[str] = frozenset()) -> Frozen:
+    """Freeze *paths* into *root* and check the links of every written page; BuildError on any failure."""
+    total = len(paths) + 2
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(min(done[0], total - 2), total)
+
+    frozen = freeze_urls(app, root, paths, workers or default_workers(len(paths)), step)
+    missing = frozen.links.missing(file_checker(root, frozen.written | extra_files))
+    if missing:
+        raise BuildError("broken links in the built site:\n  " + "\n  ".join(missing[:50]))
+    if progress:
+        progress(total - 1, total)
+    (root / "_headers").write_text(static_headers_file(), "utf-8")
+    return frozen
+
+
+def publish_search_index(out: Path, say: Callable[[str], None] | None = None) -> float:
+    """Rebuild the Pagefind index of the published site *out* and swap it in; return the seconds taken.
+
+    The pages are hard-linked into a new folder (the published ones stay as they are), Pagefind indexes
+    that folder, and the folder replaces *out* in one step: the previous search index is used until
+    then."""
+    t0 = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
+    try:
+        inc.link_tree(out, tmp, lambda rel: not rel.startswith("pagefind/"))
+        if say:
+            say("Indexing the static site for search (Pagefind) …")
+        run_pagefind(tmp)
+        swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return time.perf_counter() - t0
+
+
+def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
+                progress: Progress | None = None, say: Callable[[str], None] | None = None,
+                workers: int | None = None, incremental: bool = False,
+                changed: set[str] | None = None) -> dict:
+    """Freeze the public site of *corpus* into *out* atomically; return a summary of what was built.
+
+    *workers*: processes to freeze with (default: one per core for a large site). *incremental*: when
+    *out* holds a build of the same day, code and site settings, re-render only what the changed
+    articles can change (see portal.incremental); *changed* adds article ids the caller knows changed
+    to those the build finds by itself. Otherwise, and when nothing can be reused, a full build."""
     today = today or dt.date.today()
     say = say or (lambda _msg: None)
     out = Path(out).resolve()
@@ -141,46 +213,88 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     clash = sorted(RESERVED_IDS & set(corpus.articles))
     if clash:
         raise BuildError(f"article id(s) {', '.join(clash)} clash with page names of the public site")
+    public = corpus.public_articles(today)
+    manifest = inc.make_manifest(corpus, today, public)
+    previous = inc.read_manifest(out) if incremental else None
+    todo = inc.changed_articles(previous, manifest) if previous is not None else None
+    if incremental:
+        why = inc.why_full(previous, manifest, out)
+        if why:
+            say(f"Full build: {why}.")
+    if todo is not None and (out / "pagefind" / "pagefind.js").is_file():
+        todo |= {i for i in changed or () if i in previous["articles"] or i in manifest["articles"]}  # type: ignore[index]
+        return _freeze_incremental(corpus, out, index_dir, today, public, manifest, previous, todo,  # type: ignore[arg-type]
+                                   workers, progress, say)
+    t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         app = make_app(corpus, index_dir, today, tmp)
-        freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=True)
-        with app.test_request_context():
-            urls = list(frozen_urls(corpus, today))
-        # Strict like a missing URL generator: a public page the freezer would never visit is an error.
-        unvisited = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("public.")
-                     } - GENERATED_ENDPOINTS
-        if unvisited:
-            raise BuildError(f"no URL generator for {', '.join(sorted(unvisited))}; the static site would "
-                             "miss those pages")
-        freezer.register_generator(lambda: iter(urls))
-        total = len(urls) + 2
-        pages = 0
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FrozenFlaskWarning)
-            # Only the public site is frozen; the agent app and the API are never part of it.
-            warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-            try:
-                for n, page in enumerate(freezer.freeze_yield(), 1):
-                    pages += page.path.suffix == ".html"
-                    if progress:
-                        progress(min(n, total - 2), total)
-            except (ValueError, FrozenFlaskWarning) as exc:
-                raise BuildError(f"the public site could not be frozen: {exc}") from exc
-        missing = broken_links(tmp)
-        if missing:
-            raise BuildError("broken links in the built site:\n  " + "\n  ".join(missing[:50]))
-        if progress:
-            progress(total - 1, total)
-        (tmp / "_headers").write_text(static_headers_file(), "utf-8")
+        paths = [path for _e, _v, path in _pages(app, corpus, today)]
+        frozen = _freeze(app, tmp, paths, workers, progress)
+        inc.write_manifest(tmp, manifest)
+        t_freeze = time.perf_counter() - t0
         say("Indexing the static site for search (Pagefind) …")
+        t1 = time.perf_counter()
         run_pagefind(tmp)
+        t_pagefind = time.perf_counter() - t1
         if progress:
-            progress(total, total)
+            progress(len(paths) + 2, len(paths) + 2)
         swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     say(f"Published the static site in {out}")
-    return {"pages": pages, "languages": len(corpus.site.languages), "articles": len(corpus.public_articles(today)),
-            "out": str(out)}
+    return {"mode": "full", "pages": frozen.html_pages, "rendered": len(frozen.written),
+            "languages": len(corpus.site.languages), "articles": len(public), "out": str(out),
+            "freeze_s": round(t_freeze, 3), "pagefind_s": round(t_pagefind, 3)}
+
+
+def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, public: list[Article],
+                        manifest: dict, previous: dict, todo: set[str], workers: int | None,
+                        progress: Progress | None, say: Callable[[str], None]) -> dict:
+    """Re-render the pages *todo* can change, reuse every other file of *out*, publish, then the search."""
+    summary: dict[str, Any] = {"mode": "incremental", "changed": sorted(todo), "languages": len(corpus.site.languages),
+                               "articles": len(public), "out": str(out)}
+    if not todo:
+        say("Nothing changed since the last build.")
+        return {**summary, "pages": sum(1 for _ in out.rglob("*.html")), "rendered": 0, "published_s": 0.0,
+                "pagefind_s": 0.0}
+    t0 = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        app = make_app(corpus, index_dir, today, tmp)
+        plan = inc.plan(previous, manifest, corpus, todo, public)
+        paths = [path for endpoint, values, path in _pages(app, corpus, today) if plan.wants(endpoint, values)]
+        rerendered = {_file_of(p) for p in paths}
+        languages = set(corpus.site.language_codes)
+        # The previous search index comes along: it stays in use until the new one is ready.
+        t_plan = time.perf_counter()
+        linked = inc.link_tree(out, tmp, lambda rel: plan.keeps(rel, languages, rerendered))
+        t_link = time.perf_counter()
+        say(f"Re-rendering {len(paths)} page(s) that can show {len(todo)} changed article(s) …")
+        frozen = _freeze(app, tmp, paths, workers, progress, extra_files=linked)
+        inc.write_manifest(tmp, manifest)
+        t_render = time.perf_counter()
+        old = swap_into_place(tmp, out, remove_old=False)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    published = time.perf_counter() - t0
+    say(f"Published {len(paths)} updated page(s) in {out} ({published:.1f} s); rebuilding the search index …")
+    # The previous tree goes while Pagefind (another process) works: neither waits for the other.
+    cleanup = threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True)
+    if old is not None:
+        cleanup.start()
+    try:
+        pagefind_s = publish_search_index(out, say)
+    finally:
+        if old is not None:
+            cleanup.join()
+    if progress:
+        progress(len(paths) + 2, len(paths) + 2)
+    say(f"Published the new search index ({pagefind_s:.1f} s)")
+    pages = frozen.html_pages + sum(1 for rel in linked if rel.endswith(".html"))
+    return {**summary, "pages": pages, "rendered": len(frozen.written), "reused": len(linked),
+            "published_s": round(published, 3), "pagefind_s": round(pagefind_s, 3),
+            "steps_s": {"plan": round(t_plan - t0, 3), "link": round(t_link - t_plan, 3),
+                        "render_and_check": round(t_render - t_link, 3)}}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.lists import format_list
 from flask_babel import gettext
 
+LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt BankID"}
 _ALPHABETS = {"sv": "abcdefghijklmnopqrstuvwxyzåäö", "fi": "abcdefghijklmnopqrstuvwxyzåäö"}
 
 
@@ -54,3 +57,15 @@ def letter(text: str, lang: str) -> str:
 def tel_href(phone: str) -> str:
     """A tel: link for a phone number as people write it (042-10 50 00)."""
     return "tel:" + re.sub(r"[^\d+]", "", phone)
+
+
+def login_text(methods: list[str], lang: str) -> str:
+    """The e-service's login methods as a list in *lang* ("BankID or Freja eID"); empty for no login."""
+    names = [LOGINS.get(m, m) for m in methods if m != "none"]
+    return format_list(names, style="or", locale=babel_locale(lang)) if names else ""
+
+
+def login_named(ss: Any) -> bool:
+    """True when the editor's list of needs already names a login method (then it is not repeated)."""
+    names = [LOGINS.get(m, m).casefold() for m in (ss.login if ss else []) if m != "none"]
+    return any(name in need.casefold() for need in (ss.needs if ss else []) for name in names)

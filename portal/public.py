@@ -15,18 +15,27 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names
-from babel.lists import format_list
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext
 
 from portal.index import synonym_map
-from portal.localize import babel_locale, collation_key, hours_text, letter, long_date, tel_href
+from portal.localize import (
+    babel_locale,
+    collation_key,
+    hours_text,
+    letter,
+    login_named,
+    login_text,
+    long_date,
+    tel_href,
+)
 from portal.model import Article, Corpus, Version
+from portal.pagecache import memo, template_helpers
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
 
 bp = Blueprint("public", __name__, static_folder=None)
-LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt BankID"}
+bp.context_processor(template_helpers)
 _ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
 
 
@@ -72,6 +81,10 @@ def absolute(path: str) -> str:
 
 def language_label(code: str, lang: str) -> str:
     """The name of language *code* as written in *lang* (\"Swedish\" in English, \"svenska\" in Swedish)."""
+    return memo(("language_label", code, lang), lambda: _language_label(code, lang))
+
+
+def _language_label(code: str, lang: str) -> str:
     try:
         name = Locale.parse(code).get_display_name(babel_locale(lang))
     except (UnknownLocaleError, ValueError):
@@ -120,6 +133,10 @@ def listed(lang: str, articles: list[Article] | None = None) -> list[Shown]:
 
 
 def _hours_week(lang: str) -> dict[str, Any]:
+    return memo(("hours", lang), lambda: _hours_week_uncached(lang))
+
+
+def _hours_week_uncached(lang: str) -> dict[str, Any]:
     site, day = corpus().site, today()
     names = get_day_names("wide", locale=babel_locale(lang))
     week = [(names[i], hours_text(site.contact.hours.get(w, "closed"))) for i, w in enumerate(WEEKDAYS)]
@@ -135,19 +152,26 @@ def _alternates(lang: str, endpoint: str, article: Article | None = None, **valu
         note, hreflang = "", True
         if article is not None:
             version = article.version(language.code)
-            with force_locale(language.code):
-                if version is None:
-                    note, hreflang = gettext("not translated"), False
-                elif version.outdated:
-                    note = gettext("translation may be out of date")
+            if version is None:
+                note, hreflang = _ui_text(language.code, "not translated"), False
+            elif version.outdated:
+                note = _ui_text(language.code, "translation may be out of date")
         out.append(Alternate(language.code, language.name, language.dir,
                              url_for(endpoint, lang=language.code, **values), note, hreflang,
                              language.code == lang))
     return out
 
 
+def _ui_text(lang: str, message: str) -> str:
+    """A UI string in *lang* (not necessarily the page's language)."""
+    def text() -> str:
+        with force_locale(lang):
+            return gettext(message)
+    return memo(("ui", lang, message), text)
+
+
 def _breadcrumbs(lang: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
-    items = [(gettext("Home"), url_for("public.home", lang=lang)), *trail]
+    items = [(_ui_text(lang, "Home"), url_for("public.home", lang=lang)), *trail]
     return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
         {"@type": "ListItem", "position": i, "name": name, "item": absolute(url)}
         for i, (name, url) in enumerate(items, 1)]}
@@ -193,17 +217,6 @@ def search_terms(article: Article, version: Version) -> str:
         if word.casefold() in haystack:
             words.extend(o for o in others if o not in words)
     return " ".join(words)
-
-
-def _login_text(methods: list[str], lang: str) -> str:
-    names = [LOGINS.get(m, m) for m in methods if m != "none"]
-    return format_list(names, style="or", locale=babel_locale(lang)) if names else ""
-
-
-def _login_named(ss: Any) -> bool:
-    """True when the editor's list of needs already names a login method (then it is not repeated)."""
-    names = [LOGINS.get(m, m).casefold() for m in (ss.login if ss else []) if m != "none"]
-    return any(name in need.casefold() for need in (ss.needs if ss else []) for name in names)
 
 
 @bp.route("/")
@@ -313,7 +326,7 @@ def article(lang: str, article_id: str) -> str:
                                   "email": site.contact.email}}]})
     return render_page(
         "article.html", lang, _alternates(lang, "public.article", a, article_id=a.id), item=s, ss=ss,
-        login="" if _login_named(ss) else _login_text(ss.login if ss else [], s.text_lang if s.fallback else lang),
+        login="" if login_named(ss) else login_text(ss.login if ss else [], s.text_lang if s.fallback else lang),
         needs=ss.needs if ss else [], no_login=bool(ss and (not ss.login or ss.login == ["none"])),
         body=public_html(s.version.html, lang), related=related, category_key=a.category,
         category_name=cat_name, title=s.version.title, description=s.version.summary,

@@ -1,0 +1,209 @@
+"""Incremental freezing: which pages one changed article can change, and the rest taken from the last build.
+
+Every build writes a manifest (:data:`MANIFEST`) into the site: the publishing day, one fingerprint of
+everything that every page shows (site.yml, synonyms, the code, templates, UI translations, static files,
+library versions) and, per public article, a fingerprint of what its pages show, its category and its
+old ids. Only public facts go in: the manifest is published with the site, so a non-public article is
+simply absent from it.
+
+The next build compares: a different day or global fingerprint means a full build (every page shows
+today's opening hours). Otherwise the changed articles are those whose fingerprint differs, that
+appeared or that disappeared, and :func:`plan` works out every page that can show one of them, from
+what the templates use:
+
+* the article's own pages in every language (fallback pages included) and attachments;
+* the redirect pages of its old ids (before and after the change): they show its title;
+* pages of articles whose ``related`` list or body links name it or one of those old ids (a related
+  entry shows its title; a body link turns into text when its target stops being public);
+* the category pages of its category before and after; the home pages (category counts, featured
+  e-services), the A–Ö pages and the sitemap, always.
+
+Every other file is hard-linked from the previous build. Re-rendering a page too many is harmless; a
+stale page is not, so the rules lean that way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from portal.model import Article, Corpus
+
+MANIFEST = "_build.json"
+FORMAT = 1
+_LIBRARIES = ("Flask", "Frozen-Flask", "Jinja2", "babel", "flask-babel", "Werkzeug")
+ALWAYS = ("public.home", "public.a_z", "public.sitemap")  # endpoints re-rendered on every change
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _tree_digest(folders: Iterable[Path], h: Any) -> None:
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def global_fingerprint(corpus: Corpus, today: dt.date) -> str:
+    """One fingerprint of everything every page can show besides the articles themselves."""
+    from portal.app import package_folder
+
+    h = hashlib.sha256()
+    h.update(today.isoformat().encode())
+    site_yml = corpus.site.path
+    h.update(site_yml.read_bytes() if site_yml.is_file() else repr(corpus.site).encode())
+    h.update(repr(corpus.synonyms).encode())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(name.encode())
+    _tree_digest([Path(__file__).parent, package_folder("templates"), package_folder("translations")], h)
+    return h.hexdigest()[:24]
+
+
+def article_fingerprint(a: Article) -> str:
+    """A fingerprint of everything the public pages show of article *a* (never its internal parts)."""
+    ss = a.self_service
+    versions = [[v.lang, v.title, v.summary, v.html, v.text, v.keywords, v.self_service_label,
+                 v.self_service_needs, v.updated, v.outdated] for v in a.versions.values()]
+    files = []
+    for path in a.attachments:
+        data = path.read_bytes() if path.is_file() else b""
+        files.append([path.relative_to(a.folder).as_posix(), hashlib.sha256(data).hexdigest()])
+    return _digest([a.id, a.category, a.department, a.publish_from, a.expires,
+                    [ss.url, ss.label, ss.login, ss.needs] if ss else None, a.related, a.redirect_from,
+                    versions, files])
+
+
+def make_manifest(corpus: Corpus, today: dt.date, public: list[Article] | None = None) -> dict[str, Any]:
+    """The record of what a build of *corpus* on *today* shows (public facts only)."""
+    public = public if public is not None else corpus.public_articles(today)
+    return {"format": FORMAT, "today": today.isoformat(), "global": global_fingerprint(corpus, today),
+            "articles": {a.id: [article_fingerprint(a), a.category, sorted(a.redirect_from)] for a in public}}
+
+
+def read_manifest(site: Path) -> dict[str, Any] | None:
+    """The manifest of the build in *site*, or None when there is no usable one."""
+    try:
+        data = json.loads((site / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("articles"), dict):
+        return None
+    return data
+
+
+def write_manifest(site: Path, manifest: dict[str, Any]) -> None:
+    """Write *manifest* into the built *site*."""
+    (site / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True), "utf-8")
+
+
+def changed_articles(previous: dict[str, Any], current: dict[str, Any]) -> set[str] | None:
+    """Ids of public articles that changed, appeared or disappeared; None when everything must be rebuilt."""
+    if previous.get("today") != current["today"] or previous.get("global") != current["global"]:
+        return None
+    old, new = previous["articles"], current["articles"]
+    return {i for i in old.keys() | new.keys() if (old.get(i) or [None])[0] != (new.get(i) or [None])[0]}
+
+
+def why_full(previous: dict[str, Any] | None, current: dict[str, Any], site: Path) -> str | None:
+    """Why the build in *site* cannot be updated incrementally, in words; None when it can."""
+    if previous is None:
+        return "no record of a previous build in the output folder"
+    if previous.get("today") != current["today"]:
+        return f"the previous build was made on {previous.get('today')} (every page shows today's hours)"
+    if previous.get("global") != current["global"]:
+        return "the site settings, synonyms, code, templates or translations changed"
+    if not (site / "pagefind" / "pagefind.js").is_file():
+        return "the previous build has no search index"
+    return None
+
+
+@dataclass
+class Plan:
+    """What an incremental build re-renders: article ids (their folders in every language) and categories."""
+
+    articles: set[str]
+    categories: set[str]
+
+    def wants(self, endpoint: str, values: dict[str, Any]) -> bool:
+        """Is the page (endpoint, values) re-rendered?"""
+        if endpoint in ALWAYS:
+            return True
+        if endpoint == "public.category":
+            return values["key"] in self.categories
+        if endpoint in ("public.article", "public.attachment"):
+            return values["article_id"] in self.articles
+        return False
+
+    def keeps(self, rel: str, languages: set[str], rerendered: set[str]) -> bool:
+        """May the previous build's file *rel* be reused (it is no page that is re-rendered)?"""
+        if rel in rerendered or rel in (MANIFEST, "_headers"):
+            return False
+        parts = rel.split("/", 2)
+        return not (len(parts) > 2 and parts[0] in languages and parts[1] in self.articles)
+
+
+def plan(previous: dict[str, Any], current: dict[str, Any], corpus: Corpus, changed: set[str],
+         public: list[Article]) -> Plan:
+    """Every article folder and category page that can show one of the *changed* articles."""
+    old, new = previous["articles"], current["articles"]
+    keys = set(changed)
+    categories = set()
+    for i in changed:
+        for record in (old.get(i), new.get(i)):
+            if record:
+                keys.update(record[2])  # its old ids: their redirect pages show its title
+                categories.add(record[1])
+    articles = set(keys)
+    needles = [f"/{k}/" for k in keys]
+    for a in public:
+        if a.id in articles:
+            continue
+        if keys.intersection(a.related) or any(n in v.html for v in a.versions.values() for n in needles):
+            articles.add(a.id)
+    return Plan(articles, categories)
+
+
+def link_tree(previous: Path, new: Path, keep: Callable[[str], bool]) -> set[str]:
+    """Hard-link (or copy, across file systems) every file of *previous* that *keep* accepts into *new*.
+
+    Returns the relative paths linked. Written pages never go through these links: the freezer removes
+    a file before it writes one (portal.freezework)."""
+    linked: set[str] = set()
+    can_link = True
+    stack = [("", str(previous))]
+    while stack:
+        prefix, folder = stack.pop()
+        made = False
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", entry.path))
+                    continue
+                if not keep(rel):
+                    continue
+                if not made:
+                    (new / prefix).mkdir(parents=True, exist_ok=True)
+                    made = True
+                target = new / rel
+                if can_link:
+                    try:
+                        os.link(entry.path, target)
+                    except OSError:
+                        can_link = False  # another file system, or no hard links: copy from now on
+                if not can_link:
+                    shutil.copy2(entry.path, target)
+                linked.add(rel)
+    return linked

@@ -1,0 +1,186 @@
+"""Incremental and parallel freezing: the same bytes as a full build, reused files, the same strictness."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from portal import freeze, incremental, pipeline, public
+from portal.exceptions import BuildError
+from portal.freezework import split_urls
+from tests.conftest import TODAY
+from tests.test_freeze import all_bytes, fingerprint
+
+
+def freeze_dir(corpus_dir: Path, tmp_path: Path, out: Path, **kw) -> dict:
+    """Load *corpus_dir* and freeze it into *out* (no search index build: the freeze only)."""
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    return freeze.freeze_site(corpus, out, tmp_path / "index", today=TODAY, **kw)
+
+
+def comparable(site: Path) -> dict[Path, object]:
+    """Every file's bytes by relative path; Pagefind's entry files parsed (their key order varies)."""
+    files: dict[Path, object] = {p.relative_to(site): data for p, data in all_bytes(site).items()}
+    entries = [p for p in files if p.name == "pagefind-entry.json"]
+    assert entries
+    for entry in entries:
+        files[entry] = json.loads(files[entry])  # type: ignore[arg-type]
+    return files
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def retitle_related(root: Path) -> None:
+    # bygglov lists forskoleplats as related: its page shows the new title too.
+    edit(root / "forskoleplats" / "sv.md", "title: ", "title: Nytt namn – ")
+
+
+def delete_article(root: Path) -> None:
+    shutil.rmtree(root / "bibliotekskort")
+
+
+def unpublish_article_with_old_id(root: Path) -> None:
+    # bygglov has an old id (a redirect page) and is related from nowhere; as a draft all of it goes.
+    edit(root / "bygglov" / "sv.md", "title: ", "status: draft\ntitle: ")
+
+
+def add_article(root: Path) -> None:
+    (root / "nytt-arende").mkdir()
+    (root / "nytt-arende" / "sv.md").write_text(
+        "---\ntitle: Ett nytt ärende\nsummary: Helt nytt.\ncategory: bygga-bo\nrelated: [bygglov]\n---\n"
+        "Se [bygglov](article:bygglov).\n", "utf-8")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "retitle a related article": retitle_related, "delete an article": delete_article,
+    "unpublish an article with an old id": unpublish_article_with_old_id, "add an article": add_article,
+}
+
+
+@pytest.mark.parametrize("change", list(EDITS))
+def test_incremental_build_is_byte_identical_to_a_full_build(corpus_dir: Path, tmp_path: Path, change: str):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    before = {p: p.stat().st_ino for p in site.rglob("*.html")}
+    EDITS[change](corpus_dir)
+    summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert summary["mode"] == "incremental" and summary["changed"]
+    full = tmp_path / "full"
+    freeze_dir(corpus_dir, tmp_path, full)
+    # Nothing is build-specific but the order of the languages in Pagefind's entry file (it follows the
+    # order the folders are read in): every other byte must be the same.
+    incremental_files, full_files = comparable(site), comparable(full)
+    assert incremental_files.keys() == full_files.keys()
+    assert [p for p in full_files if incremental_files[p] != full_files[p]] == []
+    reused = [p for p, ino in before.items() if p.exists() and p.stat().st_ino == ino]
+    assert reused and summary["reused"] > summary["rendered"]
+    assert freeze.broken_links(site) == []
+
+
+def test_unchanged_pages_are_hard_linked_and_changed_ones_rendered(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    page = {rel: (site / rel).stat().st_ino for rel in
+            ("sv/bibliotekskort/index.html", "en/bibliotekskort/index.html", "sv/forskoleplats/index.html",
+             "sv/bygglov/index.html", "sv/bygglov-ansokan/index.html", "sv/accessibility/index.html",
+             "static/public/site.css", "sv/a-z/index.html")}
+    retitle_related(corpus_dir)
+    summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert summary["changed"] == ["forskoleplats"]
+    same = {rel for rel, ino in page.items() if (site / rel).stat().st_ino == ino}
+    assert same == {"sv/bibliotekskort/index.html", "en/bibliotekskort/index.html", "sv/bygglov-ansokan/index.html",
+                    "sv/accessibility/index.html", "static/public/site.css"}
+    assert "Nytt namn" in (site / "sv/bygglov/index.html").read_text("utf-8")  # its related list
+
+
+def test_nothing_changed_renders_nothing(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    before = fingerprint(site)
+    summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert summary["rendered"] == 0 and summary["changed"] == [] and fingerprint(site) == before
+
+
+def test_a_new_day_or_new_settings_mean_a_full_build(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    previous = incremental.read_manifest(site)
+    assert previous is not None
+    same = incremental.make_manifest(corpus, TODAY)
+    assert incremental.changed_articles(previous, same) == set()
+    tomorrow = incremental.make_manifest(corpus, TODAY.replace(day=TODAY.day + 1))
+    assert incremental.changed_articles(previous, tomorrow) is None
+    edit(corpus_dir / "site.yml", "0123-45 67 00", "0123-45 67 01")
+    summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert summary["mode"] == "full"
+
+
+def test_the_build_record_holds_only_public_articles(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    record = json.loads((site / incremental.MANIFEST).read_text("utf-8"))
+    assert set(record["articles"]) == {"bibliotekskort", "bygglov", "forskoleplats"}
+    assert "hemlig-rutin" not in json.dumps(record) and "utkast-artikel" not in json.dumps(record)
+
+
+def test_a_failed_incremental_build_leaves_the_last_good_site(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    before = fingerprint(site)
+    retitle_related(corpus_dir)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a page cannot be rendered")
+
+    monkeypatch.setattr(public, "search_terms", broken)
+    with pytest.raises((BuildError, RuntimeError)):
+        freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert fingerprint(site) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_broken_link_in_a_rerendered_page_fails_the_incremental_build(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    before = fingerprint(site)
+    edit(corpus_dir / "forskoleplats" / "sv.md", "\n---\n", "\n---\n[blankett](/sv/forskoleplats/saknas.pdf)\n")
+    with pytest.raises(BuildError, match=r"saknas\.pdf leads nowhere"):
+        freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert fingerprint(site) == before
+
+
+def test_a_parallel_freeze_writes_what_one_process_writes(corpus_dir: Path, tmp_path: Path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    freeze_dir(corpus_dir, tmp_path, one, workers=1)
+    summary = freeze_dir(corpus_dir, tmp_path, two, workers=2)
+    assert summary["pages"] >= 30
+    assert comparable(one) == comparable(two)
+
+
+def test_a_404_in_the_second_worker_fails_the_parallel_freeze(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    before = fingerprint(site)
+    real = freeze.frozen_urls
+
+    def with_missing(c, day):
+        urls = list(real(c, day))
+        # Index 1 of a round-robin deal of two is the second worker's.
+        yield from [urls[0], ("public.article", {"lang": "sv", "article_id": "finns-inte"}), *urls[1:]]
+
+    assert split_urls(["a", "b", "c"], 2)[1] == ["b"]
+    monkeypatch.setattr(freeze, "frozen_urls", with_missing)
+    progress: list[tuple[int, int]] = []
+    with pytest.raises(BuildError, match=r"worker 2 of 2: .*404.*finns-inte"):
+        freeze_dir(corpus_dir, tmp_path, site, workers=2, progress=lambda d, t: progress.append((d, t)))
+    assert fingerprint(site) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
