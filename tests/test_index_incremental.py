@@ -96,3 +96,20 @@ def test_incremental_index_matches_a_full_build(tmp_path: Path, corpus_dir: Path
         return {(d["id"], d["lang"]): d for d in all_documents(IndexHandle(index_dir))}
 
     assert docs(tmp_path / "a") == docs(tmp_path / "b")
+
+
+def test_bench_index_phase_measures_the_incremental_command(tmp_path: Path) -> None:
+    import sys
+
+    bench = Path(__file__).resolve().parent.parent / "bench"
+    sys.path.insert(0, str(bench))
+    import generate
+    import phases
+
+    generate.generate(tmp_path / "content", 12, seed=5)
+    result = phases.phase_index(str(tmp_path / "content"), str(tmp_path / "index"))
+    changed = result["changed_article"]
+    assert result["changed_mode"] == "full rebuild"
+    assert result["warm_load_read"] == 0
+    assert result["incremental_mode"] == "update" and result["incremental_read"] == [changed]
+    assert "Updated 1 article" in result["cli_update_output"][-1] and result["cli_update_s"] > 0
