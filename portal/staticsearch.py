@@ -1,17 +1,50 @@
-"""The static site's search: Pagefind indexes the frozen pages, one index per language."""
+"""The static site's search: Pagefind indexes the frozen pages, one index per language, in two bundles.
+
+* ``pagefind/`` (the one every search loads): an article's title, keywords, synonyms and e-service name as
+  text, its title, summary and e-service as metadata (Pagefind searches metadata too). Small enough that a
+  first search stays under 200 KB at 10,000 articles in a language (bench/RESULTS.md, "Static search bytes").
+* ``pagefind/full/``: the whole article text as well. The search page asks it only when the small bundle
+  finds nothing, so words that are only in an article's body are still found.
+
+The boilerplate every article repeats (the e-service box, "last updated", the translation notices) is kept
+out of both with ``data-pagefind-ignore`` in ``templates/public/article.html``.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from portal.exceptions import BuildError
 
+FULL_SUBDIR = "pagefind/full"
+# What the small bundle leaves out of the page text: the article body and its lead paragraph (the summary is
+# searched as metadata). The title stays as text: a page with no text at all is left out of the index.
+SMALL_EXCLUDE = ".article-body, .article-text .lead"
+# Pagefind splits its word index into chunks of about this many word positions (default 20,000). A search
+# loads the chunk(s) its words fall in; smaller chunks mean a smaller first download for the same words.
+# Pagefind 1.5 reads it from this environment variable (named "unstable" by Pagefind: check it when
+# upgrading; tests/test_staticsearch.py fails if it stops working).
+CHUNK_ENV = "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"
+CHUNK_SIZE = 3000
+
+
+def _pagefind(site: Path, *args: str) -> None:
+    env = {**os.environ, CHUNK_ENV: str(CHUNK_SIZE)}
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent", *args],
+                          capture_output=True, text=True, timeout=900, check=False, env=env)
+    if done.returncode != 0:
+        raise BuildError(f"Pagefind could not index the site: {(done.stderr or done.stdout).strip()}")
+
 
 def run_pagefind(site: Path) -> None:
-    """Build the Pagefind index (one per language, from ``<html lang>``) into ``site/pagefind``."""
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--silent"],
-                          capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0 or not (site / "pagefind" / "pagefind.js").is_file():
-        raise BuildError(f"Pagefind could not index the site: {(done.stderr or done.stdout).strip()}")
+    """Build both Pagefind bundles (one index per language, from ``<html lang>``) into ``site/pagefind``."""
+    # A folder hard-linked from a published site must not be written through: start from an empty bundle.
+    shutil.rmtree(site / "pagefind", ignore_errors=True)
+    _pagefind(site, "--exclude-selectors", SMALL_EXCLUDE)
+    _pagefind(site, "--output-subdir", FULL_SUBDIR)
+    if not (site / "pagefind" / "pagefind.js").is_file() or not (site / FULL_SUBDIR / "pagefind.js").is_file():
+        raise BuildError("Pagefind could not index the site: it wrote no search bundle")

@@ -1,10 +1,15 @@
 // Search in the browser over the static Pagefind index of this page's language.
 // Progressive: without JavaScript the page shows the A–Z list and the categories instead.
+// Nothing of Pagefind loads before the first query. Two bundles (portal/staticsearch.py): the small one
+// (titles, summaries, keywords, e-services) answers first; the full-text one only when it finds nothing.
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
 const input = document.getElementById("q-page");
 const form = input ? input.form : null;
+const OPTIONS = { excerptLength: 24 };
 let pagefind = null;
+let fullText = null;
+let latest = 0;
 
 function text(tag, value, className) {
   const el = document.createElement(tag);
@@ -58,6 +63,7 @@ function fail() {
 
 async function run(query) {
   const q = query.trim();
+  const mine = ++latest;
   if (!q) {
     box.replaceChildren();
     return;
@@ -65,14 +71,22 @@ async function run(query) {
   try {
     if (!pagefind) {
       pagefind = await import(box.dataset.bundle + "pagefind.js");
-      await pagefind.options({ excerptLength: 24 });
+      await pagefind.options(OPTIONS);
       await pagefind.init();
     }
-    const search = await pagefind.debouncedSearch(q, {}, 200);
+    let search = await pagefind.debouncedSearch(q, {}, 200);
     if (search === null) { return; }  // a newer query is on its way
-    render(await Promise.all(search.results.slice(0, 25).map((r) => r.data())));
+    if (search.results.length === 0) {
+      if (!fullText) {
+        fullText = pagefind.createInstance({ basePath: box.dataset.bundle + "full/" });
+        await fullText.options(OPTIONS);
+      }
+      search = await fullText.search(q);
+    }
+    const results = await Promise.all(search.results.slice(0, 25).map((r) => r.data()));
+    if (mine === latest) { render(results); }
   } catch (err) {
-    fail();
+    if (mine === latest) { fail(); }
   }
 }
 

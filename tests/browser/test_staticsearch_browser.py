@@ -1,0 +1,63 @@
+"""The static search page's downloads in a real browser: nothing before the first query, the small Pagefind
+bundle for what it can answer, the full-text bundle only when the small one finds nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_public_browser import built, search, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def _requests(page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    return seen
+
+
+def _bundles(urls: list[str]) -> tuple[list[str], list[str]]:
+    small = [u for u in urls if "/pagefind/" in u and "/pagefind/full/" not in u]
+    return small, [u for u in urls if "/pagefind/full/" in u]
+
+
+def test_nothing_of_pagefind_loads_before_the_first_query(page, server):  # noqa: F811
+    seen = _requests(page)
+    page.goto(f"{server.url}/sv/search/")
+    page.wait_for_load_state("networkidle")
+    page.focus("#q-page")
+    page.wait_for_timeout(300)
+    assert _bundles(seen) == ([], [])
+    page.fill("#q-page", "bygglov")
+    page.wait_for_selector("#search-results .result-count", timeout=15000)
+    small, full = _bundles(seen)
+    assert any(u.endswith("/pagefind/pagefind.js") for u in small)
+    assert any(".pf_index" in u for u in small) and any(".pf_meta" in u for u in small)
+    assert full == []
+
+
+@pytest.mark.parametrize(("query", "expected", "why"), [
+    ("byggnadslov", "/sv/bygglov/", "a keyword"),
+    ("dagis", "/sv/forskoleplats/", "a keyword with its synonyms"),
+    ("förskola", "/sv/forskoleplats/", "a synonym of a keyword"),
+    ("minst fyra månader", "/sv/forskoleplats/", "words of the summary"),
+    ("Ansöka om bygglov", "/sv/bygglov/", "the title")])
+def test_the_small_bundle_finds_title_summary_keywords_and_synonyms(page, server, query, expected, why):  # noqa: F811
+    seen = _requests(page)
+    assert expected in search(page, server.url, "sv", query), why
+    assert _bundles(seen)[1] == [], f"{why}: the full-text bundle was loaded"
+
+
+def test_a_word_only_in_the_body_is_found_through_the_full_text_bundle(page, server):  # noqa: F811
+    seen = _requests(page)
+    links = search(page, server.url, "sv", "ritning")  # in bygglov's body only
+    assert "/sv/bygglov/" in links, links
+    assert any(u.endswith(".pf_index") for u in _bundles(seen)[1])
+    item = page.locator("#search-results .results > li").filter(has=page.locator('a[href="/sv/bygglov/"]'))
+    assert item.locator("a.eservice-link").get_attribute("href") == "https://e.testby.se/bygglov"
+
+
+def test_a_word_in_no_article_finds_nothing(page, server):  # noqa: F811
+    assert search(page, server.url, "sv", "zqxwvutspork") == []
+    assert page.locator("#search-results .result-count").inner_text().startswith("Inga")
+    assert page.locator("#no-js-help").is_visible()

@@ -1,0 +1,159 @@
+"""The static search's two Pagefind bundles (portal/staticsearch.py): what each one indexes, and their size."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal import pipeline, staticsearch
+from portal.exceptions import BuildError
+from tests.conftest import CORPUS, TODAY, git_init
+
+SIGNATURE = b"pagefind_dcd"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The test corpus, built once for this module."""
+    tmp = tmp_path_factory.mktemp("staticsearch")
+    articles = tmp / "articles"
+    shutil.copytree(CORPUS, articles)
+    git_init(articles)
+    pipeline.build(articles, tmp / "site", tmp / "index", today=TODAY)
+    return tmp / "site"
+
+
+def _unpack(path: Path) -> bytes:
+    data = gzip.decompress(path.read_bytes())
+    return data[len(SIGNATURE):] if data.startswith(SIGNATURE) else data
+
+
+def _cbor(b: bytes, i: int = 0):
+    """A minimal CBOR decoder: enough for Pagefind's index chunks (ints, strings, arrays)."""
+    major, info = b[i] >> 5, b[i] & 31
+    i += 1
+    if info < 24:
+        value = info
+    else:
+        size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+        value = int.from_bytes(b[i:i + size], "big")
+        i += size
+    if major == 0:
+        return value, i
+    if major == 1:
+        return -1 - value, i
+    if major in (2, 3):
+        raw = b[i:i + value]
+        return (raw.decode() if major == 3 else raw), i + value
+    if major == 4:
+        items = []
+        for _ in range(value):
+            item, i = _cbor(b, i)
+            items.append(item)
+        return items, i
+    raise ValueError(f"unexpected CBOR major type {major}")  # pragma: no cover
+
+
+def words(bundle: Path, lang: str) -> set[str]:
+    """Every word (and every accented form of it) in *bundle*'s word index of *lang*."""
+    out: set[str] = set()
+    for chunk in (bundle / "index").glob(f"{lang}_*.pf_index"):
+        for word in _cbor(_unpack(chunk))[0][0]:
+            out.add(word[0])
+            out.update(form[0] for form in word[2])
+    return out
+
+
+def fragments(bundle: Path, lang: str) -> dict[str, dict]:
+    """*bundle*'s page fragments of *lang* by URL: the indexed text (``content``) and the metadata."""
+    frags = (json.loads(_unpack(p)) for p in (bundle / "fragment").glob(f"{lang}_*.pf_fragment"))
+    return {f["url"]: f for f in frags}
+
+
+def test_two_bundles_index_the_same_pages(site: Path):
+    small, full = site / "pagefind", site / staticsearch.FULL_SUBDIR
+    for lang in ("sv", "en", "ar"):
+        assert set(fragments(small, lang)) == set(fragments(full, lang)) != set(), lang
+        assert "/sv/bygglov/" in fragments(small, "sv")
+
+
+def test_the_small_bundle_holds_title_summary_keywords_synonyms_and_e_service(site: Path):
+    small = site / "pagefind"
+    sv = words(small, "sv")
+    # Pagefind keeps a word's stem: a word is indexed when a word of the index starts its stem.
+    for word in ("bygglov", "ansöka",           # title
+                 "skickar", "minst", "innan",   # summaries (metadata)
+                 "bygglovsansökan", "byggnadslov", "barnomsorg",  # keywords
+                 "dagis", "förskola"):          # a keyword and its synonym group
+        assert any(word.startswith(w) for w in sv), word
+    page = fragments(small, "sv")["/sv/bygglov/"]
+    assert page["meta"]["title"] == "Ansöka om bygglov"
+    assert page["meta"]["summary"].startswith("Du behöver bygglov")
+    assert page["meta"]["eservice"] == "Ansök om bygglov"
+    assert page["meta"]["eservice_url"] == "https://e.testby.se/bygglov"
+
+
+def test_the_small_bundle_leaves_out_the_body_and_the_full_bundle_has_it(site: Path):
+    body_only = "nytt hus"  # in bygglov's body, nowhere in its title, summary or keywords
+    small = fragments(site / "pagefind", "sv")["/sv/bygglov/"]["content"]
+    full = fragments(site / staticsearch.FULL_SUBDIR, "sv")["/sv/bygglov/"]["content"]
+    assert body_only not in small and "Du som vill bygga" not in small
+    assert body_only in full
+    for word in ("hus", "ritning"):
+        assert word not in words(site / "pagefind", "sv")
+        assert word in words(site / staticsearch.FULL_SUBDIR, "sv")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_boilerplate_is_in_no_bundle(site: Path, lang: str):
+    """What every article repeats (the e-service box, last updated, the translation notices) is not indexed."""
+    boilerplate = {"sv": ["Gör det själv", "Du behöver:", "logga in", "öppnas på en annan", "Senast uppdaterad",
+                          "Ansvarig", "https://"],
+                   "en": ["Do it online", "You need:", "to log in", "opens on another", "Last updated",
+                          "Responsible", "not available in", "https://"]}[lang]
+    for bundle in (site / "pagefind", site / staticsearch.FULL_SUBDIR):
+        pages = fragments(bundle, lang)
+        assert f"/{lang}/bygglov/" in pages and f"/{lang}/bibliotekskort/" in pages
+        for url, page in pages.items():
+            for text in boilerplate:
+                assert text not in page["content"], (bundle.name, url, text)
+
+
+def test_index_chunks_are_small(tmp_path: Path):
+    """Pagefind honours the chunk size: 300 pages of 80 words (24,000 positions) are one or two chunks with
+    its default of 20,000 positions a chunk, and at least six with ours."""
+    vocab = [f"ord{i}" for i in range(400)]
+    for n in range(300):
+        text = " ".join(vocab[(n * 7 + k * 13) % len(vocab)] for k in range(80))
+        page = tmp_path / f"p{n}" / "index.html"
+        page.parent.mkdir()
+        page.write_text(f"<html lang='sv'><body><main data-pagefind-body><h1>Sida {n}</h1>"
+                        f"<div class='article-body'><p>{text}</p></div></main></body></html>")
+    staticsearch.run_pagefind(tmp_path)
+    chunks = list((tmp_path / staticsearch.FULL_SUBDIR / "index").glob("sv_*.pf_index"))
+    assert len(chunks) >= 24_000 // staticsearch.CHUNK_SIZE - 2, len(chunks)
+
+
+def test_a_failing_pagefind_run_is_a_build_error(tmp_path: Path, monkeypatch):
+    (tmp_path / "index.html").write_text("<html lang='sv'><body data-pagefind-body><p>x</p></body></html>")
+    monkeypatch.setattr(staticsearch, "SMALL_EXCLUDE", "p:unknown-pseudo(")
+    with pytest.raises(BuildError):
+        staticsearch.run_pagefind(tmp_path)
+
+
+def test_the_published_bundle_is_never_written_through(tmp_path: Path):
+    """run_pagefind starts from an empty bundle: a file hard-linked from a published site keeps its bytes."""
+    site = tmp_path / "site"
+    (site / "pagefind").mkdir(parents=True)
+    (site / "index.html").write_text("<html lang='sv'><body data-pagefind-body><h1>Hej</h1></body></html>")
+    published = tmp_path / "published-pagefind.js"
+    published.write_text("the published bundle")
+    os.link(published, site / "pagefind" / "pagefind.js")
+    staticsearch.run_pagefind(site)
+    assert published.read_text() == "the published bundle"
+    assert (site / "pagefind" / "pagefind.js").read_text() != "the published bundle"
