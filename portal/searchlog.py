@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from portal.redact import redact
 
 LOW_RESULTS = 3  # fewer hits than this is "few": worth an editor's look
 DEFAULT_DAYS = 90
+PRUNE_EVERY_S = 3600.0  # searches that store nothing sweep out expired rows at most this often
 FILE_NAME = "searchlog.sqlite3"
 
 _SCHEMA = """
@@ -55,6 +57,7 @@ class SearchLog:
         self.path = Path(path)
         self.days = int(days)
         self._ready = False
+        self._pruned_at = -PRUNE_EVERY_S
 
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
@@ -73,6 +76,7 @@ class SearchLog:
 
     def prune(self, now: dt.datetime | None = None) -> int:
         """Delete rows older than the retention period; return how many were deleted."""
+        self._pruned_at = time.monotonic()
         con = self._connect()
         try:
             return con.execute("DELETE FROM searches WHERE at < ?", (self._cutoff(now),)).rowcount
@@ -87,8 +91,14 @@ class SearchLog:
         still typing): that row is updated instead of adding a new one, or deleted when this search
         found enough. Returns None when nothing is stored.
         """
-        text = normalize(query)
         now = now or dt.datetime.now(dt.UTC)
+        if hits >= LOW_RESULTS and replace is None:
+            # Most searches find enough and store nothing: no database work on the agent's time,
+            # apart from the hourly retention sweep.
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                self.prune(now)
+            return None
+        text = normalize(query)
         at = now.isoformat(timespec="seconds")
         con = self._connect()
         try:

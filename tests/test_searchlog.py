@@ -84,3 +84,21 @@ def test_report_command(runner, tmp_path):
     assert "gammal" not in r.stdout
     r = runner.invoke(cli_admin.report, ["searches", "--data-dir", str(data)])
     assert "saknas [personnummer]" in r.output and "row(s) older than 90 days deleted" in r.output
+
+
+def test_searches_with_enough_hits_cost_no_database_work(tmp_path, monkeypatch):
+    import portal.searchlog as searchlog_module
+
+    log = SearchLog(tmp_path / "log.sqlite3", days=90)
+    log.record("saknas", "sv", 0)
+    opened = []
+    connect = log._connect
+    monkeypatch.setattr(log, "_connect", lambda: opened.append(1) or connect())
+    for _ in range(50):
+        assert log.record("bygglov", "sv", 10) is None
+    assert len(opened) == 1  # one retention sweep, then nothing for an hour
+    later = searchlog_module.time.monotonic() + searchlog_module.PRUNE_EVERY_S + 1
+    monkeypatch.setattr(searchlog_module.time, "monotonic", lambda: later)
+    log.record("bygglov", "sv", 10)
+    assert len(opened) == 2
+    assert {m.query for m in log.top()} == {"saknas"}
