@@ -1,0 +1,138 @@
+"""How well the static site's search finds the expected article: tests/eval/queries.yml in Chromium.
+
+Usage::
+
+    python bench/staticsearch_quality.py [--site BUILT_SITE] [--verbose]
+
+Without ``--site`` it builds ``articles/`` into a temporary folder first. The public queries of the evaluation
+set (not the ``internal`` kind: the static site has no internal notes) run three ways over the built site's
+Pagefind bundles (portal/staticsearch.py): the small bundle alone (``pagefind/``), the full-text bundle alone
+(``pagefind/full/``), and as the search page does it (the small bundle, the full text when it finds nothing).
+success@k = the expected article is among the first k results; MRR over the first 10. A site built before
+the two bundles existed has only ``pagefind/``: then only the first way runs. Pagefind has no typo
+tolerance: the ``typo`` kind measures what prefixes and stems happen to catch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+# mode "small": pagefind/ only; "full": pagefind/full/ only; "page": like portal/static/public/search.js.
+SEARCH = """async ([q, mode]) => {
+  if (!window.pf) { window.pf = await import('/pagefind/pagefind.js'); }
+  let s;
+  if (mode === 'full') {
+    window.full = window.full || window.pf.createInstance({ basePath: '/pagefind/full/' });
+    s = await window.full.search(q);
+  } else {
+    s = await window.pf.search(q);
+    if (mode === 'page' && s.results.length === 0) {
+      window.full = window.full || window.pf.createInstance({ basePath: '/pagefind/full/' });
+      s = await window.full.search(q);
+    }
+  }
+  const urls = [];
+  for (const r of s.results.slice(0, 10)) { urls.push((await r.data()).url); }
+  return urls;
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _results(site: Path, queries: list[dict], mode: str) -> list[list[str]]:
+    from playwright.sync_api import sync_playwright
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    out: list[list[str]] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+            pages: dict[str, object] = {}
+            for q in queries:
+                lang = q.get("lang", "sv")
+                if lang not in pages:
+                    pages[lang] = browser.new_page()
+                    pages[lang].goto(f"{base}/{lang}/search/")  # type: ignore[attr-defined]
+                out.append(pages[lang].evaluate(SEARCH, [q["q"], mode]))  # type: ignore[attr-defined]
+            browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return out
+
+
+def score(queries: list[dict], results: list[list[str]]) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """success@1/3/10 and MRR per kind and overall; the queries whose article is not in the first 10."""
+    kinds: dict[str, list[float]] = {}
+    misses = []
+    for q, urls in zip(queries, results, strict=True):
+        lang = q.get("lang", "sv")
+        want = {f"/{lang}/{e}/" for e in q["expect"]}
+        rank = next((i + 1 for i, u in enumerate(urls) if u in want), 0)
+        for kind in (q["kind"], "overall"):
+            k = kinds.setdefault(kind, [0, 0, 0, 0, 0.0])
+            k[0] += 1
+            k[1] += rank == 1
+            k[2] += 0 < rank <= 3
+            k[3] += rank > 0
+            k[4] += 1 / rank if rank else 0.0
+        if not rank:
+            misses.append(f"{lang}: {q['q']}")
+    kinds["overall"] = kinds.pop("overall")  # last
+    table = {kind: {"n": v[0], "s@1": v[1] / v[0], "s@3": v[2] / v[0], "s@10": v[3] / v[0], "mrr": v[4] / v[0]}
+             for kind, v in kinds.items()}
+    return table, misses
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--site", type=Path, help="a built static site (default: build articles/ now)")
+    ap.add_argument("--verbose", action="store_true", help="list the queries each way misses")
+    args = ap.parse_args()
+    queries = [q for q in yaml.safe_load((ROOT / "tests/eval/queries.yml").read_text()) if not q.get("internal")]
+    tmp = None
+    site = args.site
+    if site is None:
+        sys.path.insert(0, str(ROOT))
+        from portal import pipeline
+
+        tmp = Path(tempfile.mkdtemp(prefix="staticsearch-quality-"))
+        pipeline.build(ROOT / "articles", tmp / "site", tmp / "index")
+        site = tmp / "site"
+    try:
+        modes = [("small", "small bundle alone (pagefind/)")]
+        if (site / "pagefind/full/pagefind.js").is_file():
+            modes += [("full", "full-text bundle alone (pagefind/full/)"),
+                      ("page", "the search page: small bundle, full text when it finds nothing")]
+        for mode, title in modes:
+            table, misses = score(queries, _results(site, queries, mode))
+            print(title)
+            for kind, v in table.items():
+                print(f"  {kind:11s} n={v['n']:3d}  s@1 {v['s@1']:.3f}  s@3 {v['s@3']:.3f}  s@10 {v['s@10']:.3f}"
+                      f"  MRR {v['mrr']:.3f}")
+            if args.verbose:
+                print("  missed:", "; ".join(misses))
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
