@@ -9,7 +9,7 @@ agent app and the API.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -139,10 +139,10 @@ class Searcher:
         cache = self.handle.refresh().cache.setdefault("results", _Results())
         cached = cache.get(key)
         if cached is not None:
-            return copy.deepcopy(cached)
+            return _copy(cached)
         result = self._search(query, lang, internal, limit, filters, open_end, today)
         cache.put(key, result)
-        return copy.deepcopy(result)
+        return _copy(result)
 
     def _search(self, query: str, lang: str, internal: bool, limit: int, filters: dict[str, str],
                 open_end: bool, today: dt.date) -> SearchResult:
@@ -353,6 +353,12 @@ class _Results:
             self._data[key] = value
             if len(self._data) > self.SIZE:
                 self._data.popitem(last=False)
+
+
+def _copy(result: SearchResult) -> SearchResult:
+    """A copy of a cached result that a caller may change without changing the cache."""
+    return dataclasses.replace(result, hits=[dataclasses.replace(h, langs=list(h.langs), highlights=dict(h.highlights))
+                                             for h in result.hits])
 
 
 def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:

@@ -40,7 +40,7 @@ def test_a_cut_list_keeps_the_best_documents(corpus_dir: Path, tmp_path: Path,
     term = shared_term(searcher)
     assert s.doc_frequency("text_sv", term) >= 2
     assert s.doc_frequency("top_sv", term) == 1
-    assert term in gen.cut["sv"]
+    assert term in gen.cut["top_sv"]
     best = s.search(wq.Term("text_sv", term), limit=1)[0].docnum  # BM25F on the full field
     assert set(s.docs_for_query(wq.Term("top_sv", term))) == {best}
 
@@ -54,6 +54,11 @@ def test_champion_scores_are_the_full_fields_scores(corpus_dir: Path, tmp_path: 
     assert fast.keys() == full.keys()
     for doc, score in full.items():
         assert fast[doc] == pytest.approx(score, rel=1e-3)
+    # Internal notes have champion lists of their own.
+    notes = {hit.docnum: hit.score for hit in s.search(wq.Term("internal_sv", "rutin"), limit=None)}
+    assert notes
+    fast = champion_scores(s, [[[[Leaf("itop_sv", "rutin", 1.0)]]]])
+    assert fast == pytest.approx(notes, rel=1e-3)
 
 
 def test_complete_lists_answer_without_reading_full_lists(corpus_dir: Path, tmp_path: Path,

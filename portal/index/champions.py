@@ -20,6 +20,7 @@ from typing import Any
 from whoosh.reading import TermNotFound
 
 CHAMPIONS = 200
+SOURCES = {"top": "text", "itop": "internal"}  # champion field prefix -> full field prefix
 K1, B = 1.2, 0.6  # the BM25F parameters of the full field (reader.py opens its searchers with these)
 
 
@@ -43,14 +44,18 @@ def _field(champ: dict[str, float]) -> str:
     return " ".join(f"{term}^{value:.4g}" for term, value in champ.items())
 
 
+def champion_fields(langs: Iterable[str]) -> dict[str, str]:
+    """Each champion field mapped to the full field it is drawn from: article text and internal notes."""
+    return {f"{short}_{lang}": f"{full}_{lang}" for lang in langs for short, full in SOURCES.items()}
+
+
 def add_champions(docs: list[dict[str, Any]], langs: Iterable[str]) -> dict[str, dict[str, float]]:
-    """Set every document's ``top_<lang>`` field; return each language's thresholds.
+    """Set every document's champion fields; return the thresholds of each champion field.
 
     The threshold of a term is the weight of its last champion; terms with complete lists have none.
     The average length is taken over all documents, as Whoosh's BM25F does for a field."""
     thresholds: dict[str, dict[str, float]] = {}
-    for lang in langs:
-        name = f"text_{lang}"
+    for target, name in champion_fields(langs).items():
         parsed = [parse(doc[name]) if name in doc else ({}, 0) for doc in docs]
         avg = max(1.0, sum(n for _, n in parsed) / max(1, len(docs)))
         heaps: dict[str, list[tuple[float, int]]] = {}
@@ -71,28 +76,26 @@ def add_champions(docs: list[dict[str, Any]], langs: Iterable[str]) -> dict[str,
                 per_doc.setdefault(i, {})[term] = value
         del heaps
         for i, champ in per_doc.items():
-            docs[i][f"top_{lang}"] = _field(champ)
-        thresholds[lang] = cut
+            docs[i][target] = _field(champ)
+        thresholds[target] = cut
     return thresholds
 
 
-def add_champions_to(doc: dict[str, Any], lang: str, avg: float, cut: dict[str, float]) -> None:
-    """Set the champion field of one new or changed document (an incremental update).
+def add_champions_to(doc: dict[str, Any], langs: Iterable[str], averages: dict[str, float],
+                     thresholds: dict[str, dict[str, float]]) -> None:
+    """Set the champion fields of one new or changed document (an incremental update); *averages*
+    holds each full field's average length in the current index.
 
     The document joins every term's list it would have made at a full build; the list's previous
     last champion stays (a list may grow a little between full builds, never lose a deserving entry)."""
-    name = f"text_{lang}"
-    if name not in doc:
-        return
-    weights, n = parse(doc[name])
-    champ = {t: v for t, w in weights.items() if (v := impact(w, n, avg)) >= cut.get(t, 0.0)}
-    if champ:
-        doc[f"top_{lang}"] = _field(champ)
-
-
-def is_complete(cut: dict[str, float], term: str) -> bool:
-    """Whether the champion list of *term* holds every document that has it."""
-    return term not in cut
+    for target, name in champion_fields(langs).items():
+        if name not in doc:
+            continue
+        weights, n = parse(doc[name])
+        cut = thresholds.get(target, {})
+        champ = {t: v for t, w in weights.items() if (v := impact(w, n, averages.get(name, 1.0))) >= cut.get(t, 0.0)}
+        if champ:
+            doc[target] = _field(champ)
 
 
 def _postings(reader: Any, field: str, term: str) -> Iterator[tuple[int, float]]:
@@ -129,19 +132,12 @@ class Leaf:
 
 
 def _leaf_scores(searcher: Any, leaf: Leaf) -> dict[int, float]:
-    parent = searcher.get_parent()
+    short, _, lang = leaf.field.partition("_")
+    factor = searcher.get_parent().idf(f"{SOURCES[short]}_{lang}", leaf.term) * leaf.boost
     out: dict[int, float] = {}
-    if leaf.field.startswith("top_"):
-        factor = parent.idf("text_" + leaf.field.removeprefix("top_"), leaf.term) * leaf.boost
-        for reader, offset in searcher.reader().leaf_readers():
-            for doc, w in _postings(reader, leaf.field, leaf.term):
-                out[offset + doc] = factor * w
-        return out
-    idf = parent.idf(leaf.field, leaf.term) * leaf.boost
-    avg = parent.avg_field_length(leaf.field) or 1.0
     for reader, offset in searcher.reader().leaf_readers():
         for doc, w in _postings(reader, leaf.field, leaf.term):
-            out[offset + doc] = idf * impact(w, reader.doc_field_length(doc, leaf.field, 1), avg)
+            out[offset + doc] = factor * w
     return out
 
 

@@ -24,7 +24,7 @@ from portal.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
 from portal.model import Article, Corpus, Version
 from portal.render import public_url
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # How much one occurrence of a term weighs in each part of an article. The parts are indexed together
 # in one pre-weighted field per language (BM25F: the weighted counts are summed, then saturated), so a
 # query term costs one posting list instead of one per part; the head field (no body) serves synonyms
@@ -44,7 +44,7 @@ def make_schema(langs: Iterable[str]) -> Schema:
         "eservice": ID, "meta": STORED, "vocab": STORED,
     }
     for lang in langs:
-        for name in ("text", "head", "top", "internal"):
+        for name in ("text", "head", "top", "internal", "itop"):
             fields[f"{name}_{lang}"] = TEXT(analyzer=weighted, phrase=False)
     return Schema(**fields)
 

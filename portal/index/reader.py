@@ -44,7 +44,7 @@ class Generation:
     meta: dict[str, Any]
     df: dict[str, dict[str, dict[str, int]]]
     forms: dict[str, dict[str, dict[str, str]]]
-    cut: dict[str, dict[str, float]]  # per language: the terms whose champion lists are cut short
+    cut: dict[str, dict[str, float]]  # per champion field: the terms whose lists are cut short
     local: threading.local = field(default_factory=threading.local)
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -188,8 +188,9 @@ def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternativ
         return [RawHit(hit["meta"], hit.score) for hit in searcher.search(query, limit=limit, filter=only)]
 
     hits = _champions(gen, searcher, words_by_lang, internal, only, limit)
-    complete = all(t not in gen.cut.get(lang, {}) for lang, words in words_by_lang.items()
-                   for alts in words for alt in alts for t in alt.terms)
+    fields = ("top", "itop") if internal else ("top",)
+    complete = all(t not in gen.cut.get(f"{name}_{lang}", {}) for lang, words in words_by_lang.items()
+                   for alts in words for alt in alts for t in alt.terms for name in fields)
     if len(hits) >= enough or complete:
         return hits
     full = {lang: _word_queries(handle, gen, searcher, lang, words, internal)
@@ -205,7 +206,7 @@ def _champions(gen: Generation, searcher: Any, words_by_lang: dict[str, list[lis
     scores: dict[int, float] = {}
     for lang, clauses in words_by_lang.items():  # each language's documents are its own
         words = [[[[Leaf(f"top_{lang}", t, alt.weight / len(alt.terms))]
-                   + ([Leaf(f"internal_{lang}", t, INTERNAL_BOOST * alt.weight / len(alt.terms))] if internal else [])
+                   + ([Leaf(f"itop_{lang}", t, INTERNAL_BOOST * alt.weight / len(alt.terms))] if internal else [])
                    for t in alt.terms] for alt in alts] for alts in clauses if alts]
         if words:
             scores.update(champion_scores(searcher, words))

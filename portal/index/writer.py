@@ -16,7 +16,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from portal.analysis import Analyzer
-from portal.index.champions import add_champions, add_champions_to
+from portal.index.champions import add_champions, add_champions_to, champion_fields
 from portal.index.documents import (
     SCHEMA_VERSION,
     Vocabulary,
@@ -156,7 +156,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                         vocab.count(unpack(stored["vocab"]), -1)
             for aid in ids:
                 writer.delete_by_term("id", aid)
-            averages = {lang: searcher_avg(ix, f"text_{lang}") for lang in corpus.site.language_codes}
+            averages = {full: searcher_avg(ix, full) for full in champion_fields(corpus.site.language_codes).values()}
             if analyzers is None:
                 analyzers = analyzers_for(corpus, index_dir)
             else:
@@ -167,8 +167,7 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                 if aid in corpus.articles:
                     docs = article_documents(corpus.articles[aid], corpus, analyzers, synonyms, today)
                     for doc in docs:
-                        for lang in corpus.site.language_codes:
-                            add_champions_to(doc, lang, averages[lang], thresholds.get(lang, {}))
+                        add_champions_to(doc, corpus.site.language_codes, averages, thresholds)
                     _add(writer, vocab, docs)
         updated = _meta(corpus, groups, today, len(corpus.articles), meta.get("incremental_updates", 0) + 1)
         return _finish(tmp, updated, vocab, index_dir, content_state)
