@@ -139,13 +139,17 @@ def apply_history(corpus: Corpus, problems: list[Problem] | None = None, cache_d
     histories = history.files if history is not None else None
     asked = len(history.changed) if history is not None else 0
     problems = problems if problems is not None else []
-    root, real_root = str(corpus.root), os.path.realpath(corpus.root)
+    root, real_root = os.path.join(corpus.root, ""), os.path.join(os.path.realpath(corpus.root), "")
     for article in corpus.articles.values():
-        # Version files are never symlinks (they are refused), so only a symlinked folder needs resolving.
+        # Version files are never symlinks (they are refused), so only a symlinked folder needs resolving;
+        # other paths are the root's real path plus their place below it (realpath per file took seconds).
         linked = os.path.islink(article.folder)
 
         def real(path: Path, linked: bool = linked) -> str:
-            return os.path.realpath(path) if linked else os.path.join(real_root, os.path.relpath(path, root))
+            text = str(path)
+            if linked or not text.startswith(root):
+                return os.path.realpath(text)
+            return real_root + text[len(root):]
 
         src_hist = histories.get(real(article.source.path)) if histories is not None else None
         for version in article.versions.values():
