@@ -100,3 +100,24 @@ def test_an_updated_article_joins_the_lists_it_deserves(corpus_dir: Path, tmp_pa
     s = searcher.handle.refresh().searcher()
     owners = {s.stored_fields(d)["id"] for d in s.docs_for_query(wq.Term("top_sv", term))}
     assert "bibliotekskort" in owners
+
+
+def test_block_reading_gives_the_matchers_postings(corpus_dir: Path, tmp_path: Path) -> None:
+    index_dir, searcher = build(corpus_dir, tmp_path)
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    update_index(corpus, index_dir, ["bygglov"], TODAY)  # a second segment, and deletions in the first
+    s = searcher.handle.refresh().searcher()
+    term = shared_term(searcher)
+    checked = 0
+    for segment, _offset in s.reader().leaf_readers():
+        for field in ("top_sv", "text_sv"):
+            if (field, term) not in segment:
+                continue
+            m = segment.postings(field, term)
+            slow = []
+            while m.is_active():
+                slow.append((m.id(), m.weight()))
+                m.next()
+            assert list(champions._postings(segment, field, term)) == slow
+            checked += 1
+    assert checked >= 2
