@@ -257,8 +257,8 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
                                "articles": len(public), "out": str(out)}
     if not todo:
         say("Nothing changed since the last build.")
-        return {**summary, "pages": sum(1 for _ in out.rglob("*.html")), "rendered": 0, "published_s": 0.0,
-                "pagefind_s": 0.0}
+        return {**summary, "pages": sum(1 for _ in out.rglob("*.html")), "rendered": 0, "reused": 0,
+                "published_s": 0.0, "pagefind_s": 0.0, "steps_s": {}}
     t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:

@@ -43,10 +43,6 @@ _LIBRARIES = ("Flask", "Frozen-Flask", "Jinja2", "babel", "flask-babel", "Werkze
 ALWAYS = ("public.home", "public.a_z", "public.sitemap")  # endpoints re-rendered on every change
 
 
-def _digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:24]
-
-
 def _tree_digest(folders: Iterable[Path], h: Any) -> None:
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -73,16 +69,21 @@ def global_fingerprint(corpus: Corpus, today: dt.date) -> str:
 
 def article_fingerprint(a: Article) -> str:
     """A fingerprint of everything the public pages show of article *a* (never its internal parts)."""
+    # Fed field by field (no JSON of the whole article): this runs over every article on every build.
+    # A version's text is derived from its HTML, so the HTML stands for both.
+    h = hashlib.blake2b(digest_size=12)
     ss = a.self_service
-    versions = [[v.lang, v.title, v.summary, v.html, v.text, v.keywords, v.self_service_label,
-                 v.self_service_needs, v.updated, v.outdated] for v in a.versions.values()]
-    files = []
+    small = [a.id, a.category, a.department, a.publish_from, a.expires,
+             (ss.url, ss.label, ss.login, ss.needs) if ss else None, a.related, a.redirect_from]
+    h.update(repr(small).encode())
+    for v in a.versions.values():
+        h.update(b"\0v" + repr((v.lang, v.title, v.summary, v.keywords, v.self_service_label, v.self_service_needs,
+                                 v.updated, v.outdated)).encode())
+        h.update(b"\0h" + v.html.encode())
     for path in a.attachments:
-        data = path.read_bytes() if path.is_file() else b""
-        files.append([path.relative_to(a.folder).as_posix(), hashlib.sha256(data).hexdigest()])
-    return _digest([a.id, a.category, a.department, a.publish_from, a.expires,
-                    [ss.url, ss.label, ss.login, ss.needs] if ss else None, a.related, a.redirect_from,
-                    versions, files])
+        h.update(b"\0f" + path.relative_to(a.folder).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
+    return h.hexdigest()
 
 
 def make_manifest(corpus: Corpus, today: dt.date, public: list[Article] | None = None) -> dict[str, Any]:
