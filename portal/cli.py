@@ -169,7 +169,11 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
 @INDEX
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Where to write the static site.")
-def build(articles: Path, index_dir: Path, out: Path) -> None:
+@click.option("--incremental", is_flag=True,
+              help="Re-render only the pages that changed articles can change, reusing the rest of the "
+                   "build in --out (when it was made today with the same code and settings); the search "
+                   "index follows right after.")
+def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None:
     """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
     root = _need_folder(articles)
     update, close = _progress("Progress")
@@ -179,7 +183,17 @@ def build(articles: Path, index_dir: Path, out: Path) -> None:
         click.echo(message, err=True)
 
     try:
-        summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
+        if incremental:
+            # pipeline.build's steps, with the freeze told to reuse the previous build.
+            from portal.freeze import freeze_site
+
+            say("Checking and indexing the content …")
+            corpus, _gen = pipeline.index(root, index_dir.resolve(), progress=update)
+            say("Freezing the public site (incremental) …")
+            summary = freeze_site(corpus, out.resolve(), index_dir.resolve(), progress=update, say=say,
+                                  incremental=True)
+        else:
+            summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
     finally:
         close()
     click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)

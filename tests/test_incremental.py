@@ -184,3 +184,18 @@ def test_a_404_in_the_second_worker_fails_the_parallel_freeze(corpus_dir: Path, 
         freeze_dir(corpus_dir, tmp_path, site, workers=2, progress=lambda d, t: progress.append((d, t)))
     assert fingerprint(site) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_cli_build_incremental(runner, corpus_dir: Path, tmp_path: Path):
+    from portal.cli import cli
+
+    args = ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
+            "--out", str(tmp_path / "cli-site"), "--incremental"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "Full build: no record of a previous build" in first.output
+    retitle_related(corpus_dir)
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    assert "that can show 1 changed article(s)" in second.output and "Published the new search index" in second.output
+    assert "Nytt namn" in (tmp_path / "cli-site/sv/forskoleplats/index.html").read_text("utf-8")
