@@ -161,7 +161,7 @@ def search() -> Any:
             searchlog.current_log().record(result.query, result.lang, len(result.hits))
         except Exception:
             current_app.logger.exception("could not write the search log")
-    hits = [dataclasses.asdict(h) if internal else h.public_dict() for h in result.hits]
+    hits = [h.as_dict() if internal else h.public_dict() for h in result.hits]
     return jsonify({"query": result.query, "lang": result.lang, "audience": "all" if internal else "public",
                     "count": len(hits), "suggestion": result.suggestion, "hits": hits})
 

@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import process
@@ -67,13 +67,23 @@ class Hit:
     expires: str | None = None
     highlights: dict[str, str] = field(default_factory=dict)
 
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, as JSON-ready values (a flat copy: dataclasses.asdict's deep copy cost more than
+        the rest of the answer)."""
+        d = {name: getattr(self, name) for name in _HIT_FIELDS}
+        d["langs"], d["highlights"] = list(self.langs), dict(self.highlights)
+        return d
+
     def public_dict(self) -> dict[str, Any]:
         """The fields any caller may see (no routing, no internal notes)."""
-        d = asdict(self)
+        d = self.as_dict()
         for key in ("answer_group", "review_by", "in_internal", "publish_from", "expires"):
             d.pop(key)
         d["highlights"] = {k: v for k, v in self.highlights.items() if k != "internal"}
         return d
+
+
+_HIT_FIELDS = tuple(f.name for f in dataclasses.fields(Hit))
 
 
 @dataclass
