@@ -149,9 +149,18 @@ def index_loaded(loaded: Loaded, index_dir: Path, today: dt.date | None = None, 
         gen, mode = build_index(corpus, index_dir, today, progress, content_state=state), "full"
     elif changed:
         gen, mode = update_index(corpus, index_dir, changed, today, content_state=state), "update"
+        if _built_in_full(gen):  # the writer rebuilt all (e.g. a new index schema): say so
+            mode, changed = "full", None
     else:
         gen, mode = current_generation(index_dir), "unchanged"
     return IndexRun(corpus, gen, mode, changed or [], loaded)
+
+
+def _built_in_full(gen: Path) -> bool:
+    try:
+        return json.loads((gen / "meta.json").read_text("utf-8")).get("incremental_updates", 0) == 0
+    except (OSError, ValueError):
+        return False
 
 
 def index(root: Path, index_dir: Path, today: dt.date | None = None,

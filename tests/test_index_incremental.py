@@ -113,3 +113,14 @@ def test_bench_index_phase_measures_the_incremental_command(tmp_path: Path) -> N
     assert result["warm_load_read"] == 0
     assert result["incremental_mode"] == "update" and result["incremental_read"] == [changed]
     assert "Updated 1 article" in result["cli_update_output"][-1] and result["cli_update_s"] > 0
+
+
+def test_an_update_the_writer_turns_into_a_full_build_is_reported_as_one(tmp_path: Path, corpus_dir: Path) -> None:
+    index(tmp_path)
+    gen = current_generation(tmp_path / "idx")
+    meta = json.loads((gen / "meta.json").read_text("utf-8"))
+    (gen / "meta.json").write_text(json.dumps({**meta, "schema": -1}), "utf-8")  # an index of another version
+    edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med en zebrafink.")
+    out = index(tmp_path)
+    assert "Built the index of 5 article(s)" in out and "Updated" not in out
+    assert search_ids(tmp_path, "zebrafink") == ["bibliotekskort"]
