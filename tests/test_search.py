@@ -218,3 +218,11 @@ def test_repeated_searches_come_from_the_cache_and_stay_intact(tiny) -> None:
     assert again.hits and again.hits[0].title == "Ansöka om bygglov"
     cache = tiny.handle.refresh().cache["results"]
     assert len(cache._data) == 1
+
+
+def test_hit_as_dict_is_the_full_dataclass(tiny) -> None:
+    import dataclasses
+
+    for hit in tiny.search("bygglov", "sv", internal=True, today=TODAY).hits:
+        assert hit.as_dict() == dataclasses.asdict(hit)
+        assert hit.public_dict().keys() < hit.as_dict().keys()
