@@ -162,8 +162,8 @@ def test_failed_index_run_leaves_old_index(corpus_dir: Path, tmp_path: Path, mon
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(writer, "article_documents", broken)
-    with pytest.raises(RuntimeError):
-        pipeline.index(corpus_dir, index_dir, TODAY)
+    with pytest.raises(RuntimeError):  # full: with nothing changed, an incremental run writes nothing
+        pipeline.index(corpus_dir, index_dir, TODAY, full=True)
     assert current_generation(index_dir) == before
     assert not list(index_dir.glob("*.tmp"))
 
