@@ -89,3 +89,27 @@ def test_changed_synonyms_force_a_full_build(corpus_dir: Path, tmp_path: Path) -
     gen = update_index(corpus, index_dir, [], TODAY)
     assert json.loads((gen / "meta.json").read_text())["incremental_updates"] == 0
     assert [h.id for h in searcher.search("lånekort", "sv", today=TODAY).hits] == ["bibliotekskort"]
+
+
+def test_an_update_takes_the_compound_lexicon_words_from_the_index(corpus_dir: Path, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    from portal.index import documents, writer
+
+    index_dir, searcher = setup(corpus_dir, tmp_path)
+    read: list[str] = []
+    real = documents.content_words
+
+    def counting(articles, an):  # type: ignore[no-untyped-def]
+        articles = list(articles)
+        read.extend(a.id for a in articles)
+        return real(articles, an)
+
+    monkeypatch.setattr(writer, "content_words", counting)
+    monkeypatch.setattr(documents, "content_words", counting)
+    replace(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med legitimation och lånekortsfodral.")
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    gen = update_index(corpus, index_dir, ["bibliotekskort"], TODAY)
+    assert read == ["bibliotekskort"]  # not every article's text again
+    words = set(json.loads((gen / writer.WORDS_FILE).read_text("utf-8")))
+    assert "lånekortsfodral" in words and "bygglov" in words
+    assert [h.id for h in searcher.search("lånekortsfodral", "sv", today=TODAY).hits] == ["bibliotekskort"]

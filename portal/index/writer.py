@@ -23,6 +23,7 @@ from portal.index.documents import (
     add_to_lexicon,
     analyzers_for,
     article_documents,
+    content_words,
     make_schema,
     synonym_groups,
     synonym_map,
@@ -34,6 +35,7 @@ from portal.model import Corpus
 Progress = Callable[[int, int], None]
 PREVIOUS_GENERATIONS_KEPT = 1
 CHAMPIONS_FILE = "champions.json"
+WORDS_FILE = "lexicon-words.json"
 GRACE_SECONDS = 120.0
 
 
@@ -96,7 +98,9 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
     today = today or dt.date.today()
     tmp = _new_generation(index_dir)
     try:
-        analyzers = analyzers_for(corpus, index_dir)
+        words = content_words(corpus.articles.values(), Analyzer("sv")) if "sv" in corpus.site.language_codes else set()
+        analyzers = analyzers_for(corpus, index_dir, words)
+        _write_words(tmp, words)
         groups = synonym_groups(corpus)
         synonyms = synonym_map(groups)
         vocab = Vocabulary(corpus.site.language_codes)
@@ -157,10 +161,17 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
             for aid in ids:
                 writer.delete_by_term("id", aid)
             averages = {full: searcher_avg(ix, full) for full in champion_fields(corpus.site.language_codes).values()}
-            if analyzers is None:
-                analyzers = analyzers_for(corpus, index_dir)
+            changed = [corpus.articles[a] for a in ids if a in corpus.articles]
+            words = _read_words(old)
+            if words is None:  # an index from before the words were kept
+                words = content_words(corpus.articles.values(), Analyzer("sv"))
             else:
-                add_to_lexicon(analyzers, (corpus.articles[a] for a in ids if a in corpus.articles))
+                words |= content_words(changed, Analyzer("sv"))
+            _write_words(tmp, words)
+            if analyzers is None:
+                analyzers = analyzers_for(corpus, index_dir, words)
+            else:
+                add_to_lexicon(analyzers, changed)
             synonyms = synonym_map(groups)
             _write_thresholds(tmp, thresholds)
             for aid in ids:
@@ -174,6 +185,20 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _write_words(gen: Path, words: set[str]) -> None:
+    # The content's Swedish words, which extend the compound lexicon: kept so that an incremental
+    # update need not read them out of every article again. Words of removed text stay until the next
+    # full build (they only ever serve as possible compound parts).
+    (gen / WORDS_FILE).write_text(json.dumps(sorted(words), ensure_ascii=False), "utf-8")
+
+
+def _read_words(gen: Path) -> set[str] | None:
+    try:
+        return set(json.loads((gen / WORDS_FILE).read_text("utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def _write_thresholds(gen: Path, thresholds: dict[str, dict[str, float]]) -> None:
