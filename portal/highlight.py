@@ -9,7 +9,6 @@ import re
 from portal.analysis import Stem, normalize
 
 
-
 @functools.cache
 def _stemmer(lang: str) -> Stem:
     return Stem(lang)
