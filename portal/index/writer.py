@@ -112,7 +112,9 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
             if progress:
                 progress(n, 2 * len(articles))
         _write_thresholds(tmp, add_champions(docs, corpus.site.language_codes))
-        with _writing(ix, 256, optimize=True) as writer:
+        # Sorting the postings in memory: at 10,000 articles 1,024 MB took the build from 136 s to 91-106 s
+        # (256 MB spills and merges runs; 512 MB was slower still), for 7 % more peak memory (1.23 GB).
+        with _writing(ix, 1024, optimize=True) as writer:
             step = max(1, len(docs) // 100)
             for n, doc in enumerate(docs, 1):
                 _add(writer, vocab, [doc])
