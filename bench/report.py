@@ -70,7 +70,7 @@ def rows() -> list[Row]:
     for kind in ("words", "prefix", "typo"):
         out.append((f"  SQLite FTS5, {kind}", _lat("fts5", "agent", kind), "floor", None))
     for kind in ("words", "prefix", "typo"):
-        out.append((f"  in-process / FTS5 p95, {kind}", _num("{:.0f}x", lambda r, k=kind: _get(
+        out.append((f"  in-process / FTS5 p95, {kind}", _num("{:.3g}x", lambda r, k=kind: _get(
             r, "ratios", f"search_{k}_p95_vs_fts5")), "ratio", None))
     out += [
         ("INDEX, seconds", lambda r: ("", None), "", None),
@@ -81,6 +81,10 @@ def rows() -> list[Row]:
         ("  1 changed article: load + update_index", _num("{:.1f}", lambda r: _get(r, "index", "update_load_s")
                                                          + _get(r, "index", "update_index_s")), "<= 2", _le(2)),
         ("    of which update_index alone", _num("{:.2f}", lambda r: _get(r, "index", "update_index_s")), "", None),
+        ("  load again, nothing changed (content cache)", _num("{:.1f}", lambda r: _get(r, "index", "warm_load_s")),
+         "", None),
+        ("  1 changed article: `portal index` (whole command)", _num("{:.1f}", lambda r: _get(
+            r, "index", "cli_update_s")), "<= 2", _le(2)),
         ("  SQLite FTS5 build (read + insert)", _num("{:.1f}", lambda r: _get(r, "fts5", "build_s")), "", None),
         ("STATIC SITE", lambda r: ("", None), "", None),
         ("  pages (HTML files)", _num("{:.0f}", lambda r: _get(r, "freeze", "pages")), "", None),
