@@ -121,3 +121,27 @@ def test_block_reading_gives_the_matchers_postings(corpus_dir: Path, tmp_path: P
             assert list(champions._postings(segment, field, term)) == slow
             checked += 1
     assert checked >= 2
+
+
+def test_decoded_lists_and_metadata_are_reused_within_bounds(corpus_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _, searcher = build(corpus_dir, tmp_path)
+    reads: list[str] = []
+    real = champions._postings
+
+    def counting(segment, field, term):  # type: ignore[no-untyped-def]
+        reads.append(term)
+        return real(segment, field, term)
+
+    monkeypatch.setattr(champions, "_postings", counting)
+    first = searcher.search("bygglov", "sv", today=TODAY)
+    assert reads
+    reads.clear()
+    searcher.handle.refresh().cache.pop("results")  # not the result cache: the lists themselves
+    again = searcher.search("bygglov", "sv", today=TODAY)
+    assert reads == [] and [h.id for h in again.hits] == [h.id for h in first.hits]
+    monkeypatch.setattr(champions, "LEAF_CACHE", 2)
+    monkeypatch.setattr(reader, "META_CACHE", 2)
+    searcher.search("bibliotekskort förskola bygglov ansöka", "sv", today=TODAY)
+    cache = searcher.handle.refresh().cache
+    assert len(cache["leaves"]) <= 2 and len(cache["meta"]) <= 2

@@ -21,6 +21,7 @@ from whoosh.reading import TermNotFound
 
 CHAMPIONS = 200
 SOURCES = {"top": "text", "itop": "internal"}  # champion field prefix -> full field prefix
+LEAF_CACHE = 1024  # champion lists kept decoded per index generation (~20 KB each at 200 entries)
 K1, B = 1.2, 0.6  # the BM25F parameters of the full field (reader.py opens its searchers with these)
 
 
@@ -131,17 +132,28 @@ class Leaf:
     boost: float
 
 
-def _leaf_scores(searcher: Any, leaf: Leaf) -> dict[int, float]:
+def _leaf_scores(searcher: Any, leaf: Leaf, cache: dict | None) -> dict[int, float]:
+    """Each document's score for the leaf's term, before the leaf's boost (kept in *cache*: the same
+    terms come back in the next keystroke and the next caller's question)."""
+    key = (leaf.field, leaf.term)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
     short, _, lang = leaf.field.partition("_")
-    factor = searcher.get_parent().idf(f"{SOURCES[short]}_{lang}", leaf.term) * leaf.boost
+    idf = searcher.get_parent().idf(f"{SOURCES[short]}_{lang}", leaf.term)
     out: dict[int, float] = {}
     for reader, offset in searcher.reader().leaf_readers():
         for doc, w in _postings(reader, leaf.field, leaf.term):
-            out[offset + doc] = factor * w
+            out[offset + doc] = idf * w
+    if cache is not None:
+        if len(cache) >= LEAF_CACHE:
+            cache.clear()  # crude, but cheap and safe with several threads
+        cache[key] = out
     return out
 
 
-def champion_scores(searcher: Any, words: list[list[list[list[Leaf]]]]) -> dict[int, float]:
+def champion_scores(searcher: Any, words: list[list[list[list[Leaf]]]], cache: dict | None = None
+                    ) -> dict[int, float]:
     """Scores of the documents the champion lists find for a query.
 
     *words* holds, per query word, its alternatives; an alternative is a list of terms that must all
@@ -158,8 +170,9 @@ def champion_scores(searcher: Any, words: list[list[list[list[Leaf]]]]) -> dict[
             for leaves in terms:
                 scores: dict[int, float] = {}
                 for leaf in leaves:
-                    for doc, score in _leaf_scores(searcher, leaf).items():
-                        scores[doc] = scores.get(doc, 0.0) + score
+                    boost = leaf.boost
+                    for doc, score in _leaf_scores(searcher, leaf, cache).items():
+                        scores[doc] = scores.get(doc, 0.0) + boost * score
                 alt = scores if alt is None else {d: s + scores[d] for d, s in alt.items() if d in scores}
             for doc, score in (alt or {}).items():
                 word[doc] = word.get(doc, 0.0) + score

@@ -19,6 +19,7 @@ from portal.index.champions import K1, B, Leaf, champion_scores
 from portal.index.documents import SCHEMA_VERSION
 
 INTERNAL_BOOST = 1.5
+META_CACHE = 2048  # documents' stored metadata kept per index generation (~12 KB each with the text)
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -209,12 +210,24 @@ def _champions(gen: Generation, searcher: Any, words_by_lang: dict[str, list[lis
                    + ([Leaf(f"itop_{lang}", t, INTERNAL_BOOST * alt.weight / len(alt.terms))] if internal else [])
                    for t in alt.terms] for alt in alts] for alts in clauses if alts]
         if words:
-            scores.update(champion_scores(searcher, words))
+            scores.update(champion_scores(searcher, words, gen.cache.setdefault("leaves", {})))
     if only is not None:
         allowed = _allowed(gen, searcher, only)
         scores = {doc: s for doc, s in scores.items() if doc in allowed}
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [RawHit(searcher.stored_fields(doc)["meta"], score) for doc, score in best]
+    return [RawHit(_stored_meta(gen, searcher, doc), score) for doc, score in best]
+
+
+def _stored_meta(gen: Generation, searcher: Any, doc: int) -> dict[str, Any]:
+    # Unpickling a document's stored fields is the largest cost left in a search; the same articles
+    # answer many questions. Callers only read the metadata.
+    cache = gen.cache.setdefault("meta", {})
+    found = cache.get(doc)
+    if found is None:
+        if len(cache) >= META_CACHE:
+            cache.clear()
+        found = cache[doc] = searcher.stored_fields(doc)["meta"]
+    return found
 
 
 def _allowed(gen: Generation, searcher: Any, only: wq.Query) -> frozenset[int]:
