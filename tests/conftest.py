@@ -31,6 +31,17 @@ def git_init(folder: Path) -> None:
         subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
 
 
+def build_test_site(tmp: Path) -> Path:
+    """The test corpus, committed to git and built (checked, indexed, frozen) below *tmp*; the site."""
+    from portal import pipeline
+
+    articles = tmp / "articles"
+    shutil.copytree(CORPUS, articles)
+    git_init(articles)
+    pipeline.build(articles, tmp / "site", tmp / "index", today=TODAY)
+    return tmp / "site"
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A fresh copy of the tiny test corpus, committed to its own git repository."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from portal import pipeline, staticsearch
+from portal import staticsearch
 from portal.exceptions import BuildError
-from tests.conftest import CORPUS, TODAY, git_init
+from tests.conftest import build_test_site
 
 SIGNATURE = b"pagefind_dcd"
 
@@ -20,12 +19,7 @@ SIGNATURE = b"pagefind_dcd"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The test corpus, built once for this module."""
-    tmp = tmp_path_factory.mktemp("staticsearch")
-    articles = tmp / "articles"
-    shutil.copytree(CORPUS, articles)
-    git_init(articles)
-    pipeline.build(articles, tmp / "site", tmp / "index", today=TODAY)
-    return tmp / "site"
+    return build_test_site(tmp_path_factory.mktemp("staticsearch"))
 
 
 def _unpack(path: Path) -> bytes:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import pipeline
 from portal.security import CSP
 from tests.browser.conftest import ROOT, LiveServer, axe_violations, describe, free_port, screenshot
-from tests.conftest import CORPUS, TODAY, git_init
+from tests.conftest import build_test_site
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +28,7 @@ STATIC_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-ev
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The test corpus, built into a temporary folder."""
-    tmp = tmp_path_factory.mktemp("public-site")
-    articles = tmp / "articles"
-    shutil.copytree(CORPUS, articles)
-    git_init(articles)
-    pipeline.build(articles, tmp / "site", tmp / "index", today=TODAY)
-    return tmp / "site"
+    return build_test_site(tmp_path_factory.mktemp("public-site"))
 
 
 @pytest.fixture(scope="module")
