@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     c0, t0 = cpu(), time.perf_counter()
     inc = freeze_site(corpus, site, index_dir, today=today, workers=args.workers, incremental=True,
                       say=lambda msg: print(msg, file=sys.stderr))
-    r["incremental"] = {**{k: inc[k] for k in ("mode", "rendered", "reused", "published_s", "pagefind_s", "steps_s")},
+    # A full build (when the code changed between the two runs) has no reuse figures: reported as None.
+    r["incremental"] = {**{k: inc.get(k) for k in ("mode", "rendered", "reused", "published_s", "pagefind_s",
+                                                  "steps_s")},
                         "changed": inc["changed"], "wall_s": round(time.perf_counter() - t0, 1),
                         "cpu_s": round(cpu() - c0, 1)}
 
@@ -117,9 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {k:26} {v:6.0f} pages/s" + (f"  = {v / mk_rate:.2f}x MkDocs" if "mkdocs" in r else ""),
               file=sys.stderr)
     i = r["incremental"]
-    print(f"Incremental ({i['mode']}): {i['rendered']} file(s) rendered, {i['reused']} reused; pages published "
-          f"after {i['published_s']:.1f} s {i['steps_s']}; search index after {i['pagefind_s']:.1f} s more",
-          file=sys.stderr)
+    if i["mode"] == "incremental":
+        print(f"Incremental: {i['rendered']} file(s) rendered, {i['reused']} reused; pages published "
+              f"after {i['published_s']:.1f} s {i['steps_s']}; search index after {i['pagefind_s']:.1f} s more",
+              file=sys.stderr)
+    else:
+        print(f"The second build was {i['mode']} ({i['wall_s']} s), not incremental", file=sys.stderr)
     print(json.dumps(r, ensure_ascii=False, default=str))
     return 0
 
