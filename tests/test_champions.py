@@ -46,14 +46,15 @@ def test_a_cut_list_keeps_the_best_documents(corpus_dir: Path, tmp_path: Path,
 
 
 def test_champion_scores_are_the_full_fields_scores(corpus_dir: Path, tmp_path: Path) -> None:
+    # A long article too: Whoosh stores field lengths in one byte, so long lengths are rounded.
+    page = corpus_dir / "bygglov" / "sv.md"
+    page.write_text(page.read_text("utf-8") + "\n" + "Du kan ansöka om bygglov för ett nytt hus. " * 150, "utf-8")
     _, searcher = build(corpus_dir, tmp_path)
     s = searcher.handle.refresh().searcher()
-    term = shared_term(searcher)
-    full = {hit.docnum: hit.score for hit in s.search(wq.Term("text_sv", term), limit=None)}
-    fast = champion_scores(s, [[[[Leaf("top_sv", term, 1.0)]]]])
-    assert fast.keys() == full.keys()
-    for doc, score in full.items():
-        assert fast[doc] == pytest.approx(score, rel=1e-3)
+    for term in s.reader().field_terms("text_sv"):
+        full = {hit.docnum: hit.score for hit in s.search(wq.Term("text_sv", term), limit=None)}
+        fast = champion_scores(s, [[[[Leaf("top_sv", term, 1.0)]]]])
+        assert fast == pytest.approx(full, rel=1e-3), term
     # Internal notes have champion lists of their own.
     notes = {hit.docnum: hit.score for hit in s.search(wq.Term("internal_sv", "rutin"), limit=None)}
     assert notes

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from whoosh.reading import TermNotFound
+from whoosh.scoring import bm25
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 CHAMPIONS = 200
 SOURCES = {"top": "text", "itop": "internal"}  # champion field prefix -> full field prefix
@@ -37,8 +39,9 @@ def parse(value: str) -> tuple[dict[str, float], int]:
 
 
 def impact(weight: float, length: int, avg: float) -> float:
-    """BM25's saturated, length-normalised term weight (the score without the idf factor)."""
-    return weight * (K1 + 1) / (weight + K1 * (1 - B + B * length / avg))
+    """BM25's saturated, length-normalised term weight (the score without the idf factor), computed as
+    Whoosh's BM25F computes it: its own function, with the length rounded as the index stores it (one byte)."""
+    return bm25(1.0, weight, byte_to_length(length_to_byte(length)), avg, B, K1)
 
 
 def _field(champ: dict[str, float]) -> str:
