@@ -160,9 +160,11 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                 for aid in ids:
                     for stored in searcher.documents(id=aid):
                         vocab.count(unpack(stored["vocab"]), -1)
+                # Whoosh's BM25F average: the field's total length over all documents.
+                averages = {full: searcher.avg_field_length(full) or 1.0
+                            for full in champion_fields(corpus.site.language_codes).values()}
             for aid in ids:
                 writer.delete_by_term("id", aid)
-            averages = {full: searcher_avg(ix, full) for full in champion_fields(corpus.site.language_codes).values()}
             changed = [corpus.articles[a] for a in ids if a in corpus.articles]
             words = _read_words(old)
             if words is None:  # an index from before the words were kept
@@ -209,12 +211,6 @@ def _write_thresholds(gen: Path, thresholds: dict[str, dict[str, float]]) -> Non
 
 def _read_thresholds(gen: Path) -> dict[str, dict[str, float]]:
     return json.loads((gen / CHAMPIONS_FILE).read_text("utf-8"))
-
-
-def searcher_avg(ix: Any, fieldname: str) -> float:
-    """The average length of *fieldname* over all documents, as Whoosh's BM25F computes it."""
-    with ix.searcher() as searcher:
-        return searcher.avg_field_length(fieldname) or 1.0
 
 
 def swap(index_dir: Path, gen: Path) -> None:
