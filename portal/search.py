@@ -9,14 +9,13 @@ agent app and the API.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from rapidfuzz import process
@@ -83,7 +82,7 @@ class Hit:
         return d
 
 
-_HIT_FIELDS = tuple(f.name for f in dataclasses.fields(Hit))
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 @dataclass
@@ -367,8 +366,7 @@ class _Results:
 
 def _copy(result: SearchResult) -> SearchResult:
     """A copy of a cached result that a caller may change without changing the cache."""
-    return dataclasses.replace(result, hits=[dataclasses.replace(h, langs=list(h.langs), highlights=dict(h.highlights))
-                                             for h in result.hits])
+    return replace(result, hits=[Hit(**h.as_dict()) for h in result.hits])
 
 
 def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:
