@@ -14,15 +14,19 @@ def _stemmer(lang: str) -> Stem:
     return Stem(lang)
 
 
+@functools.lru_cache(maxsize=65536)
+def _forms(word: str, lang: str) -> tuple[str, str]:
+    """A written word's normal form and stem (the same words come back in hit after hit)."""
+    normal = normalize(word, lang)
+    return normal, _stemmer(lang)(normal)
+
+
 def _matches(word: str, stems: set[str], lang: str, firsts: str) -> bool:
     """True when the written *word* (or its stem) starts with one of the query *stems*."""
     if word[:1].casefold() not in firsts:  # cheap test first: most words of a text do not match
         return False
-    word = normalize(word, lang)
-    if any(word.startswith(s) for s in stems):
-        return True
-    stem = _stemmer(lang)(word)
-    return any(stem.startswith(s) for s in stems)
+    normal, stem = _forms(word, lang)
+    return any(normal.startswith(s) or stem.startswith(s) for s in stems)
 
 
 @functools.lru_cache(maxsize=512)

@@ -312,9 +312,8 @@ class Searcher:
             if fallback and lang in m["langs"] and m["audience"] == "public":
                 continue  # the article exists in the searched language: only that version counts
             score = r.score * (0.6 if fallback else 1.0)
-            title_an = self.analyzer(m["lang"])
-            title_stems = {w.stem for w in title_an.query(m["title"]) if not w.stop}
-            if qstems and (title_stems == qstems or (m.get("keywords_exact") and qstems <= title_stems)):
+            title_stems = set(m["title_stems"])
+            if qstems and title_stems == qstems:
                 score *= 2.5
             elif qstems and qstems <= title_stems:
                 score *= 1.4
@@ -391,13 +390,14 @@ def _in_window(meta: dict[str, Any], today: dt.date) -> bool:
 
 
 def _highlight(hit: Hit, raw: list[Any], stems: set[str], internal: bool) -> None:
-    meta = next((r.meta for r in raw if r.meta["id"] == hit.id and r.meta["lang"] == hit.lang), None)
-    if meta is None:
+    found = next((r for r in raw if r.meta["id"] == hit.id and r.meta["lang"] == hit.lang), None)
+    if found is None:
         return
+    body, notes = found.texts()
     hit.highlights = {"title": mark(hit.title, stems, hit.lang), "summary": mark(hit.summary, stems, hit.lang),
-                      "body": excerpt(meta.get("body") or "", stems, hit.lang)}
-    if internal and meta.get("internal"):
-        snippet = excerpt(meta["internal"], stems, "sv")
+                      "body": excerpt(body, stems, hit.lang)}
+    if internal and notes:
+        snippet = excerpt(notes, stems, "sv")
         if snippet:
             hit.highlights["internal"] = snippet
             hit.in_internal = True

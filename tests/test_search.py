@@ -226,3 +226,16 @@ def test_hit_as_dict_is_the_full_dataclass(tiny) -> None:
     for hit in tiny.search("bygglov", "sv", internal=True, today=TODAY).hits:
         assert hit.as_dict() == dataclasses.asdict(hit)
         assert hit.public_dict().keys() < hit.as_dict().keys()
+
+
+def test_candidates_unpickle_only_small_metadata_and_shown_hits_get_their_texts(tiny) -> None:
+    # Every candidate of a search unpickles its stored fields: the body and the internal notes are read
+    # from a column of their own, for the hits shown only.
+    gen = tiny.handle.refresh()
+    stored = gen.searcher().stored_fields(0)
+    assert set(stored) == {"key", "id", "lang", "visible", "meta"}
+    assert not {"body", "internal"} & set(stored["meta"])
+    hit = tiny.search("bygglovsenheten", "sv", internal=True, today=TODAY).hits[0]
+    assert hit.in_internal and "<mark>" in hit.highlights["internal"]
+    body = tiny.search("ritningar", "sv", today=TODAY).hits[0]
+    assert "<mark>ritning</mark>" in body.highlights["body"]

@@ -171,18 +171,33 @@ def champion_scores(searcher: Any, words: list[list[list[list[Leaf]]]], cache: d
         for terms in alternatives:
             alt: dict[int, float] | None = None
             for leaves in terms:
-                scores: dict[int, float] = {}
-                for leaf in leaves:
-                    boost = leaf.boost
-                    for doc, score in _leaf_scores(searcher, leaf, cache).items():
-                        scores[doc] = scores.get(doc, 0.0) + boost * score
+                scores = _term_scores(searcher, leaves, cache)
                 alt = scores if alt is None else {d: s + scores[d] for d, s in alt.items() if d in scores}
-            for doc, score in (alt or {}).items():
-                word[doc] = word.get(doc, 0.0) + score
-        for doc, score in word.items():
-            total[doc] = total.get(doc, 0.0) + score
+            if not word:
+                word = alt or {}
+            else:
+                _add_into(word, alt or {})
+        if len(words) == 1:
+            return word
+        _add_into(total, word)
+        for doc in word:
             matched[doc] = matched.get(doc, 0) + 1
     n = len(words)
-    if n > 1:
-        return {doc: score * matched[doc] / n for doc, score in total.items()}
-    return total
+    return {doc: score * matched[doc] / n for doc, score in total.items()}
+
+
+def _term_scores(searcher: Any, leaves: list[Leaf], cache: dict | None) -> dict[int, float]:
+    # A fresh dict (callers add into it); comprehensions, because this runs for every term of every query.
+    first, *rest = leaves
+    boost = first.boost
+    scores = {doc: boost * score for doc, score in _leaf_scores(searcher, first, cache).items()}
+    for leaf in rest:
+        boost = leaf.boost
+        _add_into(scores, {doc: boost * score for doc, score in _leaf_scores(searcher, leaf, cache).items()})
+    return scores
+
+
+def _add_into(target: dict[int, float], other: dict[int, float]) -> None:
+    get = target.get
+    for doc, score in other.items():
+        target[doc] = get(doc, 0.0) + score

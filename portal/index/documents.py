@@ -18,13 +18,14 @@ from typing import Any
 
 import yaml
 from whoosh.analysis import DelimitedAttributeFilter, SpaceSeparatedTokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.columns import CompressedBytesColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from portal.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
 from portal.model import Article, Corpus, Version
 from portal.render import public_url
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # How much one occurrence of a term weighs in each part of an article. The parts are indexed together
 # in one pre-weighted field per language (BM25F: the weighted counts are summed, then saturated), so a
 # query term costs one posting list instead of one per part; the head field (no body) serves synonyms
@@ -41,7 +42,11 @@ def make_schema(langs: Iterable[str]) -> Schema:
     fields: dict[str, Any] = {
         "key": ID(unique=True, stored=True), "id": ID(stored=True), "lang": ID(stored=True),
         "audience": ID, "visible": ID(stored=True), "category": ID, "answer_group": ID, "department": ID,
-        "eservice": ID, "meta": STORED, "vocab": STORED,
+        # Only the small metadata is a stored field: every candidate of a search unpickles it. The texts
+        # for highlighting (read for the shown hits only) and the vocabulary (read by incremental
+        # updates only) are columns of their own.
+        "eservice": ID, "meta": STORED, "vocab": COLUMN(VarBytesColumn()),
+        "texts": COLUMN(CompressedBytesColumn()),
     }
     for lang in langs:
         for name in ("text", "head", "top", "internal", "itop"):
@@ -172,7 +177,8 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         "publish_from": _iso(article.publish_from), "expires": _iso(article.expires),
         "review_by": _iso(article.review_by), "outdated": version.outdated,
         "updated": _iso(version.updated), "owner": article.owner,
-        "body": version.text[:STORED_BODY_CHARS], "internal": article.internal_text[:STORED_BODY_CHARS],
+        # Ranking compares the query with the title for every candidate: analysed once, here.
+        "title_stems": sorted({w.stem for w in an.query(version.title) if not w.stop}),
     }
     words = {"title": an.words(version.title), "summary": an.words(version.summary),
              "body": an.words(version.text), "own_keywords": an.words(" , ".join(version.keywords))}
@@ -190,6 +196,7 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         "answer_group": article.answer_group or "", "department": article.department or "",
         # Compressed: every hit unpickles its stored fields, and only an incremental update reads this.
         "eservice": "1" if ss else "0", "meta": meta, "vocab": pack(vocab),
+        "texts": pack_texts(version.text[:STORED_BODY_CHARS], article.internal_text[:STORED_BODY_CHARS]),
         f"text_{version.lang}": weighted_text(fields, WEIGHTS), f"head_{version.lang}": weighted_text(fields, HEAD),
     }
     if version.lang == corpus.site.source_language and internal_terms:
@@ -201,6 +208,19 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
 def pack(vocab: dict[str, Any]) -> bytes:
     """A document's vocabulary as stored in the index."""
     return zlib.compress(json.dumps(vocab, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def pack_texts(body: str, internal: str) -> bytes:
+    """A document's body and internal notes (as much as highlighting needs) as one column value."""
+    return json.dumps([body, internal], ensure_ascii=False).encode("utf-8")
+
+
+def unpack_texts(data: bytes | None) -> tuple[str, str]:
+    """The inverse of :func:`pack_texts`; empty texts for a document without the column."""
+    if not data:
+        return "", ""
+    body, internal = json.loads(data)
+    return str(body), str(internal)
 
 
 def unpack(data: bytes) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from whoosh.scoring import BM25F
 
 from portal.exceptions import IndexCorruptError, IndexMissingError
 from portal.index.champions import K1, B, Leaf, champion_scores
-from portal.index.documents import SCHEMA_VERSION
+from portal.index.documents import SCHEMA_VERSION, unpack_texts
 
 INTERNAL_BOOST = 1.5
-META_CACHE = 2048  # documents' stored metadata kept per index generation (~12 KB each with the text)
+META_CACHE = 16384  # documents' stored metadata kept per index generation (~1 KB each: the texts are apart)
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -55,6 +55,13 @@ class Generation:
         if s is None:
             s = self.local.searcher = self.ix.searcher(weighting=BM25F(B=B, K1=K1))
         return s
+
+    def texts(self, doc: int) -> tuple[str, str]:
+        """Document *doc*'s body and internal notes (read only for the hits shown, not every candidate)."""
+        column = getattr(self.local, "texts", None)
+        if column is None:
+            column = self.local.texts = self.searcher().reader().column_reader("texts")
+        return unpack_texts(column[doc])
 
 
 def open_generation(gen: Path) -> Generation:
@@ -140,10 +147,16 @@ class Alternative:
 
 @dataclass
 class RawHit:
-    """A matching document: its stored metadata and score."""
+    """A matching document: its stored metadata and score, and where to read its texts."""
 
     meta: dict[str, Any]
     score: float
+    doc: int = -1
+    gen: Generation | None = field(default=None, repr=False, compare=False)
+
+    def texts(self) -> tuple[str, str]:
+        """The document's body and internal notes, as far as they are kept for highlighting."""
+        return self.gen.texts(self.doc) if self.gen is not None and self.doc >= 0 else ("", "")
 
 
 # A term in more than this share of a language's documents carries almost no weight in long fields
@@ -178,7 +191,8 @@ def run_query(handle: IndexHandle, words_by_lang: dict[str, list[list[Alternativ
         if not per_lang:
             return []
         query = per_lang[0] if len(per_lang) == 1 else wq.Or(per_lang)
-        return [RawHit(hit["meta"], hit.score) for hit in searcher.search(query, limit=limit, filter=only)]
+        return [RawHit(hit["meta"], hit.score, hit.docnum, gen)
+                for hit in searcher.search(query, limit=limit, filter=only)]
 
     hits = _champions(gen, searcher, words_by_lang, internal, only, limit)
     fields = ("top", "itop") if internal else ("top",)
@@ -207,7 +221,7 @@ def _champions(gen: Generation, searcher: Any, words_by_lang: dict[str, list[lis
         allowed = _allowed(gen, searcher, only)
         scores = {doc: s for doc, s in scores.items() if doc in allowed}
     best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [RawHit(_stored_meta(gen, searcher, doc), score) for doc, score in best]
+    return [RawHit(_stored_meta(gen, searcher, doc), score, doc, gen) for doc, score in best]
 
 
 def _stored_meta(gen: Generation, searcher: Any, doc: int) -> dict[str, Any]:

@@ -157,9 +157,10 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
         ix = whoosh_index.open_dir(str(tmp))
         with _writing(ix, 128, merge=True) as writer:
             with ix.searcher() as searcher:
+                vocabs = searcher.reader().column_reader("vocab")
                 for aid in ids:
-                    for stored in searcher.documents(id=aid):
-                        vocab.count(unpack(stored["vocab"]), -1)
+                    for docnum in searcher.document_numbers(id=aid):
+                        vocab.count(unpack(vocabs[docnum]), -1)
                 # Whoosh's BM25F average: the field's total length over all documents.
                 averages = {full: searcher.avg_field_length(full) or 1.0
                             for full in champion_fields(corpus.site.language_codes).values()}
