@@ -76,3 +76,23 @@ def test_damaged_index_is_rebuilt(corpus_dir: Path, tmp_path: Path, caplog) -> N
         hits = app.extensions["portal"].searcher().search("bygglov", "sv", today=TODAY).hits
     assert hits and hits[0].id == "bygglov"
     assert "damaged" in caplog.text and "rebuilding the index" in caplog.text
+
+
+def test_loaded_content_is_out_of_the_garbage_collectors_way(corpus_dir: Path, tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    app = make_app(corpus_dir, tmp_path)
+    with app.app_context():
+        state = app.extensions["portal"]
+        article = state.corpus().articles["bygglov"]
+        tracked = {id(o) for o in gc.get_objects()}
+        assert id(article) not in tracked and id(article.source) not in tracked  # frozen, not walked
+        assert gc.get_freeze_count() > 0
+        gone = weakref.ref(article)
+        del article, tracked
+        # A full reload releases what the last one froze: the corpus it replaced can be collected.
+        touch_edit(corpus_dir / "site.yml", "name: Testby kommun", "name: Testbyns kommun")
+        assert state.corpus().articles["bygglov"] is not None
+        gc.collect()
+        assert gone() is None
