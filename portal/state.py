@@ -14,7 +14,7 @@ import logging
 import threading
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from portal import pipeline
 from portal.contentcache import content_stamp
@@ -45,7 +45,7 @@ class PortalState:
         with self._lock:
             if self._corpus is None:
                 self._full_load(index=False)
-            elif self.reload:
+            elif self.reload and not _checked_in_this_request():
                 self._reload_changed()
             assert self._corpus is not None
             return self._corpus
@@ -108,6 +108,17 @@ class PortalState:
         """Today's date (configurable for tests and previews of future publishing)."""
         value = current_app.config.get("TODAY")
         return dt.date.fromisoformat(value) if isinstance(value, str) else (value or dt.date.today())
+
+
+def _checked_in_this_request() -> bool:
+    """True when this request has already looked for changed files (it sees one state of the content;
+    looking at 10,000 folders' files costs about half a second)."""
+    if not has_request_context():
+        return False
+    if g.get("portal_content_checked"):
+        return True
+    g.portal_content_checked = True
+    return False
 
 
 def settle_memory() -> None:

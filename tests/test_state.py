@@ -96,3 +96,20 @@ def test_loaded_content_is_out_of_the_garbage_collectors_way(corpus_dir: Path, t
         assert state.corpus().articles["bygglov"] is not None
         gc.collect()
         assert gone() is None
+
+
+def test_one_request_looks_for_changed_files_once(corpus_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from portal import state as state_module
+
+    app = make_app(corpus_dir, tmp_path)
+    with app.app_context():
+        app.extensions["portal"].corpus()
+    stamps = []
+    real = state_module.content_stamp
+    monkeypatch.setattr(state_module, "content_stamp", lambda root: stamps.append(root) or real(root))
+    client = app.test_client()
+    assert client.get("/api/v1/search?q=bygglov").status_code == 200  # the corpus, then the searcher
+    assert len(stamps) == 1
+    touch_edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med ett foto.")
+    hits = client.get("/api/v1/search?q=foto").get_json()["hits"]
+    assert len(stamps) == 2 and hits[0]["id"] == "bibliotekskort"  # the next request sees the change
