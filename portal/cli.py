@@ -98,7 +98,7 @@ def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> No
 
     try:
         run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
-                                     cache=not no_cache, load_progress=load_bar)
+                                     cache=not no_cache, load_progress=load_bar, lazy=True)
     finally:
         close_load()
         close()

@@ -54,12 +54,15 @@ def article_folders(root: Path) -> list[Path]:
     return [root / name for name in folder_names(root)]
 
 
-def folder_names(root: Path) -> list[str]:
-    """The names of :func:`article_folders`, sorted."""
+def folder_names(root: Path, links: set[str] | None = None) -> list[str]:
+    """The names of :func:`article_folders`, sorted; those that are symbolic links are added to *links*."""
     # scandir knows the file type without a stat per entry, and names sort far faster than Paths (same order:
     # all share one parent); this runs on every load, with or without the content cache.
     with os.scandir(root) as entries:
-        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+        found = [e for e in entries if e.is_dir() and not e.name.startswith((".", "_"))]
+    if links is not None:
+        links.update(e.name for e in found if e.is_symlink())
+    return sorted(e.name for e in found)
 
 
 def valid_folder_names(root: Path, names: list[str], by_folder: dict[str, list[Problem]]) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import contentcache, pipeline
+from portal import cachedload, contentcache, pipeline
 from tests.conftest import TODAY, git_init
 
 
@@ -177,8 +177,8 @@ def test_a_fresh_app_worker_reads_no_unchanged_folder(corpus_dir: Path, tmp_path
     with first.app_context():
         warm = first.extensions["portal"].corpus()
     read: list[str] = []
-    real = contentcache.read_article
-    monkeypatch.setattr(contentcache, "read_article", lambda folder, *a: read.append(folder.name) or real(folder, *a))
+    real = cachedload.read_article
+    monkeypatch.setattr(cachedload, "read_article", lambda folder, *a: read.append(folder.name) or real(folder, *a))
     second = make_app(corpus_dir, tmp_path, reload=False)
     with second.app_context():
         assert second.extensions["portal"].corpus() == warm
