@@ -169,6 +169,7 @@ class GitReader:
         self.learnt = False
         self._asked = 0 if history is None else len(history.changed)
         self._root, self._real_root = os.path.join(root, ""), os.path.join(os.path.realpath(root), "")
+        self._cwd = os.getcwd()  # one string shared by all the facts (and by their pickle)
 
     def facts(self, name: str, article: ArticleFacts, stat: tuple, link: str | None, reuse: bool) -> GitFacts:
         """The git facts of the article in folder *name* (its files' *stat*; *link*: where the folder leads
@@ -215,7 +216,7 @@ class GitReader:
                                             "has changed since it was translated. Bring the translation up to date "
                                             "and record the current commit in source_revision", WARNING))
             dates.append((version.lang, updated, revision, outdated))
-        return GitFacts(stat, link, tuple(dates), tuple(problems), os.getcwd())
+        return GitFacts(stat, link, tuple(dates), tuple(problems), self._cwd)
 
     def save(self, cache_dir: Path | None, names: set[str]) -> None:
         """Keep the history in *cache_dir* when it was read from git or learnt something; the facts of

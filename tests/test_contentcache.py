@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal import cachedload, contentcache, pipeline
+from portal.crosscheck import facts_of
 from tests.conftest import TODAY, git_init
 
 
@@ -183,3 +184,107 @@ def test_a_fresh_app_worker_reads_no_unchanged_folder(corpus_dir: Path, tmp_path
     with second.app_context():
         assert second.extensions["portal"].corpus() == warm
     assert read == []
+
+
+# --- the lazy corpus `portal index` uses: unchanged articles are unpickled only when used --------------------
+
+def lazy_load(root: Path, cache: Path, today: dt.date = TODAY) -> pipeline.Loaded:
+    return pipeline.load_content(root, today, cache_dir=cache, lazy=True)
+
+
+@pytest.fixture
+def unpickled(monkeypatch) -> list[str]:
+    """The digests of the articles unpickled from the cache (in order)."""
+    seen: list[str] = []
+    real = cachedload.unpack_article
+
+    def counting(entry, blob):
+        seen.append(entry.digest)
+        return real(entry, blob)
+    monkeypatch.setattr(cachedload, "unpack_article", counting)
+    return seen
+
+
+def test_lazy_load_of_one_edit_unpickles_nothing_and_equals_a_cold_load(corpus_dir: Path, cache: Path,
+                                                                         unpickled: list[str]) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med ett foto.")
+    unpickled.clear()
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == ["bibliotekskort"] and unpickled == []
+    assert "foto" in lazy.corpus.articles["bibliotekskort"].source.text and unpickled == []
+    reference = cold(corpus_dir)
+    assert lazy.facts == {aid: facts_of(a) for aid, a in reference.corpus.articles.items()}
+    assert pipeline.content_state(lazy, TODAY) == pipeline.content_state(reference, TODAY)
+    assert_same(reference, lazy)  # the comparison unpickles every other article
+    assert len(unpickled) == len(reference.corpus.articles) - 1
+
+
+@pytest.mark.parametrize("how", ["delete", "rename", "turn-internal"])
+def test_a_change_in_one_article_breaks_anothers_link(corpus_dir: Path, cache: Path, how: str) -> None:
+    cached(corpus_dir, cache)
+    if how == "delete":
+        shutil.rmtree(corpus_dir / "forskoleplats")
+        expected = "the link to 'article:forskoleplats' points to an article that does not exist"
+    elif how == "rename":
+        (corpus_dir / "forskoleplats").rename(corpus_dir / "forskoleplats-ny")
+        expected = "the link to 'article:forskoleplats' points to an article that does not exist"
+    else:
+        edit(corpus_dir / "forskoleplats" / "sv.md", "review_by:", "audience: internal\nreview_by:")
+        expected = "a public article cannot link to the internal article 'forskoleplats'"
+    lazy = lazy_load(corpus_dir, cache)
+    assert "bygglov" in lazy.stats.rerendered
+    assert any(expected in p.message and "bygglov/sv.md" in p.path for p in lazy.problems)
+    if how != "turn-internal":
+        assert any("related article 'forskoleplats' does not exist" in p.message for p in lazy.problems)
+    assert 'href="/sv/forskoleplats/"' not in lazy.corpus.articles["bygglov"].source.html
+    reference = cold(corpus_dir)
+    assert pipeline.content_state(lazy, TODAY) == pipeline.content_state(reference, TODAY)
+    assert_same(reference, lazy)
+    assert_same(reference, lazy_load(corpus_dir, cache))  # and again from what the cache now holds
+
+
+def test_a_new_redirect_claiming_an_existing_id_is_reported_lazily(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "forskoleplats" / "sv.md", "review_by:", "redirect_from: [bygglov, bygglov-ansokan]\nreview_by:")
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == ["forskoleplats"]
+    messages = [p.message for p in lazy.problems]
+    assert "redirect_from 'bygglov' is the id of an existing article" in messages
+    assert any("is also claimed by" in m for m in messages)
+    assert_same(cold(corpus_dir), lazy)
+
+
+def test_lazy_load_after_site_yml_change_reads_everything(corpus_dir: Path, cache: Path) -> None:
+    everything = len(cached(corpus_dir, cache).stats.read)
+    with (corpus_dir / "site.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# a comment changes nothing, but site.yml changed\n")
+    lazy = lazy_load(corpus_dir, cache)
+    assert len(lazy.stats.read) == everything
+    assert_same(cold(corpus_dir), lazy)
+
+
+def test_lazy_load_follows_new_commits_and_damaged_article_tables(corpus_dir: Path, cache: Path, caplog) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "bygglov" / "sv.md", "bygga till", "bygga ut")
+    shutil.rmtree(corpus_dir / ".git")
+    git_init(corpus_dir)  # a new HEAD: no git facts of the old one may be used
+    assert_same(cold(corpus_dir), lazy_load(corpus_dir, cache))
+    for shard in cache.glob("shard-*.pickle"):  # the entries survive, the articles after them do not
+        shard.write_bytes(shard.read_bytes()[:-7])
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == []
+    assert_same(cold(corpus_dir), lazy)  # every article read again, and kept again
+    assert "damaged content cache" in caplog.text
+    caplog.clear()
+    assert_same(cold(corpus_dir), lazy_load(corpus_dir, cache))
+    assert "damaged" not in caplog.text
+
+
+def test_pickled_lazy_corpus_holds_its_articles(corpus_dir: Path, cache: Path) -> None:
+    import pickle
+
+    cached(corpus_dir, cache)
+    lazy = lazy_load(corpus_dir, cache)
+    again = pickle.loads(pickle.dumps(lazy.corpus))  # noqa: S301 (its own pickle)
+    assert isinstance(again.articles, dict) and again == cold(corpus_dir).corpus
