@@ -132,11 +132,14 @@ class _Load:
         self.root, self.site, self.today, self.cache, self.old, self.stats = root, site, today, cache, old, stats
         self.entries: dict[str, Entry] = {}
         self.fresh: dict[str, Article] = {}  # articles read (or re-rendered) by this load, before git dates
-        self.dirty: set[str] = set()
+        self.dirty: set[str] = set()  # folders whose articles must be kept again (read or re-rendered)
+        self.restamped: set[str] = set()  # unchanged bytes, new file times: git dates worked out again
         self.git: dict[str, GitFacts] = {}
         self.resolve: Resolver | None = None
         self._blobs: dict[int, dict[str, Blob] | None] = {}
         self._repair: dict[int, dict[str, Blob]] = {}
+        self.packed: dict[str, Blob] = {}  # the articles this load packed for the cache
+        self._by_shard: dict[int, list[str]] | None = None
         self._here = os.getcwd()
 
     def folder(self, name: str, files: FileStat, problems: list[Problem]) -> None:
@@ -147,7 +150,7 @@ class _Load:
             same = entry.stat == files
             if not same and entry.digest == files_digest(files, folder):
                 entry.stat, same = files, True  # same bytes, new times (a fresh clone): keep, with the new times
-                self.dirty.add(name)
+                self.restamped.add(name)
             if same:
                 self.entries[name] = entry
                 problems.extend(_moved(entry.problems, entry.cwd))
@@ -173,7 +176,7 @@ class _Load:
         article = unpack_article(entry, blobs.get(name) if blobs else None)
         if article is None:
             article = self._read_again(name, entry)
-            if blobs is None and self.cache is not None:  # the shard's articles are lost: keep them again
+            if self.cache is not None:  # the shard's copy is lost or stale: keep it again
                 self._repair.setdefault(shard, {})[name] = pack_article(entry, article)
                 self._write_repaired(shard)
         return article
@@ -190,11 +193,24 @@ class _Load:
         return article
 
     def _write_repaired(self, shard: int) -> None:
-        names = [n for n, e in self.entries.items() if e.facts is not None and shard_of(n) == shard]
-        repaired = self._repair[shard]
-        if self.cache is not None and len(repaired) == len(names):
-            self.cache.write(self.entries, repaired, {shard})
-            del self._repair[shard]
+        """Write the articles file of *shard* again once each of its articles is at hand (read again, packed
+        by this load, or kept in the file for the same entry)."""
+        repaired, kept = self._repair[shard], self._blobs.get(shard) or {}
+        if self._by_shard is None:
+            self._by_shard = {}
+            for n, e in self.entries.items():
+                if e.facts is not None:
+                    self._by_shard.setdefault(shard_of(n), []).append(n)
+        blobs: dict[str, Blob] = {}
+        for name in self._by_shard.get(shard, []):
+            entry = self.entries[name]
+            blob = repaired.get(name) or self.packed.get(name) or kept.get(name)
+            if blob is None or blob[0] != entry.digest or blob[1] != entry.links:
+                return  # one more to read again first
+            blobs[name] = blob
+        if self.cache is not None:
+            self.cache.write(self.entries, blobs, set(), {shard})
+        del self._repair[shard]
 
     def article(self, name: str) -> Article:
         """An unchanged article, with its git dates (what :class:`LazyArticles` asks for)."""
@@ -205,14 +221,15 @@ class _Load:
         return article
 
     def blobs_for(self, shards: set[int]) -> dict[str, Blob]:
-        """The articles of *shards* to write: re-packed when read by this load, else as the cache kept them."""
+        """The articles of *shards* to write (before their git dates are set): packed when read by this load,
+        else as the cache kept them."""
         out: dict[str, Blob] = {}
         for name, entry in self.entries.items():
             shard = shard_of(name)
             if shard not in shards or entry.facts is None:
                 continue
             if name in self.fresh:
-                out[name] = pack_article(entry, self.fresh[name])
+                out[name] = self.packed[name] = pack_article(entry, self.fresh[name])
                 continue
             if shard not in self._blobs and self.cache is not None:
                 self._blobs[shard] = self.cache.articles(shard)
@@ -252,21 +269,29 @@ def load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress 
     corpus = Corpus(root, site, LazyArticles(facts, state.fresh, state.article), synonyms,  # type: ignore[arg-type]
                     redirects=redirects, load_problems=by_folder)
     _render_fresh(corpus, state, resolve)
-    if cache is not None:
-        gone = set(old) - set(entries)
-        stats.removed = len(gone)
-        shards = {shard_of(n) for n in state.dirty | gone}
-        if shards:
-            cache.write(entries, state.blobs_for(shards), shards)
+    gone = set(old) - set(entries)
+    article_shards = {shard_of(n) for n in state.dirty | gone}
+    blobs = state.blobs_for(article_shards) if cache is not None else {}
+    redated: set[str] = set()
     if history:
         reader = GitReader(root, read_history(root, cache_dir))
+        read = set(stats.read) | state.restamped
         for name, f in facts.items():
+            entry = entries[name]
             link = os.path.realpath(root / name) if name in linked else None
-            state.git[name] = git = reader.facts(name, f, entries[name].stat, link, reuse=name not in state.fresh)
+            state.git[name] = git = reader.facts(f, link, None if name in read else entry.git)
+            if git is not entry.git:
+                entry.git = git
+                redated.add(name)
             corpus.history_problems.extend(_moved(git.problems, git.cwd))
             if name in state.fresh:
                 git.apply(state.fresh[name])
-        reader.save(cache_dir, set(facts))
+        reader.save(cache_dir)
+    if cache is not None:
+        stats.removed = len(gone)
+        shards = article_shards | {shard_of(n) for n in redated | state.restamped}
+        if shards:
+            cache.write(entries, blobs, shards, article_shards)
     if not lazy:
         corpus.articles = dict(corpus.articles.items())
     everything = [p for folder in by_folder.values() for p in folder] + found + corpus.history_problems

@@ -11,8 +11,10 @@ have the same name, size and modification time, or failing that (a fresh clone i
 Anything site-wide (site.yml, synonyms.yml, the loading code, library versions, the content folder's path)
 is part of the cache key: a change there reloads everything.
 
-The cache lives in the index folder (beside the compound lexicon), in a few dozen shard files, each written
-atomically: the key, the shard's entries, then its articles. A damaged, unreadable or foreign file is logged
+The entries also keep each article's dates from git (:class:`~portal.gitinfo.GitFacts`) with the commit
+they were read for: after a new commit they are worked out again and only the small entries files are
+rewritten. The cache lives in the index folder (beside the compound lexicon), in a few dozen shards of two
+files each (entries, articles), each written atomically. A damaged, unreadable or foreign file is logged
 and ignored, and rebuilt on the next write. Only this program writes these pickles: like the index itself,
 the folder must not be writable by others.
 """
@@ -36,6 +38,7 @@ from typing import Any
 from portal.content import folder_names
 from portal.crosscheck import ArticleFacts
 from portal.exceptions import Problem
+from portal.gitinfo import GitFacts
 
 log = logging.getLogger("portal")
 
@@ -45,7 +48,8 @@ FOLDER = "content-cache"
 SITE_FILES = ("site.yml", "synonyms.yml")
 # The code whose output is cached: a change to any of these files (an upgrade, a fix) reloads everything.
 _CODE = ("portal.cachedload", "portal.content", "portal.contentcache", "portal.crosscheck", "portal.exceptions",
-         "portal.frontmatter", "portal.model", "portal.render", "portal.siteconfig", "portal.sourcefile")
+         "portal.frontmatter", "portal.gitinfo", "portal.model", "portal.render", "portal.siteconfig",
+         "portal.sourcefile")
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
 
 FileStat = tuple[tuple[str, int, int], ...]
@@ -125,6 +129,7 @@ class Entry:
     review_by: dt.date | None  # the review date decides a warning: the entry is reused only on a day that agrees
     problems: list[Problem]
     links: LinkLog = field(default_factory=dict)
+    git: GitFacts | None = None  # the dates from git, for the commit they name
 
     def valid_on(self, today: dt.date) -> bool:
         """True when *today* gives the same date-dependent problems as the day the entry was made."""
@@ -137,100 +142,77 @@ def shard_of(name: str) -> int:
 
 
 class ContentCache:
-    """The shard files of one content folder's cache in *folder* (see the module docstring)."""
+    """The shard files of one content folder's cache in *folder* (see the module docstring): per shard, one
+    file of entries and one of articles."""
 
     def __init__(self, root: Path, folder: Path):
         self.root, self.folder = root, folder
         self.key = (CACHE_SCHEMA, _code_digest(), sys.version_info[:2], str(root), str(root.resolve()),
                     site_digest(root))
-        # Per shard read: the file's identity and where its articles start, to read them later.
-        self._articles_at: dict[int, tuple[tuple[int, int, int], int]] = {}
 
-    def _path(self, shard: int) -> Path:
-        return self.folder / f"shard-{shard:02d}.pickle"
+    def _path(self, kind: str, shard: int) -> Path:
+        return self.folder / f"{kind}-{shard:02d}.pickle"
 
-    def _damaged(self, path: Path, exc: Exception) -> None:
-        log.warning("ignoring the damaged content cache file %s (%s: %s); it will be rebuilt",
-                    path, type(exc).__name__, exc)
-
-    def _open(self, path: Path, f: Any) -> dict[str, Entry] | None:
-        if pickle.load(f) != self.key:  # noqa: S301 (files this program wrote; see docstring)
-            log.info("content cache %s is from another version or content state; reloading", path)
+    def _read(self, kind: str, shard: int) -> dict | None:
+        path = self._path(kind, shard)
+        try:
+            with path.open("rb") as f:
+                if pickle.load(f) != self.key:  # noqa: S301 (files this program wrote; see docstring)
+                    log.info("content cache %s is from another version or content state; reloading", path)
+                    return None
+                table = pickle.load(f)  # noqa: S301
+            if not isinstance(table, dict):
+                raise TypeError("not a table")
+            if kind == "entries" and not all(isinstance(e, Entry) for e in table.values()):
+                raise TypeError("not a table of entries")
+            return table
+        except FileNotFoundError:
             return None
-        part = pickle.load(f)  # noqa: S301
-        if not isinstance(part, dict) or not all(isinstance(e, Entry) for e in part.values()):
-            raise TypeError("not a table of entries")
-        return part
+        except Exception as exc:  # any damage at all: the cache is only an optimisation
+            log.warning("ignoring the damaged content cache file %s (%s: %s); it will be rebuilt",
+                        path, type(exc).__name__, exc)
+            return None
 
     def read(self) -> dict[str, Entry]:
         """Every usable entry (not the articles); a missing, damaged or foreign shard is logged and skipped."""
         entries: dict[str, Entry] = {}
-        if not self.folder.is_dir():
-            return entries
-        for shard in range(SHARDS):
-            path = self._path(shard)
-            try:
-                with path.open("rb") as f:
-                    part = self._open(path, f)
-                    if part is None:
-                        continue
-                    st = os.fstat(f.fileno())
-                    self._articles_at[shard] = ((st.st_ino, st.st_mtime_ns, st.st_size), f.tell())
-                entries.update(part)
-            except FileNotFoundError:
-                continue
-            except Exception as exc:  # any damage at all: the cache is only an optimisation
-                self._damaged(path, exc)
+        if self.folder.is_dir():
+            for shard in range(SHARDS):
+                entries.update(self._read("entries", shard) or {})
         return entries
 
     def articles(self, shard: int) -> dict[str, Blob] | None:
         """The articles kept in *shard* (by folder name); None when the file is missing, damaged or foreign.
 
         Each comes with the digest and links of the entry it was kept with: a caller uses it only for an
-        entry that has the same (another process may have rewritten the shard since :meth:`read`)."""
-        path = self._path(shard)
-        try:
-            with path.open("rb") as f:
-                st = os.fstat(f.fileno())
-                seen = self._articles_at.get(shard)
-                if seen is not None and seen[0] == (st.st_ino, st.st_mtime_ns, st.st_size):
-                    f.seek(seen[1])
-                elif self._open(path, f) is None:
-                    return None
-                blobs = pickle.load(f)  # noqa: S301
-            if not isinstance(blobs, dict):
-                raise TypeError("not a table of articles")
-            return blobs
-        except FileNotFoundError:
-            return None
-        except Exception as exc:  # any damage at all: the caller reads the folders again
-            self._damaged(path, exc)
-            return None
+        entry that has the same (the two files are written one after the other, and by any process)."""
+        return self._read("articles", shard)
 
-    def write(self, entries: dict[str, Entry], blobs: dict[str, Blob], shards: set[int]) -> None:
-        """Write the *shards* of *entries* and their articles' *blobs* atomically; a failure is logged, never raised."""
-        tables: dict[int, tuple[dict[str, Entry], dict[str, Blob]]] = {s: ({}, {}) for s in shards}
+    def write(self, entries: dict[str, Entry], blobs: dict[str, Blob], shards: set[int],
+              article_shards: set[int]) -> None:
+        """Write the entries files of *shards* and the articles files of *article_shards* (with *blobs*),
+        each atomically; a failure is logged, never raised."""
+        tables: dict[tuple[str, int], dict[str, Any]] = {("articles", s): {} for s in article_shards}
+        tables.update({("entries", s): {} for s in shards})
         for name, entry in entries.items():
-            table = tables.get(shard_of(name))
-            if table is not None:
-                table[0][name] = entry
-                if name in blobs:
-                    table[1][name] = blobs[name]
+            shard = shard_of(name)
+            if ("entries", shard) in tables:
+                tables["entries", shard][name] = entry
+            if ("articles", shard) in tables and name in blobs:
+                tables["articles", shard][name] = blobs[name]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             log.warning("cannot create the content cache folder %s: %s", self.folder, exc)
             return
-        for shard, (table, articles) in tables.items():
-            path = self._path(shard)
+        for (kind, shard), table in tables.items():  # the articles first: an entry never names missing ones
+            path = self._path(kind, shard)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             try:
                 with tmp.open("wb") as f:
                     pickle.dump(self.key, f, protocol=pickle.HIGHEST_PROTOCOL)
                     pickle.dump(table, f, protocol=pickle.HIGHEST_PROTOCOL)
-                    pickle.dump(articles, f, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, path)
-                self._articles_at.pop(shard, None)
             except (OSError, pickle.PicklingError, RecursionError) as exc:
                 log.warning("cannot write the content cache file %s: %s", path, exc)
                 with contextlib.suppress(OSError):

@@ -6,8 +6,8 @@ file's modification time is used instead and marked as such.
 Reading the history (`git log` over the content, one `git rev-list` per translation that records its
 source revision) depends only on the commit checked out, so with a cache folder its result is kept
 there keyed by that commit: a run on an unchanged checkout asks git one question. The facts derived
-for each article (:class:`GitFacts`) are kept there too, so that such a run works them out again only
-for the folders whose files changed.
+for each article (:class:`GitFacts`) are kept in the content cache with the article's entry, so that such
+a run works them out again only for the folders whose files changed.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ class History:
     files: dict[str, FileHistory]
     changed: dict[tuple[str, str], bool | None] = field(default_factory=dict)
     from_cache: bool = False
-    articles: dict[str, GitFacts] = field(default_factory=dict)  # by folder name, see GitReader
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -144,11 +143,11 @@ class GitFacts:
     """What git says about one article's versions: (lang, updated, revision, outdated) in version order,
     and the warnings it gives (outdated translations), made in working folder *cwd*.
 
-    They depend only on the commit checked out, the folder's files (*stat*: names, times, sizes; a file
-    not yet committed is dated by its modification time) and where a symlinked folder leads (*link*), so
-    they are kept in the history cache, which is keyed by the commit."""
+    They depend only on the checkout (*key*, as :attr:`History.key`; None outside git), the folder's files
+    (a file not yet committed is dated by its modification time) and where a symlinked folder leads
+    (*link*), so the content cache keeps them with the folder's entry."""
 
-    stat: tuple
+    key: tuple | None
     link: str | None
     dates: tuple[tuple[str, dt.date | None, str | None, bool], ...]
     problems: tuple[Problem, ...]
@@ -166,27 +165,20 @@ class GitReader:
 
     def __init__(self, root: Path, history: History | None):
         self.root, self.history = root, history
-        self.learnt = False
         self._asked = 0 if history is None else len(history.changed)
         self._root, self._real_root = os.path.join(root, ""), os.path.join(os.path.realpath(root), "")
         self._cwd = os.getcwd()  # one string shared by all the facts (and by their pickle)
 
-    def facts(self, name: str, article: ArticleFacts, stat: tuple, link: str | None, reuse: bool) -> GitFacts:
-        """The git facts of the article in folder *name* (its files' *stat*; *link*: where the folder leads
-        when it is a symlink). With *reuse* (the article itself is unchanged since the last load), facts
-        kept for the same commit, files and link are taken as they are."""
-        history = self.history
-        if reuse and history is not None and history.key:
-            known = history.articles.get(name)
-            if known is not None and known.stat == stat and known.link == link:
-                return known
-        facts = self._read(article, stat, link)
-        if history is not None and history.key:
-            history.articles[name] = facts
-            self.learnt = True
-        return facts
+    def facts(self, article: ArticleFacts, link: str | None, known: GitFacts | None = None) -> GitFacts:
+        """The git facts of *article* (*link*: where its folder leads when it is a symlink). *known* are
+        the facts kept from a load of the same files (same names, times and sizes): taken as they are when
+        they were read for this checkout and link."""
+        key = None if self.history is None else self.history.key
+        if known is not None and known.key == key and key != () and known.link == link:
+            return known
+        return self._read(article, link)
 
-    def _read(self, article: ArticleFacts, stat: tuple, link: str | None) -> GitFacts:
+    def _read(self, article: ArticleFacts, link: str | None) -> GitFacts:
         history = self.history
         histories = history.files if history is not None else None
         problems: list[Problem] = []
@@ -216,18 +208,13 @@ class GitReader:
                                             "has changed since it was translated. Bring the translation up to date "
                                             "and record the current commit in source_revision", WARNING))
             dates.append((version.lang, updated, revision, outdated))
-        return GitFacts(stat, link, tuple(dates), tuple(problems), self._cwd)
+        return GitFacts(None if history is None else history.key, link, tuple(dates), tuple(problems), self._cwd)
 
-    def save(self, cache_dir: Path | None, names: set[str]) -> None:
-        """Keep the history in *cache_dir* when it was read from git or learnt something; the facts of
-        folders not in *names* (removed) are dropped."""
+    def save(self, cache_dir: Path | None) -> None:
+        """Keep the history in *cache_dir* when it was read from git or learnt new answers."""
         history = self.history
-        if history is None or cache_dir is None:
-            return
-        gone = history.articles.keys() - names
-        for name in gone:
-            del history.articles[name]
-        if not history.from_cache or self.learnt or gone or self._asked != len(history.changed):
+        if history is not None and cache_dir is not None and (
+                not history.from_cache or self._asked != len(history.changed)):
             write_history(history, cache_dir)
 
 

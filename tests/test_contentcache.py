@@ -79,7 +79,7 @@ def test_changed_site_yml_reloads_everything(corpus_dir: Path, cache: Path) -> N
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05garbage", None])
 def test_damaged_cache_is_ignored_logged_and_rebuilt(corpus_dir: Path, cache: Path, caplog, damage) -> None:
     cached(corpus_dir, cache)
-    shards = sorted(cache.glob("shard-*.pickle"))
+    shards = sorted([*cache.glob("entries-*.pickle"), *cache.glob("articles-*.pickle")])
     assert shards
     for shard in shards:
         if damage is None:  # a truncated file
@@ -270,7 +270,7 @@ def test_lazy_load_follows_new_commits_and_damaged_article_tables(corpus_dir: Pa
     shutil.rmtree(corpus_dir / ".git")
     git_init(corpus_dir)  # a new HEAD: no git facts of the old one may be used
     assert_same(cold(corpus_dir), lazy_load(corpus_dir, cache))
-    for shard in cache.glob("shard-*.pickle"):  # the entries survive, the articles after them do not
+    for shard in cache.glob("articles-*.pickle"):  # the entries survive, the articles do not
         shard.write_bytes(shard.read_bytes()[:-7])
     lazy = lazy_load(corpus_dir, cache)
     assert lazy.stats.read == []
