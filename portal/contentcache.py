@@ -205,6 +205,9 @@ class ContentCache:
         except OSError as exc:
             log.warning("cannot create the content cache folder %s: %s", self.folder, exc)
             return
+        for legacy in self.folder.glob("shard-*.pickle"):  # the layout before entries and articles were apart
+            with contextlib.suppress(OSError):
+                legacy.unlink()
         for (kind, shard), table in tables.items():  # the articles first: an entry never names missing ones
             path = self._path(kind, shard)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -92,6 +92,13 @@ def test_damaged_cache_is_ignored_logged_and_rebuilt(corpus_dir: Path, cache: Pa
     assert cached(corpus_dir, cache).stats.read == []  # rewritten whole
 
 
+def test_files_of_the_former_layout_are_removed(corpus_dir: Path, cache: Path) -> None:
+    cache.mkdir(parents=True)
+    (cache / "shard-00.pickle").write_bytes(b"\x80\x05 a shard of both entries and articles")
+    assert_same(cold(corpus_dir), cached(corpus_dir, cache))
+    assert not (cache / "shard-00.pickle").exists() and any(cache.glob("entries-*.pickle"))
+
+
 def test_foreign_cache_is_ignored(corpus_dir: Path, cache: Path, monkeypatch) -> None:
     cached(corpus_dir, cache)
     monkeypatch.setattr(contentcache, "CACHE_SCHEMA", contentcache.CACHE_SCHEMA + 1)
