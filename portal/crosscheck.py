@@ -87,16 +87,17 @@ def _text_links(markdown: str, path: str, first_line: int, public: bool) -> Text
 def facts_of(article: Article) -> ArticleFacts:
     """The facts of one loaded article."""
     front = article.source.front
-    texts = [_text_links(v.body, str(v.path), v.body_line, article.audience == "public")
+    paths = {lang: str(v.path) for lang, v in article.versions.items()}  # one string each: pickled once
+    texts = [_text_links(v.body, paths[v.lang], v.body_line, article.audience == "public")
              for v in article.versions.values()]
     if article.internal_md and article.internal_path:
         texts.append(_text_links(article.internal_md, str(article.internal_path), 1, False))
-    versions = tuple(VersionFacts(v.lang, str(v.path), v.source_revision,
+    versions = tuple(VersionFacts(v.lang, paths[v.lang], v.source_revision,
                                   v.front.line("source_revision") if v.front else 1)
                      for v in article.versions.values())
     return ArticleFacts(
         id=article.id, audience=article.audience, status=article.status, publish_from=article.publish_from,
-        expires=article.expires, source_path=str(article.source.path), redirect_from=tuple(article.redirect_from),
+        expires=article.expires, source_path=paths[article.source.lang], redirect_from=tuple(article.redirect_from),
         redirect_line=front.line("redirect_from") if front else 1,
         related=tuple((rid, front.line("related", str(i)) if front else 1) for i, rid in enumerate(article.related)),
         texts=tuple(texts), versions=versions,
