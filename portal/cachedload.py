@@ -272,21 +272,7 @@ def load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress 
     gone = set(old) - set(entries)
     article_shards = {shard_of(n) for n in state.dirty | gone}
     blobs = state.blobs_for(article_shards) if cache is not None else {}
-    redated: set[str] = set()
-    if history:
-        reader = GitReader(root, read_history(root, cache_dir))
-        read = set(stats.read) | state.restamped
-        for name, f in facts.items():
-            entry = entries[name]
-            link = os.path.realpath(root / name) if name in linked else None
-            state.git[name] = git = reader.facts(f, link, None if name in read else entry.git)
-            if git is not entry.git:
-                entry.git = git
-                redated.add(name)
-            corpus.history_problems.extend(_moved(git.problems, git.cwd))
-            if name in state.fresh:
-                git.apply(state.fresh[name])
-        reader.save(cache_dir)
+    redated = _date(state, corpus, facts, linked, cache_dir) if history else set()
     if cache is not None:
         stats.removed = len(gone)
         shards = article_shards | {shard_of(n) for n in redated | state.restamped}
@@ -298,6 +284,28 @@ def load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress 
     everything.sort(key=lambda p: (p.path, p.line))
     return Loaded(corpus, everything, {name: e.digest for name, e in entries.items()}, sdigest, stats,
                   facts, state.git)
+
+
+def _date(state: _Load, corpus: Corpus, facts: dict[str, ArticleFacts], linked: set[str],
+          cache_dir: Path | None) -> set[str]:
+    """Work out the git dates of every article (reusing those of unchanged folders for the same checkout),
+    set them on the articles in memory and note the others' for when they are loaded; collect the warnings
+    in ``corpus.history_problems``. Return the folders whose entries got new dates."""
+    reader = GitReader(corpus.root, read_history(corpus.root, cache_dir))
+    read = set(state.stats.read) | state.restamped
+    redated = set()
+    for name, f in facts.items():
+        entry = state.entries[name]
+        link = os.path.realpath(corpus.root / name) if name in linked else None
+        state.git[name] = git = reader.facts(f, link, None if name in read else entry.git)
+        if git is not entry.git:
+            entry.git = git
+            redated.add(name)
+        corpus.history_problems.extend(_moved(git.problems, git.cwd))
+        if name in state.fresh:
+            git.apply(state.fresh[name])
+    reader.save(cache_dir)
+    return redated
 
 
 def _rerender_changed_links(state: _Load, facts: dict[str, ArticleFacts], resolve: Resolver) -> None:

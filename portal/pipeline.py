@@ -44,11 +44,12 @@ def load_content(root: Path, today: dt.date | None = None, history: bool = True,
 
 
 def load(root: Path, today: dt.date | None = None, history: bool = True,
-         cache_dir: Path | None = None) -> tuple[Corpus | None, list[Problem]]:
+         cache_dir: Path | None = None, lazy: bool = False) -> tuple[Corpus | None, list[Problem]]:
     """Load, validate and render the content folder; the corpus is None when it cannot be used at all.
 
-    With *cache_dir*, unchanged article folders come from the content cache there."""
-    loaded = load_content(root, today, history, cache_dir)
+    With *cache_dir*, unchanged article folders come from the content cache there (with *lazy*, their
+    articles are unpickled only when used)."""
+    loaded = load_content(root, today, history, cache_dir, lazy=lazy)
     return loaded.corpus, loaded.problems
 
 
