@@ -235,7 +235,7 @@ class _Load:
                 continue
             if shard not in self._blobs and self.cache is not None:
                 self._blobs[shard] = self.cache.articles(shard)
-            blob = (self._blobs.get(shard) or {}).get(name)
+            blob = (self._repair.get(shard) or {}).get(name) or (self._blobs.get(shard) or {}).get(name)
             if blob is not None and blob[0] == entry.digest and blob[1] == entry.links:
                 out[name] = blob  # a lost one is read again when it is next used
         return out
