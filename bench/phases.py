@@ -114,9 +114,9 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
     if done.returncode != 0:
         raise RuntimeError(f"portal index failed: {done.stderr[-2000:]}")
     out["cli_update_s"], out["cli_update_output"] = t_cli, done.stderr.strip().splitlines()[-2:]
-    # The same in this process, split into load (from the cache) and index update.
+    # The same in this process (with the lazy corpus the command uses), split into load and index update.
     change_article(root, changed)
-    run = pipeline.index_content(root, index_dir)
+    run = pipeline.index_content(root, index_dir, lazy=True)
     out["incremental_mode"], out["incremental_read"] = run.mode, run.loaded.stats.read
     out["incremental_load_s"], out["incremental_index_s"] = run.seconds["load"], run.seconds["index"]
     out["maxrss_kb"] = maxrss_kb()

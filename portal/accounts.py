@@ -8,10 +8,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
-from werkzeug.security import generate_password_hash
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROLES = ("agent", "editor")
 
@@ -46,6 +46,8 @@ def set_user(path: Path, name: str, password: str, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role '{role}'; known: {', '.join(ROLES)}")
     users = read_json(path, "users")
+    from werkzeug.security import generate_password_hash  # imported here: the command line starts faster
+
     users[name] = {"role": role, "hash": generate_password_hash(password), "created": _now()}
     write_json(path, "users", users)
 
@@ -77,24 +79,24 @@ def add_token(path: Path, name: str, role: str = "agent") -> str:
 
 def data_dir(app: Flask | None = None) -> Path:
     """The folder for the app's own data (secret key, users, tokens, search log)."""
-    return Path((app or current_app).config["DATA_DIR"])
+    return Path((app or _current_app()).config["DATA_DIR"])
 
 
 def users_file(app: Flask | None = None) -> Path:
     """Where users are stored."""
-    app = app or current_app
+    app = app or _current_app()
     return Path(app.config["USERS_FILE"] or data_dir(app) / "users.json")
 
 
 def tokens_file(app: Flask | None = None) -> Path:
     """Where API token hashes are stored."""
-    app = app or current_app
+    app = app or _current_app()
     return Path(app.config["TOKENS_FILE"] or data_dir(app) / "tokens.json")
 
 
 def all_users(app: Flask | None = None) -> dict[str, dict[str, Any]]:
     """Users from the environment (PORTAL_USERS), the app config (USERS) and the users file."""
-    app = app or current_app
+    app = app or _current_app()
     users = dict(read_json(users_file(app), "users"))
     users.update(app.config.get("USERS") or {})
     raw = os.environ.get("PORTAL_USERS")
@@ -106,3 +108,7 @@ def all_users(app: Flask | None = None) -> dict[str, dict[str, Any]]:
     return {n: u for n, u in users.items() if isinstance(u, dict) and u.get("role") in ROLES}
 
 
+def _current_app() -> Flask:
+    from flask import current_app  # Flask is imported only where an app is running
+
+    return current_app  # type: ignore[return-value]

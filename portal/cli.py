@@ -65,7 +65,8 @@ def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> Non
     never creates one: an editor's repository gets no new folder)."""
     root = _need_folder(articles)
     use_cache = not no_cache and index_dir.is_dir()
-    corpus, problems = pipeline.load(root, cache_dir=pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None)
+    cache_dir = pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None
+    corpus, problems = pipeline.load(root, cache_dir=cache_dir, lazy=True)  # checking needs no article unpickled
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if as_json:
@@ -98,7 +99,7 @@ def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> No
 
     try:
         run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
-                                     cache=not no_cache, load_progress=load_bar)
+                                     cache=not no_cache, load_progress=load_bar, lazy=True)
     finally:
         close_load()
         close()

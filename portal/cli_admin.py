@@ -12,11 +12,13 @@ from pathlib import Path
 
 import click
 
-from portal import auth, searchlog
+from portal import accounts, searchlog
 
 
 def _data_dir(value: Path | None) -> Path:
-    return Path(value or os.environ.get("PORTAL_DATA_DIR") or auth.DEFAULTS["DATA_DIR"])
+    from portal.auth import DEFAULTS  # the app's settings: Flask is imported only by the commands that need it
+
+    return Path(value or os.environ.get("PORTAL_DATA_DIR") or DEFAULTS["DATA_DIR"])
 
 
 def _file(data_dir: Path | None, explicit: Path | None, env: str, name: str) -> Path:
@@ -29,7 +31,7 @@ USERS_FILE = click.option("--users-file", type=click.Path(dir_okay=False, path_t
                           help="The users file (default: PORTAL_USERS_FILE or DATA_DIR/users.json).")
 TOKENS_FILE = click.option("--tokens-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                            help="The tokens file (default: PORTAL_TOKENS_FILE or DATA_DIR/tokens.json).")
-ROLE = click.option("--role", type=click.Choice(auth.ROLES), default="agent", show_default=True,
+ROLE = click.option("--role", type=click.Choice(accounts.ROLES), default="agent", show_default=True,
                     help="agent: search and read; editor: also the reports.")
 MIN_PASSWORD = 10
 
@@ -52,7 +54,7 @@ def users_add(name: str, role: str, data_dir: Path | None, users_file: Path | No
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"the password must be at least {MIN_PASSWORD} characters")
     path = _file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json")
-    auth.set_user(path, name, password, role)
+    accounts.set_user(path, name, password, role)
     click.echo(f"User '{name}' ({role}) saved in {path}.", err=True)
 
 
@@ -61,7 +63,7 @@ def users_add(name: str, role: str, data_dir: Path | None, users_file: Path | No
 @USERS_FILE
 def users_list(data_dir: Path | None, users_file: Path | None) -> None:
     """List the users and their roles (never their password hashes)."""
-    for name, entry in sorted(auth.read_json(_file(data_dir, users_file, "PORTAL_USERS_FILE",
+    for name, entry in sorted(accounts.read_json(_file(data_dir, users_file, "PORTAL_USERS_FILE",
                                                    "users.json"), "users").items()):
         click.echo(f"{name}\t{entry.get('role', '?')}\t{entry.get('created', '')}")
 
@@ -72,7 +74,7 @@ def users_list(data_dir: Path | None, users_file: Path | None) -> None:
 @USERS_FILE
 def users_remove(name: str, data_dir: Path | None, users_file: Path | None) -> None:
     """Remove a user; their open sessions end on their next request."""
-    if not auth.remove_entry(_file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json"), "users", name):
+    if not accounts.remove_entry(_file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json"), "users", name):
         raise click.ClickException(f"there is no user '{name}'")
     click.echo(f"User '{name}' removed.", err=True)
 
@@ -90,7 +92,7 @@ def tokens() -> None:
 def tokens_add(name: str, role: str, data_dir: Path | None, tokens_file: Path | None) -> None:
     """Create a token for NAME; it is printed once and stored only as a SHA-256 hash."""
     path = _file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json")
-    token = auth.add_token(path, name, role)
+    token = accounts.add_token(path, name, role)
     click.echo(token)
     click.echo(f"Token '{name}' saved (hashed) in {path}. Send it as 'Authorization: Bearer <token>'; "
                "it cannot be shown again.", err=True)
@@ -101,7 +103,7 @@ def tokens_add(name: str, role: str, data_dir: Path | None, tokens_file: Path | 
 @TOKENS_FILE
 def tokens_list(data_dir: Path | None, tokens_file: Path | None) -> None:
     """List the token names and roles."""
-    for name, entry in sorted(auth.read_json(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE",
+    for name, entry in sorted(accounts.read_json(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE",
                                                    "tokens.json"), "tokens").items()):
         click.echo(f"{name}\t{entry.get('role', '?')}\t{entry.get('created', '')}")
 
@@ -112,7 +114,7 @@ def tokens_list(data_dir: Path | None, tokens_file: Path | None) -> None:
 @TOKENS_FILE
 def tokens_remove(name: str, data_dir: Path | None, tokens_file: Path | None) -> None:
     """Revoke a token."""
-    if not auth.remove_entry(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json"), "tokens",
+    if not accounts.remove_entry(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json"), "tokens",
                              name):
         raise click.ClickException(f"there is no token '{name}'")
     click.echo(f"Token '{name}' revoked.", err=True)

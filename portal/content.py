@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from portal.crosscheck import cross_check, facts_of
 from portal.exceptions import WARNING, Problem, display_path
 from portal.frontmatter import ID_PATTERN, read_source, read_translation, review_warning
 from portal.model import Article, Corpus, Version
@@ -20,10 +21,6 @@ from portal.sourcefile import parse_yaml, read_text, split_front_matter
 # Path segments the public site uses itself, so no article may take them as its id.
 RESERVED_IDS = frozenset({"category", "a-z", "search", "accessibility", "static", "api", "agent",
                           "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots"})
-# A link from public text into the agent-only `internal/` folder.
-INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?internal/", re.MULTILINE)
-# `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
-ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
 
 # Reads one article folder: (folder, site, problems, today) -> the article or None; the content cache
 # passes its own, which answers unchanged folders from the cache.
@@ -44,25 +41,8 @@ def load_corpus(root: Path, today: dt.date | None = None,
         return None, problems
     articles: dict[str, Article] = {}
     by_folder: dict[str, list[Problem]] = {"": problems}
-    seen_lower: dict[str, str] = {}
-    for folder in article_folders(root):
-        problems = by_folder.setdefault(folder.name, [])
-        if folder.name.lower() in seen_lower:
-            problems.append(Problem(display_path(folder), 1, f"the folder name '{folder.name}' collides with "
-                                    f"'{seen_lower[folder.name.lower()]}' (ids must differ in more than "
-                                    "upper/lower case); rename one of them"))
-            continue
-        seen_lower[folder.name.lower()] = folder.name
-        if not ID_PATTERN.match(folder.name):
-            hint = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-")
-            problems.append(Problem(display_path(folder), 1, f"the folder name '{folder.name}' is not a valid "
-                                    f"article id: use only lowercase a-z, 0-9 and '-' (for example '{hint}')"))
-            continue
-        if folder.name in RESERVED_IDS:
-            problems.append(Problem(display_path(folder), 1, f"'{folder.name}' is reserved for the site's own "
-                                    "pages; choose another folder name"))
-            continue
-        article = load_folder(folder, site, problems, today)
+    for name in valid_folder_names(root, folder_names(root), by_folder):
+        article = load_folder(root / name, site, by_folder[name], today)
         if article is not None:
             articles[article.id] = article
     corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder)
@@ -71,18 +51,53 @@ def load_corpus(root: Path, today: dt.date | None = None,
 
 def article_folders(root: Path) -> list[Path]:
     """The article folders of a content folder (hidden and `_` folders are not articles), sorted by name."""
+    return [root / name for name in folder_names(root)]
+
+
+def folder_names(root: Path, links: set[str] | None = None) -> list[str]:
+    """The names of :func:`article_folders`, sorted; those that are symbolic links are added to *links*."""
     # scandir knows the file type without a stat per entry, and names sort far faster than Paths (same order:
     # all share one parent); this runs on every load, with or without the content cache.
     with os.scandir(root) as entries:
-        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
-    return [root / name for name in names]
+        found = [e for e in entries if e.is_dir() and not e.name.startswith((".", "_"))]
+    if links is not None:
+        links.update(e.name for e in found if e.is_symlink())
+    return sorted(e.name for e in found)
+
+
+def valid_folder_names(root: Path, names: list[str], by_folder: dict[str, list[Problem]]) -> list[str]:
+    """Those of the folder *names* (sorted) that can be article ids; the problem with each other one goes
+    to its list in *by_folder* (every name gets a list)."""
+    valid = []
+    seen_lower: dict[str, str] = {}
+    for name in names:
+        problems = by_folder.setdefault(name, [])
+        if name.lower() in seen_lower:
+            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' collides with "
+                                    f"'{seen_lower[name.lower()]}' (ids must differ in more than "
+                                    "upper/lower case); rename one of them"))
+            continue
+        seen_lower[name.lower()] = name
+        if not ID_PATTERN.match(name):
+            hint = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' is not a valid "
+                                    f"article id: use only lowercase a-z, 0-9 and '-' (for example '{hint}')"))
+            continue
+        if name in RESERVED_IDS:
+            problems.append(Problem(display_path(root / name), 1, f"'{name}' is reserved for the site's own "
+                                    "pages; choose another folder name"))
+            continue
+        valid.append(name)
+    return valid
 
 
 def all_problems(corpus: Corpus) -> list[Problem]:
     """Every problem: those found reading each folder, plus the cross-checks over the whole corpus."""
     problems = [p for folder in corpus.load_problems.values() for p in folder]
+    found, redirects = cross_check({aid: facts_of(a) for aid, a in corpus.articles.items()}, corpus.site)
     corpus.redirects.clear()
-    _cross_check(corpus, problems)
+    corpus.redirects.update(redirects)
+    problems.extend(found)
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 
@@ -215,71 +230,3 @@ def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:
             continue
         groups.append([w.strip().lower() for w in group if w.strip()])
     return groups
-
-
-def article_links(markdown: str) -> list[tuple[str, int]]:
-    """Every `article:ID` link target in *markdown*, with its 0-based line offset."""
-    return [(m.group(1), markdown.count("\n", 0, m.start())) for m in ARTICLE_LINK.finditer(markdown)]
-
-
-def _cross_check(corpus: Corpus, problems: list[Problem]) -> None:
-    """Checks that need the whole corpus: related ids, links, redirects, featured articles."""
-    arts = corpus.articles
-    for article in arts.values():
-        front = article.source.front
-        if not article.redirect_from:
-            continue
-        shown = display_path(article.source.path)
-        for old in article.redirect_from:
-            line = front.line("redirect_from") if front else 1
-            if old in arts:
-                problems.append(Problem(shown, line, f"redirect_from '{old}' is the id of an existing article"))
-            elif old in corpus.redirects and corpus.redirects[old] != article.id:
-                problems.append(Problem(shown, line, f"redirect_from '{old}' is also claimed by "
-                                        f"'{corpus.redirects[old]}'"))
-            else:
-                corpus.redirects[old] = article.id
-    for article in arts.values():
-        front = article.source.front
-        for i, rid in enumerate(article.related):
-            line = front.line("related", str(i)) if front else 1
-            if rid == article.id:
-                problems.append(Problem(display_path(article.source.path), line,
-                                        "an article cannot be related to itself"))
-            elif corpus.resolve(rid) is None:
-                problems.append(Problem(display_path(article.source.path), line, f"related article '{rid}' does "
-                                        "not exist; check the id (the folder name)"))
-        for version in article.versions.values():
-            _check_links(corpus, article, version.body, version.path, version.body_line,
-                         article.audience == "public", problems)
-        if article.internal_md and article.internal_path:
-            _check_links(corpus, article, article.internal_md, article.internal_path, 1, False, problems)
-    site = corpus.site
-    for i, fid in enumerate(site.featured):
-        target = corpus.resolve(fid)
-        line = site.lines.line("featured", str(i)) if site.lines else 1
-        if target is None:
-            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist"))
-        elif target.audience != "public":
-            problems.append(Problem(display_path(site.path), line,
-                                    f"featured article '{fid}' is internal and cannot be shown to citizens"))
-
-
-def _check_links(corpus: Corpus, article: Article, markdown: str, path: Path, first_line: int,
-                 public: bool, problems: list[Problem]) -> None:
-    if public and "internal/" in markdown:  # the substring test first: most texts have no such link
-        for m in INTERNAL_FILE_LINK.finditer(markdown):
-            problems.append(Problem(display_path(path), first_line + markdown.count("\n", 0, m.start()),
-                                    "public text cannot link to a file in internal/ (it is for agents only); "
-                                    "link it from internal.md instead"))
-    if "article:" not in markdown:
-        return
-    for target_id, offset in article_links(markdown):
-        line = first_line + offset
-        target = corpus.resolve(target_id)
-        if target is None:
-            problems.append(Problem(display_path(path), line, f"the link to 'article:{target_id}' points to "
-                                    "an article that does not exist; check the id (the folder name)"))
-        elif public and target.audience != "public":
-            problems.append(Problem(display_path(path), line, f"a public article cannot link to the internal "
-                                    f"article '{target_id}'; remove the link or move it to internal.md"))

@@ -5,13 +5,16 @@ file's modification time is used instead and marked as such.
 
 Reading the history (`git log` over the content, one `git rev-list` per translation that records its
 source revision) depends only on the commit checked out, so with a cache folder its result is kept
-there keyed by that commit: a run on an unchanged checkout asks git one question.
+there keyed by that commit: a run on an unchanged checkout asks git one question. The facts derived
+for each article (:class:`GitFacts`) are kept in the content cache with the article's entry, so that such
+a run works them out again only for the folders whose files changed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
 import pickle
@@ -19,12 +22,14 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from portal import crosscheck
+from portal.crosscheck import ArticleFacts
 from portal.exceptions import WARNING, Problem, display_path
-from portal.model import Corpus
+from portal.model import Article
 
 log = logging.getLogger("portal")
 HISTORY_CACHE = "git-history.pickle"
-_HISTORY_SCHEMA = 1
+_HISTORY_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,6 @@ def _histories(root: Path, top: str) -> dict[str, FileHistory]:
     return result
 
 
-def file_histories(root: Path) -> dict[Path, FileHistory] | None:
-    """The latest commit of every file below *root* (by real path), from one `git log`; None outside git."""
-    history = read_history(root)
-    return None if history is None else {Path(k): v for k, v in history.files.items()}
-
-
 def read_history(root: Path, cache_dir: Path | None = None) -> History | None:
     """The git facts of *root*'s checkout, from the cache in *cache_dir* when HEAD is the same; None outside git."""
     head = _git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD")
@@ -90,7 +89,7 @@ def read_history(root: Path, cache_dir: Path | None = None) -> History | None:
         top = _git(root, "rev-parse", "--show-toplevel")
         return None if top is None else History((), _histories(root, top.strip()))
     top, shallow, commit = head.splitlines()[:3]
-    key = (_HISTORY_SCHEMA, top, shallow, commit, os.path.realpath(root))
+    key = (_HISTORY_SCHEMA, _code_version(), top, shallow, commit, os.path.realpath(root))
     path = cache_dir / HISTORY_CACHE if cache_dir is not None else None
     if path is not None:
         try:
@@ -104,6 +103,14 @@ def read_history(root: Path, cache_dir: Path | None = None) -> History | None:
         except Exception as exc:  # damage of any kind: read git again
             log.warning("ignoring the damaged git history cache %s (%s); it will be rebuilt", path, exc)
     return History(key, _histories(root, top))
+
+
+def _code_version() -> str:
+    """A hash of the code the cached facts come from (this module and the facts it reads)."""
+    h = hashlib.blake2b(digest_size=12)
+    for path in (__file__, crosscheck.__file__):
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()
 
 
 def write_history(history: History, cache_dir: Path) -> None:
@@ -131,46 +138,84 @@ def changed_since(root: Path, revision: str, path: Path) -> bool | None:
     return None if out is None else bool(out.strip())
 
 
-def apply_history(corpus: Corpus, problems: list[Problem] | None = None, cache_dir: Path | None = None) -> bool:
-    """Set `updated`, `revision` and `outdated` on every version; return False when outside git.
+@dataclass(frozen=True)
+class GitFacts:
+    """What git says about one article's versions: (lang, updated, revision, outdated) in version order,
+    and the warnings it gives (outdated translations), made in working folder *cwd*.
 
-    With *cache_dir*, the facts read from git are kept there for the next run on the same commit."""
-    history = read_history(corpus.root, cache_dir)
-    histories = history.files if history is not None else None
-    asked = len(history.changed) if history is not None else 0
-    problems = problems if problems is not None else []
-    root, real_root = os.path.join(corpus.root, ""), os.path.join(os.path.realpath(corpus.root), "")
-    for article in corpus.articles.values():
-        # Version files are never symlinks (they are refused), so only a symlinked folder needs resolving;
-        # other paths are the root's real path plus their place below it (realpath per file took seconds).
-        linked = os.path.islink(article.folder)
+    They depend only on the checkout (*key*, as :attr:`History.key`; None outside git), the folder's files
+    (a file not yet committed is dated by its modification time) and where a symlinked folder leads
+    (*link*), so the content cache keeps them with the folder's entry."""
 
-        def real(path: Path, linked: bool = linked) -> str:
-            text = str(path)
-            if linked or not text.startswith(root):
+    key: tuple | None
+    link: str | None
+    dates: tuple[tuple[str, dt.date | None, str | None, bool], ...]
+    problems: tuple[Problem, ...]
+    cwd: str
+
+    def apply(self, article: Article) -> None:
+        """Set `updated`, `revision` and `outdated` on every version of *article*."""
+        for version, (lang, updated, revision, outdated) in zip(article.versions.values(), self.dates, strict=True):
+            assert version.lang == lang
+            version.updated, version.revision, version.outdated = updated, revision, outdated
+
+
+class GitReader:
+    """The :class:`GitFacts` of articles, from one :class:`History` (None outside git) and its cache."""
+
+    def __init__(self, root: Path, history: History | None):
+        self.root, self.history = root, history
+        self._asked = 0 if history is None else len(history.changed)
+        self._root, self._real_root = os.path.join(root, ""), os.path.join(os.path.realpath(root), "")
+        self._cwd = os.getcwd()  # one string shared by all the facts (and by their pickle)
+
+    def facts(self, article: ArticleFacts, link: str | None, known: GitFacts | None = None) -> GitFacts:
+        """The git facts of *article* (*link*: where its folder leads when it is a symlink). *known* are
+        the facts kept from a load of the same files (same names, times and sizes): taken as they are when
+        they were read for this checkout and link."""
+        key = None if self.history is None else self.history.key
+        if known is not None and known.key == key and key != () and known.link == link:
+            return known
+        return self._read(article, link)
+
+    def _read(self, article: ArticleFacts, link: str | None) -> GitFacts:
+        history = self.history
+        histories = history.files if history is not None else None
+        problems: list[Problem] = []
+
+        def real(text: str) -> str:
+            # Version files are never symlinks (they are refused), so only a symlinked folder needs resolving;
+            # other paths are the root's real path plus their place below it (realpath per file took seconds).
+            if link is not None or not text.startswith(self._root):
                 return os.path.realpath(text)
-            return real_root + text[len(root):]
+            return self._real_root + text[len(self._root):]
 
-        src_hist = histories.get(real(article.source.path)) if histories is not None else None
-        for version in article.versions.values():
+        src_hist = histories.get(real(article.source_path)) if histories is not None else None
+        dates = []
+        for i, version in enumerate(article.versions):
             hist = histories.get(real(version.path)) if histories is not None else None
             if hist is not None:
-                version.updated, version.revision = hist.date, hist.commit
+                updated, revision = hist.date, hist.commit
             else:
-                version.updated = dt.date.fromtimestamp(version.path.stat().st_mtime)
-            if version is article.source or history is None:
-                continue
-            version.outdated = _is_outdated(corpus.root, article.source.path, version.source_revision,
-                                            src_hist, hist, version.path, problems, history)
-            if version.outdated:
-                line = version.front.line("source_revision") if version.front else 1
-                problems.append(Problem(display_path(version.path), line,
-                                        f"the translation is outdated: {article.source.path.name} has changed "
-                                        "since it was translated. Bring the translation up to date and record "
-                                        "the current commit in source_revision", WARNING))
-    if history is not None and cache_dir is not None and (not history.from_cache or asked != len(history.changed)):
-        write_history(history, cache_dir)
-    return history is not None
+                updated, revision = dt.date.fromtimestamp(os.stat(version.path).st_mtime), None
+            outdated = False
+            if i and history is not None:
+                outdated = _is_outdated(self.root, Path(article.source_path), version.source_revision,
+                                        src_hist, hist, Path(version.path), problems, history)
+                if outdated:
+                    problems.append(Problem(display_path(version.path), version.revision_line,
+                                            f"the translation is outdated: {os.path.basename(article.source_path)} "
+                                            "has changed since it was translated. Bring the translation up to date "
+                                            "and record the current commit in source_revision", WARNING))
+            dates.append((version.lang, updated, revision, outdated))
+        return GitFacts(None if history is None else history.key, link, tuple(dates), tuple(problems), self._cwd)
+
+    def save(self, cache_dir: Path | None) -> None:
+        """Keep the history in *cache_dir* when it was read from git or learnt new answers."""
+        history = self.history
+        if history is not None and cache_dir is not None and (
+                not history.from_cache or self._asked != len(history.changed)):
+            write_history(history, cache_dir)
 
 
 def _is_outdated(root: Path, source: Path, revision: str | None, src_hist: FileHistory | None,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.content import article_links
+from portal.crosscheck import article_links
 from portal.model import Corpus
 
 DUE_SOON_DAYS = 30

@@ -15,17 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal import contentcache
+from portal import cachedload, contentcache
 from portal.content import all_problems, reload_articles
 from portal.exceptions import ContentError, PortalError, Problem
-from portal.gitinfo import apply_history
 from portal.index import build_index, current_generation, update_index
 from portal.index.writer import CONTENT_STATE
 from portal.model import Corpus
 from portal.render import render_corpus
 
 Progress = Callable[[int, int], None]
-Loaded = contentcache.Loaded
+Loaded = cachedload.Loaded
 CONTENT_STATE_VERSION = 1
 
 
@@ -35,27 +34,22 @@ def cache_dir_for(index_dir: Path) -> Path:
 
 
 def load_content(root: Path, today: dt.date | None = None, history: bool = True, cache_dir: Path | None = None,
-                 progress: Progress | None = None) -> Loaded:
+                 progress: Progress | None = None, lazy: bool = False) -> Loaded:
     """Load, validate and render the content folder, re-reading only changed folders when *cache_dir* holds
-    a cache (see :mod:`portal.contentcache`); the result equals a load without cache."""
+    a cache (see :mod:`portal.cachedload`); the result equals a load without cache. With *lazy*, cached
+    articles are unpickled only when used."""
     if not root.is_dir():
         raise PortalError(f"the content folder {root} does not exist")
-    loaded = contentcache.load(root, today or dt.date.today(), cache_dir, progress)
-    corpus = loaded.corpus
-    if corpus is not None:
-        if history:
-            apply_history(corpus, corpus.history_problems, cache_dir)
-            loaded.problems.extend(corpus.history_problems)
-        loaded.problems.sort(key=lambda p: (p.path, p.line))
-    return loaded
+    return cachedload.load(root, today or dt.date.today(), cache_dir, progress, history=history, lazy=lazy)
 
 
 def load(root: Path, today: dt.date | None = None, history: bool = True,
-         cache_dir: Path | None = None) -> tuple[Corpus | None, list[Problem]]:
+         cache_dir: Path | None = None, lazy: bool = False) -> tuple[Corpus | None, list[Problem]]:
     """Load, validate and render the content folder; the corpus is None when it cannot be used at all.
 
-    With *cache_dir*, unchanged article folders come from the content cache there."""
-    loaded = load_content(root, today, history, cache_dir)
+    With *cache_dir*, unchanged article folders come from the content cache there (with *lazy*, their
+    articles are unpickled only when used)."""
+    loaded = load_content(root, today, history, cache_dir, lazy=lazy)
     return loaded.corpus, loaded.problems
 
 
@@ -99,11 +93,11 @@ def content_state(loaded: Loaded, today: dt.date) -> dict[str, Any]:
     its files' content digest, the dates and outdated flags from git, and whether it is public today."""
     assert loaded.corpus is not None
     articles = {}
-    for aid, article in loaded.corpus.articles.items():
+    for aid, facts in loaded.facts.items():  # the facts of every article: no article need be unpickled
         h = hashlib.blake2b(loaded.digests.get(aid, "").encode(), digest_size=12)
-        for lang, version in sorted(article.versions.items()):
-            h.update(f"|{lang}|{version.updated}|{version.outdated}".encode())
-        h.update(b"|public" if article.is_public(today) else b"|hidden")
+        for lang, updated, outdated in sorted(loaded.version_dates(aid)):
+            h.update(f"|{lang}|{updated}|{outdated}".encode())
+        h.update(b"|public" if facts.is_public(today) else b"|hidden")
         articles[aid] = h.hexdigest()
     return {"version": CONTENT_STATE_VERSION, "root": str(loaded.corpus.root), "site": loaded.site_digest,
             "articles": articles}
@@ -123,14 +117,16 @@ def changed_articles(index_dir: Path, state: dict[str, Any]) -> list[str] | None
 
 
 def index_content(root: Path, index_dir: Path, today: dt.date | None = None, progress: Progress | None = None,
-                  full: bool = False, cache: bool = True, load_progress: Progress | None = None) -> IndexRun:
+                  full: bool = False, cache: bool = True, load_progress: Progress | None = None,
+                  lazy: bool = False) -> IndexRun:
     """Check the content and bring the index up to date in a new generation (the old one stays if anything
     fails): only the changed articles when the current generation records the content it reflects,
-    else (or with *full*) a full build. With *cache*, unchanged folders come from the content cache."""
+    else (or with *full*) a full build. With *cache*, unchanged folders come from the content cache; with
+    *lazy*, the run's corpus unpickles cached articles only when used (an update uses the changed ones)."""
     today = today or dt.date.today()
     t0 = time.perf_counter()
     loaded = load_content(root, today, cache_dir=cache_dir_for(index_dir) if cache else None,
-                          progress=load_progress)
+                          progress=load_progress, lazy=lazy)
     _valid(loaded)
     t1 = time.perf_counter()
     run = index_loaded(loaded, index_dir, today, progress, full)

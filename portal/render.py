@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
+from typing import Protocol
 from xml.etree import ElementTree as ET
 
 import markdown
@@ -12,7 +13,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from portal.model import Corpus
+from portal.model import Article, Corpus
 
 LinkResolver = Callable[[str, str], "str | None"]
 
@@ -141,9 +142,15 @@ def public_url(article_id: str, lang: str) -> str:
 LinkLog = dict[tuple[str, str, str], "str | None"]
 
 
-def resolve_link(corpus: Corpus, kind: str, target_id: str, lang: str) -> str | None:
-    """The URL an `article:` link in *kind* text ("public" or "agent") points to, or None (shown as text)."""
-    target = corpus.resolve(target_id)
+class LinkTarget(Protocol):
+    """What a link needs of its target article (an Article, or its facts in the content cache)."""
+
+    id: str
+    audience: str
+
+
+def link_url(target: LinkTarget | None, kind: str, lang: str) -> str | None:
+    """The URL of a link in *kind* text ("public" or "agent") to *target* (None: no such article)."""
     if target is None:
         return None
     if kind == "public":
@@ -151,25 +158,35 @@ def resolve_link(corpus: Corpus, kind: str, target_id: str, lang: str) -> str | 
     return f"/agent/article/{target.id}?lang={lang}"
 
 
+def resolve_link(corpus: Corpus, kind: str, target_id: str, lang: str) -> str | None:
+    """The URL an `article:` link in *kind* text ("public" or "agent") points to, or None (shown as text)."""
+    return link_url(corpus.resolve(target_id), kind, lang)
+
+
 def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterable[str] | None = None,
-                  links: dict[str, LinkLog] | None = None) -> None:
+                  links: dict[str, LinkLog] | None = None,
+                  resolve: Callable[[str], LinkTarget | None] | None = None) -> None:
     """Render every version's body and every article's internal notes (or only those of *only*), in place.
 
     An article's HTML depends on other articles only through its links, so with *links* given each
     rendered article's link resolutions are recorded there: the content cache re-renders a cached article
-    when one of them would resolve differently now."""
+    when one of them would resolve differently now. *resolve* finds a link's target by id (default:
+    :meth:`Corpus.resolve`; the content cache resolves over its summaries without loading articles)."""
     renderer = renderer or Renderer()
-    wanted = set(only) if only is not None else None
-    for article in corpus.articles.values():
-        if wanted is not None and article.id not in wanted:
-            continue
+    find = resolve or corpus.resolve
+    if only is None:
+        articles: Iterable[Article] = corpus.articles.values()
+    else:
+        wanted = set(only)
+        articles = [corpus.articles[name] for name in corpus.articles if name in wanted]
+    for article in articles:
         log: LinkLog = {}
 
         def resolver(kind: str, log: LinkLog = log) -> LinkResolver:
             def resolve(target_id: str, lang: str) -> str | None:
                 key = (kind, target_id, lang)
                 if key not in log:
-                    log[key] = resolve_link(corpus, kind, target_id, lang)
+                    log[key] = link_url(find(target_id), kind, lang)
                 return log[key]
             return resolve
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import contentcache, pipeline
+from portal import cachedload, contentcache, pipeline
+from portal.crosscheck import facts_of
 from tests.conftest import TODAY, git_init
 
 
@@ -78,7 +79,7 @@ def test_changed_site_yml_reloads_everything(corpus_dir: Path, cache: Path) -> N
 @pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05garbage", None])
 def test_damaged_cache_is_ignored_logged_and_rebuilt(corpus_dir: Path, cache: Path, caplog, damage) -> None:
     cached(corpus_dir, cache)
-    shards = sorted(cache.glob("shard-*.pickle"))
+    shards = sorted([*cache.glob("entries-*.pickle"), *cache.glob("articles-*.pickle")])
     assert shards
     for shard in shards:
         if damage is None:  # a truncated file
@@ -89,6 +90,13 @@ def test_damaged_cache_is_ignored_logged_and_rebuilt(corpus_dir: Path, cache: Pa
     assert_same(cold(corpus_dir), again)
     assert "damaged content cache" in caplog.text
     assert cached(corpus_dir, cache).stats.read == []  # rewritten whole
+
+
+def test_files_of_the_former_layout_are_removed(corpus_dir: Path, cache: Path) -> None:
+    cache.mkdir(parents=True)
+    (cache / "shard-00.pickle").write_bytes(b"\x80\x05 a shard of both entries and articles")
+    assert_same(cold(corpus_dir), cached(corpus_dir, cache))
+    assert not (cache / "shard-00.pickle").exists() and any(cache.glob("entries-*.pickle"))
 
 
 def test_foreign_cache_is_ignored(corpus_dir: Path, cache: Path, monkeypatch) -> None:
@@ -177,9 +185,113 @@ def test_a_fresh_app_worker_reads_no_unchanged_folder(corpus_dir: Path, tmp_path
     with first.app_context():
         warm = first.extensions["portal"].corpus()
     read: list[str] = []
-    real = contentcache.read_article
-    monkeypatch.setattr(contentcache, "read_article", lambda folder, *a: read.append(folder.name) or real(folder, *a))
+    real = cachedload.read_article
+    monkeypatch.setattr(cachedload, "read_article", lambda folder, *a: read.append(folder.name) or real(folder, *a))
     second = make_app(corpus_dir, tmp_path, reload=False)
     with second.app_context():
         assert second.extensions["portal"].corpus() == warm
     assert read == []
+
+
+# --- the lazy corpus `portal index` uses: unchanged articles are unpickled only when used --------------------
+
+def lazy_load(root: Path, cache: Path, today: dt.date = TODAY) -> pipeline.Loaded:
+    return pipeline.load_content(root, today, cache_dir=cache, lazy=True)
+
+
+@pytest.fixture
+def unpickled(monkeypatch) -> list[str]:
+    """The digests of the articles unpickled from the cache (in order)."""
+    seen: list[str] = []
+    real = cachedload.unpack_article
+
+    def counting(entry, blob):
+        seen.append(entry.digest)
+        return real(entry, blob)
+    monkeypatch.setattr(cachedload, "unpack_article", counting)
+    return seen
+
+
+def test_lazy_load_of_one_edit_unpickles_nothing_and_equals_a_cold_load(corpus_dir: Path, cache: Path,
+                                                                         unpickled: list[str]) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med ett foto.")
+    unpickled.clear()
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == ["bibliotekskort"] and unpickled == []
+    assert "foto" in lazy.corpus.articles["bibliotekskort"].source.text and unpickled == []
+    reference = cold(corpus_dir)
+    assert lazy.facts == {aid: facts_of(a) for aid, a in reference.corpus.articles.items()}
+    assert pipeline.content_state(lazy, TODAY) == pipeline.content_state(reference, TODAY)
+    assert_same(reference, lazy)  # the comparison unpickles every other article
+    assert len(unpickled) == len(reference.corpus.articles) - 1
+
+
+@pytest.mark.parametrize("how", ["delete", "rename", "turn-internal"])
+def test_a_change_in_one_article_breaks_anothers_link(corpus_dir: Path, cache: Path, how: str) -> None:
+    cached(corpus_dir, cache)
+    if how == "delete":
+        shutil.rmtree(corpus_dir / "forskoleplats")
+        expected = "the link to 'article:forskoleplats' points to an article that does not exist"
+    elif how == "rename":
+        (corpus_dir / "forskoleplats").rename(corpus_dir / "forskoleplats-ny")
+        expected = "the link to 'article:forskoleplats' points to an article that does not exist"
+    else:
+        edit(corpus_dir / "forskoleplats" / "sv.md", "review_by:", "audience: internal\nreview_by:")
+        expected = "a public article cannot link to the internal article 'forskoleplats'"
+    lazy = lazy_load(corpus_dir, cache)
+    assert "bygglov" in lazy.stats.rerendered
+    assert any(expected in p.message and "bygglov/sv.md" in p.path for p in lazy.problems)
+    if how != "turn-internal":
+        assert any("related article 'forskoleplats' does not exist" in p.message for p in lazy.problems)
+    assert 'href="/sv/forskoleplats/"' not in lazy.corpus.articles["bygglov"].source.html
+    reference = cold(corpus_dir)
+    assert pipeline.content_state(lazy, TODAY) == pipeline.content_state(reference, TODAY)
+    assert_same(reference, lazy)
+    assert_same(reference, lazy_load(corpus_dir, cache))  # and again from what the cache now holds
+
+
+def test_a_new_redirect_claiming_an_existing_id_is_reported_lazily(corpus_dir: Path, cache: Path) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "forskoleplats" / "sv.md", "review_by:", "redirect_from: [bygglov, bygglov-ansokan]\nreview_by:")
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == ["forskoleplats"]
+    messages = [p.message for p in lazy.problems]
+    assert "redirect_from 'bygglov' is the id of an existing article" in messages
+    assert any("is also claimed by" in m for m in messages)
+    assert_same(cold(corpus_dir), lazy)
+
+
+def test_lazy_load_after_site_yml_change_reads_everything(corpus_dir: Path, cache: Path) -> None:
+    everything = len(cached(corpus_dir, cache).stats.read)
+    with (corpus_dir / "site.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# a comment changes nothing, but site.yml changed\n")
+    lazy = lazy_load(corpus_dir, cache)
+    assert len(lazy.stats.read) == everything
+    assert_same(cold(corpus_dir), lazy)
+
+
+def test_lazy_load_follows_new_commits_and_damaged_article_tables(corpus_dir: Path, cache: Path, caplog) -> None:
+    cached(corpus_dir, cache)
+    edit(corpus_dir / "bygglov" / "sv.md", "bygga till", "bygga ut")
+    shutil.rmtree(corpus_dir / ".git")
+    git_init(corpus_dir)  # a new HEAD: no git facts of the old one may be used
+    assert_same(cold(corpus_dir), lazy_load(corpus_dir, cache))
+    for shard in cache.glob("articles-*.pickle"):  # the entries survive, the articles do not
+        shard.write_bytes(shard.read_bytes()[:-7])
+    lazy = lazy_load(corpus_dir, cache)
+    assert lazy.stats.read == []
+    assert_same(cold(corpus_dir), lazy)  # every article read again, and kept again
+    assert "damaged content cache" in caplog.text
+    caplog.clear()
+    assert_same(cold(corpus_dir), lazy_load(corpus_dir, cache))
+    assert "damaged" not in caplog.text
+
+
+def test_pickled_lazy_corpus_holds_its_articles(corpus_dir: Path, cache: Path) -> None:
+    import pickle
+
+    cached(corpus_dir, cache)
+    lazy = lazy_load(corpus_dir, cache)
+    again = pickle.loads(pickle.dumps(lazy.corpus))  # noqa: S301 (its own pickle)
+    assert isinstance(again.articles, dict) and again == cold(corpus_dir).corpus

@@ -110,3 +110,34 @@ def test_outside_git_falls_back_to_file_dates(tmp_path: Path) -> None:
     art = corpus.articles["bygglov"]
     assert art.source.updated == dt.date.fromtimestamp((root / "bygglov" / "sv.md").stat().st_mtime)
     assert art.source.revision is None and not art.translations["en"].outdated
+
+
+def test_cached_lazy_loads_follow_each_commit_like_cold_loads(tmp_path: Path) -> None:
+    """The content cache keeps each article's git facts for the commit they were read at: after every
+    commit (and an edit not yet committed) a lazy load from the cache dates and flags like a cold load."""
+    root = repo(tmp_path)
+    cache = tmp_path / "index" / "content-cache"
+    first = git(root, "rev-parse", "HEAD")
+
+    def same_as_cold() -> pipeline.Loaded:
+        lazy = pipeline.load_content(root, cache_dir=cache, lazy=True)
+        reference = pipeline.load_content(root)
+        assert pipeline.content_state(lazy, dt.date.today()) == pipeline.content_state(reference, dt.date.today())
+        assert lazy.problems == reference.problems
+        assert lazy.corpus == reference.corpus
+        return lazy
+
+    same_as_cold()
+    edit(root / "bygglov" / "sv.md", "bygga till", "bygga ut")
+    git(root, "commit", "-q", "-am", "source changed", date="2026-02-01")
+    assert same_as_cold().corpus.articles["bygglov"].translations["en"].outdated
+    edit(root / "bygglov" / "en.md", "keywords: [planning permission]",
+         f"keywords: [planning permission]\nsource_revision: {first}")
+    assert same_as_cold().stats.read == ["bygglov"]  # not committed: the file's own date
+    git(root, "commit", "-q", "-am", "en records its source", date="2026-02-03")
+    loaded = same_as_cold()
+    assert loaded.stats.read == [] and loaded.corpus.articles["bygglov"].translations["en"].outdated
+    edit(root / "bygglov" / "en.md", first, "0123456789abcdef0123456789abcdef01234567")
+    git(root, "commit", "-q", "-am", "unknown source revision", date="2026-02-04")
+    assert any("not in the git history" in p.message for p in same_as_cold().problems)
+    assert any("not in the git history" in p.message for p in same_as_cold().problems)  # from the cache

@@ -75,7 +75,7 @@ def test_index_without_a_record_is_built_in_full(tmp_path: Path, corpus_dir: Pat
 
 def test_damaged_cache_is_no_traceback(tmp_path: Path, corpus_dir: Path) -> None:
     index(tmp_path)
-    for shard in (tmp_path / "idx" / contentcache.FOLDER).glob("shard-*"):
+    for shard in (tmp_path / "idx" / contentcache.FOLDER).glob("*-[0-9][0-9].pickle"):  # entries and articles
         shard.write_bytes(b"\x80\x05 damaged")
     edit(corpus_dir / "bibliotekskort" / "sv.md", "Ta med legitimation.", "Ta med en zebrafink.")
     out = index(tmp_path)
