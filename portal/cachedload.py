@@ -222,6 +222,19 @@ class _Load:
             git.apply(article)
         return article
 
+    def everything(self, articles: LazyArticles) -> dict[str, Article]:
+        """Every article in memory, in corpus order. Unpickled shard by shard, each shard's packed copies let
+        go once its articles are out: holding all of them (125 MB at 10,000 articles) until the last one left
+        an app worker that much larger for as long as it runs (the allocator keeps what it once held)."""
+        by_shard: dict[int, list[str]] = {}
+        for name in articles:
+            by_shard.setdefault(shard_of(name), []).append(name)
+        for shard, names in by_shard.items():
+            for name in names:
+                articles[name]  # noqa: B018 (loads it)
+            self._blobs.pop(shard, None)
+        return dict(articles.items())
+
     def blobs_for(self, shards: set[int]) -> dict[str, Blob]:
         """The articles of *shards* to write (before their git dates are set): packed when read by this load,
         else as the cache kept them."""
@@ -300,7 +313,7 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
         if shards:
             cache.write(entries, blobs, shards, article_shards)
     if not lazy:
-        corpus.articles = dict(corpus.articles.items())
+        corpus.articles = state.everything(corpus.articles)
     everything = [p for folder in by_folder.values() for p in folder] + found + corpus.history_problems
     everything.sort(key=lambda p: (p.path, p.line))
     return Loaded(corpus, everything, {name: e.digest for name, e in entries.items()}, sdigest, stats,
