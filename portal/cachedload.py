@@ -229,11 +229,12 @@ class _Load:
         by_shard: dict[int, list[str]] = {}
         for name in articles:
             by_shard.setdefault(shard_of(name), []).append(name)
+        out: dict[str, Article] = {}
         for shard, names in by_shard.items():
             for name in names:
-                articles[name]  # noqa: B018 (loads it)
+                out[name] = articles[name]
             self._blobs.pop(shard, None)
-        return dict(articles.items())
+        return {name: out[name] for name in articles}
 
     def blobs_for(self, shards: set[int]) -> dict[str, Blob]:
         """The articles of *shards* to write (before their git dates are set): packed when read by this load,
