@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 LANGS = ("sv", "en", "ar")
 PAGE_TYPES = {"home": "/{lang}/", "category": "/{lang}/category/bygga-bo/", "article": "/{lang}/bygglov/",
-              "fallback": "/{lang}/bibliotekskort/", "a-z": "/{lang}/a-z/", "search": "/{lang}/search/",
+              "fallback": "/{lang}/bibliotekskort/", "a-z": "/{lang}/a-z/", "a-z-letter": "/{lang}/a-z/a/",
+              "search": "/{lang}/search/",
               "accessibility": "/{lang}/accessibility/"}
 # The policy a static host should send: the app's own, plus WebAssembly for Pagefind's search.
 STATIC_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
