@@ -115,28 +115,23 @@ def patch(spare: Path, live: Path, live_cover: inc.Cover, spare_cover: inc.Cover
     candidates = (live_cover.files | spare_cover.files | live_cover.scan(spare) | live_cover.scan(live)
                   | spare_cover.scan(spare) | spare_cover.scan(live))
     changed = 0
+    emptied: set[Path] = set()
     for rel in sorted(candidates):
         target, source = spare / rel, live / rel
         if live_cover.covers(rel) or not source.is_file():
             if target.is_file() or target.is_symlink():
                 target.unlink()
+                emptied.add(target.parent)
                 changed += 1
         elif not _is_same(source, target):
             take(source, target)
             changed += 1
-    for lang, aid in live_cover.folders | spare_cover.folders:  # a removed article leaves no empty folder
-        _remove_empty(spare / lang / aid, spare)
+    # A removed article or letter leaves no empty folder (the pages re-rendered now make theirs again).
+    for folder in sorted(emptied, key=lambda f: len(f.parts), reverse=True):
+        while folder != spare and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
     return changed
-
-
-def _remove_empty(folder: Path, root: Path) -> None:
-    if not folder.is_dir():
-        return
-    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(sub.iterdir()):
-            sub.rmdir()
-    if not any(folder.iterdir()):
-        folder.rmdir()
 
 
 def install_bundle(bundle: Path, site: Path) -> Path:
