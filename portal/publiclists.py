@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from portal.localize import collation_key, letter, letter_slug
 from portal.model import Article
-from portal.pagecache import memo
+from portal.pagecache import article_urls, memo
 from portal.public import (
     Alternate,
     _alternates,
@@ -106,8 +106,9 @@ def sitemap() -> Response:
         parts.extend(_url_xml(url, None, alts) for _code, url in alts)
     for code in site.language_codes:  # a letter page has no translation: other languages have other letters
         parts.extend(_url_xml(absolute(url), None, []) for _k, url, _c in letter_links(code))
+    article_url = article_urls()
     for a in corpus().public_articles(today()):
-        alts = [(code, absolute(url_for("public.article", lang=code, article_id=a.id))) for code in a.versions]
+        alts = [(code, absolute(article_url(code, a.id))) for code in a.versions]
         for (_code, url), version in zip(alts, a.versions.values(), strict=True):
             parts.append(_url_xml(url, version.updated.isoformat() if version.updated else None, alts))
     parts.append("</urlset>\n")
