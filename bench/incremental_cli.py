@@ -3,7 +3,7 @@
 Usage::
 
     python bench/incremental_cli.py CONTENT --site NAME=SITE,INDEX[,CODE] [--site ...] [--rounds 3]
-        [--article ID] [--body-round N] [--json FILE]
+        [--first N] [--article ID] [--body-round N] [--json FILE]
 
 Each round edits one article of CONTENT (its Swedish title gets a new ending; in round *--body-round* its
 body instead), then runs ``portal build --incremental --articles CONTENT --index INDEX --out SITE`` for
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("content", type=Path)
     ap.add_argument("--site", action="append", required=True, help="NAME=SITE,INDEX[,CODE]")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--first", type=int, default=1, help="the first round's number (each round's title is new)")
     ap.add_argument("--article", default=None)
     ap.add_argument("--body-round", type=int, default=0, help="the round (1-based) that edits the body instead")
     ap.add_argument("--json", type=Path)
@@ -103,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         parts = [Path(p).resolve() for p in paths.split(",")]
         sites.append((name, parts[0], parts[1], parts[2] if len(parts) > 2 else None))
     results: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in sites}
-    for n in range(1, args.rounds + 1):
+    for n in range(args.first, args.first + args.rounds):
         edit(content, article, n, body=n == args.body_round)
-        order = sites if n % 2 else sites[::-1]
+        order = sites if (n - args.first) % 2 == 0 else sites[::-1]
         for name, site, index, code in order:
             r = run(content, site, index, code)
             r["round"], r["edit"] = n, "body" if n == args.body_round else "title"
