@@ -6,10 +6,11 @@ is the new site swapped into place. A failed build leaves the last good site unt
 
 The pages are frozen by one Frozen-Flask Freezer per core, each over its share of the URLs
 (portal.freezework). With ``incremental=True`` and a previous build of the same day, code and site
-settings, only the pages that can show a changed article are rendered and every other file is
-hard-linked from the previous build (portal.incremental); those pages are published at once, and the
-Pagefind index, which cannot be updated page by page, is rebuilt and published right after: until
-then the previous search index stays in place.
+settings, only the pages that can show a changed article are rendered (portal.incremental), into the
+spare tree patched to the new state (portal.spare) or, without a usable spare, into a new tree of hard
+links to the previous build; those pages are published at once, and the Pagefind index, which cannot
+be updated page by page, is rebuilt beside the site and exchanged in right after: until then the
+previous search index stays in place. One build of an output folder runs at a time.
 """
 
 from __future__ import annotations
@@ -197,7 +198,9 @@ def publish_search_index(out: Path, say: Callable[[str], None] | None = None) ->
         _publish_search_index_whole(out)
         return time.perf_counter() - t0
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        for folder in (staging, copy):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         raise
     if copy is not None:
         try:
@@ -247,6 +250,21 @@ def _untraced_corpus() -> Iterator[None]:
         gc.unfreeze()
 
 
+STRAYS = ("new", "old", "search", "bundle")  # the temporary folders a build makes beside *out* (mkdtemp prefixes)
+
+
+def search_pending(out: Path) -> Path:
+    """The mark (beside the site, never in it) that the site's pages are newer than its search bundle."""
+    return out.parent / f".{out.name}.pending-search"
+
+
+def _remove_strays(out: Path) -> None:
+    """Remove what a killed build left beside *out* (its temporary trees and bundles; never the spare)."""
+    for kind in STRAYS:
+        for path in out.parent.glob(f".{out.name}.{kind}-*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
                 progress: Progress | None = None, say: Callable[[str], None] | None = None,
                 workers: int | None = None, incremental: bool = False,
@@ -260,6 +278,7 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out), _untraced_corpus():
+        _remove_strays(out)
         return _freeze_site(corpus, out, index_dir, today or dt.date.today(), progress, say or (lambda _msg: None),
                             workers, incremental, changed)
 
@@ -302,6 +321,7 @@ def _freeze_site(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, pro
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     discard(spare_path(out))  # it shows an older state of other code, settings or days: never patched
+    search_pending(out).unlink(missing_ok=True)  # this build's bundle is its pages' own
     say(f"Published the static site in {out}")
     return {"mode": "full", "pages": frozen.html_pages, "rendered": len(frozen.written),
             "languages": len(corpus.site.languages), "articles": len(public), "out": str(out),
@@ -316,9 +336,15 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
     summary: dict[str, Any] = {"mode": "incremental", "changed": sorted(todo), "languages": len(corpus.site.languages),
                                "articles": len(public), "out": str(out)}
     if not todo:
-        say("Nothing changed since the last build.")
+        pagefind_s = 0.0
+        if search_pending(out).exists():
+            say("Nothing changed since the last build, but its search index was not finished: rebuilding it …")
+            pagefind_s = publish_search_index(out, say)
+            search_pending(out).unlink(missing_ok=True)
+        else:
+            say("Nothing changed since the last build.")
         return {**summary, "pages": sum(1 for _ in out.rglob("*.html")), "rendered": 0, "reused": 0,
-                "published_s": 0.0, "pagefind_s": 0.0, "steps_s": {}}
+                "published_s": 0.0, "pagefind_s": round(pagefind_s, 3), "steps_s": {}}
     t_records = time.perf_counter()
     spare = spare_path(out)
     record = usable_record(spare, out, manifest)
@@ -350,6 +376,7 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
         frozen = _freeze(app, tree, paths, workers, progress)
         inc.write_manifest(tree, manifest)  # last: a tree without a record is never patched
         t_render = time.perf_counter()
+        search_pending(out).touch()  # until the new bundle is in: a killed build's next run rebuilds it
         old = swap_into_place(tree, out, remove_old=False)
     except BaseException:
         shutil.rmtree(tree, ignore_errors=True)
@@ -363,6 +390,7 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
     elif old is not None:
         shutil.rmtree(old, ignore_errors=True)
     pagefind_s = publish_search_index(out, say)
+    search_pending(out).unlink(missing_ok=True)
     if progress:
         progress(len(paths) + 2, len(paths) + 2)
     say(f"Published the new search index ({pagefind_s:.1f} s)")
