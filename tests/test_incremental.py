@@ -338,3 +338,12 @@ def test_a_full_build_removes_the_spare(corpus_dir: Path, tmp_path: Path):
     assert (tmp_path / ".site.spare").is_dir()
     freeze_dir(corpus_dir, tmp_path, site)
     assert not (tmp_path / ".site.spare").exists()
+
+
+def test_a_title_that_starts_with_no_letter_gets_a_letter_page_too(corpus_dir: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site)
+    edit(corpus_dir / "bibliotekskort" / "sv.md", "title: Skaffa", "title: (Nytt) Skaffa")
+    freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    assert "(Nytt) Skaffa bibliotekskort" in (site / "sv/a-z/u0028/index.html").read_text("utf-8")
+    assert_same_as_full(corpus_dir, tmp_path, site)

@@ -225,3 +225,14 @@ def test_drafts_show_only_in_the_dev_preview(app, client):
     html = text(client, "/sv/utkast-artikel/")
     assert "Inte publicerad" in html
     assert client.get("/sv/hemlig-rutin/").status_code == 404  # internal: never, not even in preview
+
+
+def test_letter_pages_have_safe_addresses():
+    from portal.localize import letter, letter_slug
+
+    assert [letter_slug(letter(t, "sv")) for t in ("Åtgärd", "ärende", "Bygglov", "1177", "Élan")] == \
+        ["å", "ä", "b", "1", "e"]
+    assert letter_slug(letter("بطاقة", "ar")) == "ب"
+    # Never a path separator, a dot segment or a fragment: a code point instead.
+    assert [letter_slug(letter(t, "sv")) for t in ("/etc", ".hidden", "#1", "(ny)", "")] == \
+        ["u002f", "u002e", "u0023", "u0028", "u0023"]
