@@ -15,10 +15,7 @@ previous search index stays in place. One build of an output folder runs at a ti
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import gc
 import os
 import shutil
 import tempfile
@@ -38,6 +35,7 @@ from portal.localize import letter, letter_slug
 from portal.model import Article, Corpus
 from portal.pagecache import article_urls
 from portal.security import static_headers_file
+from portal.sitefolders import locked, remove_strays, search_pending, untraced_corpus
 from portal.spare import discard, install_bundle, link_copy, spare_path, usable_record
 from portal.spare import exchange as _exchange
 from portal.spare import patch as spare_patch
@@ -223,48 +221,6 @@ def _publish_search_index_whole(out: Path) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    """One build of *out* at a time: two builds patching the same spare tree would corrupt it. The lock is
-    on the folder holding *out* (no lock file is left beside the site), so it covers its siblings too."""
-    fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-@contextlib.contextmanager
-def _untraced_corpus() -> Iterator[None]:
-    """Keep the garbage collector off the objects that exist now (the loaded corpus) during the freeze.
-
-    At 10,000 articles the corpus is millions of objects, and every full collection walks them all: a
-    one-article build spent more time in the collector (triggered by reading the build records and
-    rendering the list pages) than in its own work, 5.5 s against 2 s. New objects are collected as
-    usual; the freeze also makes the forked workers share the corpus' memory pages longer."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-STRAYS = ("new", "old", "search", "bundle")  # the temporary folders a build makes beside *out* (mkdtemp prefixes)
-
-
-def search_pending(out: Path) -> Path:
-    """The mark (beside the site, never in it) that the site's pages are newer than its search bundle."""
-    return out.parent / f".{out.name}.pending-search"
-
-
-def _remove_strays(out: Path) -> None:
-    """Remove what a killed build left beside *out* (its temporary trees and bundles; never the spare)."""
-    for kind in STRAYS:
-        for path in out.parent.glob(f".{out.name}.{kind}-*"):
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
                 progress: Progress | None = None, say: Callable[[str], None] | None = None,
                 workers: int | None = None, incremental: bool = False,
@@ -277,8 +233,8 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     to those the build finds by itself. Otherwise, and when nothing can be reused, a full build."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(out), _untraced_corpus():
-        _remove_strays(out)
+    with locked(out), untraced_corpus():
+        remove_strays(out)
         return _freeze_site(corpus, out, index_dir, today or dt.date.today(), progress, say or (lambda _msg: None),
                             workers, incremental, changed)
 
