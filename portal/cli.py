@@ -198,6 +198,9 @@ def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None
     finally:
         close()
     click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)
+    if summary.get("steps_s"):  # where an incremental build's time went (bench/incremental_cli.py reads it)
+        click.echo(f"  pages published after {summary['published_s']} s, steps: {json.dumps(summary['steps_s'])}; "
+                   f"search index {summary['pagefind_s']} s more", err=True)
 
 
 @cli.command()

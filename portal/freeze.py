@@ -6,25 +6,23 @@ is the new site swapped into place. A failed build leaves the last good site unt
 
 The pages are frozen by one Frozen-Flask Freezer per core, each over its share of the URLs
 (portal.freezework). With ``incremental=True`` and a previous build of the same day, code and site
-settings, only the pages that can show a changed article are rendered and every other file is
-hard-linked from the previous build (portal.incremental); those pages are published at once, and the
-Pagefind index, which cannot be updated page by page, is rebuilt and published right after: until
-then the previous search index stays in place.
+settings, only the pages that can show a changed article are rendered (portal.incremental), into the
+spare tree patched to the new state (portal.spare) or, without a usable spare, into a new tree of hard
+links to the previous build; those pages are published at once, and the Pagefind index, which cannot
+be updated page by page, is rebuilt beside the site and exchanged in right after: until then the
+previous search index stays in place. One build of an output folder runs at a time.
 """
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
 
@@ -33,9 +31,15 @@ from portal.content import RESERVED_IDS
 from portal.exceptions import BuildError
 from portal.freezework import Frozen, default_workers, freeze_urls
 from portal.linkcheck import broken_links, file_checker
+from portal.localize import letter, letter_slug
 from portal.model import Article, Corpus
+from portal.pagecache import article_urls
 from portal.security import static_headers_file
-from portal.staticsearch import run_pagefind
+from portal.sitefolders import locked, remove_strays, search_pending, untraced_corpus
+from portal.spare import discard, install_bundle, link_copy, spare_path, usable_record
+from portal.spare import exchange as _exchange
+from portal.spare import patch as spare_patch
+from portal.staticsearch import build_bundle, run_pagefind
 
 __all__ = ["GENERATED_ENDPOINTS", "broken_links", "freeze_site", "frozen_urls", "publish_search_index",
            "swap_into_place"]
@@ -57,6 +61,7 @@ def static_files() -> Iterator[str]:
 GENERATED_ENDPOINTS = frozenset({
     "public.root", "public.not_found_page", "public.sitemap", "public.robots", "public.home", "public.a_z",
     "public.search", "public.accessibility", "public.category", "public.article", "public.attachment",
+    "public.a_z_letter",
 })
 
 
@@ -73,6 +78,8 @@ def frozen_urls(c: Corpus, day: dt.date) -> Iterator[tuple[str, dict[str, Any]]]
             yield endpoint, {"lang": lang}
         for key in c.site.categories:
             yield "public.category", {"lang": lang, "key": key}
+        for heading in sorted({letter((a.version(lang) or a.source).title, lang) for a in public}):
+            yield "public.a_z_letter", {"lang": lang, "letter": letter_slug(heading)}
         for a in public:
             yield "public.article", {"lang": lang, "article_id": a.id}
             for path in a.attachments:
@@ -81,17 +88,6 @@ def frozen_urls(c: Corpus, day: dt.date) -> Iterator[tuple[str, dict[str, Any]]]
         for old, target in sorted(c.redirects.items()):
             if old not in c.articles and c.articles.get(target) in public:
                 yield "public.article", {"lang": lang, "article_id": old}
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def swap_into_place(new: Path, out: Path, remove_old: bool = True) -> Path | None:
@@ -146,13 +142,9 @@ def _pages(app: Any, corpus: Corpus, today: dt.date) -> list[Page]:
         raise BuildError(f"no URL generator for {', '.join(sorted(unvisited))}; the static site would "
                          "miss those pages")
     with app.test_request_context():
-        return [(endpoint, values, url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, today)]
-
-
-def _file_of(path: str) -> str:
-    """The file (relative to the site root) Frozen-Flask writes for a site path."""
-    path = urlsplit(unquote(path)).path
-    return path[1:] + "index.html" if path.endswith("/") else path[1:]
+        article_url = article_urls()
+        return [(endpoint, values, article_url(values["lang"], values["article_id"]) if endpoint == "public.article"
+                 else url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, today)]
 
 
 def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progress: Progress | None,
@@ -172,28 +164,61 @@ def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progres
         raise BuildError("broken links in the built site:\n  " + "\n  ".join(missing[:50]))
     if progress:
         progress(total - 1, total)
-    (root / "_headers").write_text(static_headers_file(), "utf-8")
+    headers = root / "_headers.tmp"  # a new file: the old one may be shared with another tree
+    headers.unlink(missing_ok=True)
+    headers.write_text(static_headers_file(), "utf-8")
+    os.replace(headers, root / "_headers")
     return frozen
 
 
 def publish_search_index(out: Path, say: Callable[[str], None] | None = None) -> float:
     """Rebuild the Pagefind index of the published site *out* and swap it in; return the seconds taken.
 
-    The pages are hard-linked into a new folder (the published ones stay as they are), Pagefind indexes
-    that folder, and the folder replaces *out* in one step: the previous search index is used until
-    then."""
+    Pagefind reads the published pages and writes a new bundle beside the site, which is exchanged with
+    the site's ``pagefind/`` folder in one step: the previous search index is used until then. The spare
+    tree (portal.spare) gets the same bundle files as hard links, so that the next incremental build can
+    publish it with the search index in use."""
     t0 = time.perf_counter()
+    if say:
+        say("Indexing the static site for search (Pagefind) …")
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
+    spare = spare_path(out)
+    copy = None
+    try:
+        build_bundle(out, staging)
+        copy = link_copy(staging, out) if spare.is_dir() else None
+        old = install_bundle(staging, out)
+    except OSError:  # no exchange on this system: a new tree with the new bundle, swapped in whole
+        shutil.rmtree(staging, ignore_errors=True)
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
+        discard(spare)
+        _publish_search_index_whole(out)
+        return time.perf_counter() - t0
+    except BaseException:
+        for folder in (staging, copy):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if copy is not None:
+        try:
+            shutil.rmtree(install_bundle(copy, spare), ignore_errors=True)
+        except OSError:
+            discard(spare)  # a spare with another bundle is never patched; better none
+            shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    return time.perf_counter() - t0
+
+
+def _publish_search_index_whole(out: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
     try:
         inc.link_tree(out, tmp, lambda rel: not rel.startswith("pagefind/"))
-        if say:
-            say("Indexing the static site for search (Pagefind) …")
         run_pagefind(tmp)
         swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return time.perf_counter() - t0
 
 
 def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
@@ -206,10 +231,18 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     *out* holds a build of the same day, code and site settings, re-render only what the changed
     articles can change (see portal.incremental); *changed* adds article ids the caller knows changed
     to those the build finds by itself. Otherwise, and when nothing can be reused, a full build."""
-    today = today or dt.date.today()
-    say = say or (lambda _msg: None)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    with locked(out), untraced_corpus():
+        remove_strays(out)
+        return _freeze_site(corpus, out, index_dir, today or dt.date.today(), progress, say or (lambda _msg: None),
+                            workers, incremental, changed)
+
+
+def _freeze_site(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, progress: Progress | None,
+                 say: Callable[[str], None], workers: int | None, incremental: bool,
+                 changed: set[str] | None) -> dict:
+    t_start = time.perf_counter()  # an incremental build's time counts from here: the records are part of it
     clash = sorted(RESERVED_IDS & set(corpus.articles))
     if clash:
         raise BuildError(f"article id(s) {', '.join(clash)} clash with page names of the public site")
@@ -224,7 +257,7 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     if todo is not None and (out / "pagefind" / "pagefind.js").is_file():
         todo |= {i for i in changed or () if i in previous["articles"] or i in manifest["articles"]}  # type: ignore[index]
         return _freeze_incremental(corpus, out, index_dir, today, public, manifest, previous, todo,  # type: ignore[arg-type]
-                                   workers, progress, say)
+                                   workers, progress, say, t_start)
     t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
@@ -243,6 +276,8 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    discard(spare_path(out))  # it shows an older state of other code, settings or days: never patched
+    search_pending(out).unlink(missing_ok=True)  # this build's bundle is its pages' own
     say(f"Published the static site in {out}")
     return {"mode": "full", "pages": frozen.html_pages, "rendered": len(frozen.written),
             "languages": len(corpus.site.languages), "articles": len(public), "out": str(out),
@@ -251,50 +286,73 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
 
 def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, public: list[Article],
                         manifest: dict, previous: dict, todo: set[str], workers: int | None,
-                        progress: Progress | None, say: Callable[[str], None]) -> dict:
-    """Re-render the pages *todo* can change, reuse every other file of *out*, publish, then the search."""
+                        progress: Progress | None, say: Callable[[str], None], t0: float) -> dict:
+    """Re-render the pages *todo* can change into the spare tree patched to the new state (or, without a
+    usable spare, into a new tree of hard links to *out*), publish it, then rebuild the search index."""
     summary: dict[str, Any] = {"mode": "incremental", "changed": sorted(todo), "languages": len(corpus.site.languages),
                                "articles": len(public), "out": str(out)}
     if not todo:
-        say("Nothing changed since the last build.")
+        pagefind_s = 0.0
+        if search_pending(out).exists():
+            say("Nothing changed since the last build, but its search index was not finished: rebuilding it …")
+            pagefind_s = publish_search_index(out, say)
+            search_pending(out).unlink(missing_ok=True)
+        else:
+            say("Nothing changed since the last build.")
         return {**summary, "pages": sum(1 for _ in out.rglob("*.html")), "rendered": 0, "reused": 0,
-                "published_s": 0.0, "pagefind_s": 0.0, "steps_s": {}}
-    t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+                "published_s": 0.0, "pagefind_s": round(pagefind_s, 3), "steps_s": {}}
+    t_records = time.perf_counter()
+    spare = spare_path(out)
+    record = usable_record(spare, out, manifest)
+    if record is None:
+        discard(spare)
+        tree = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    else:
+        tree = spare
     try:
-        app = make_app(corpus, index_dir, today, tmp)
+        app = make_app(corpus, index_dir, today, tree)
+        pages = _pages(app, corpus, today)
+        languages = corpus.site.language_codes
         plan = inc.plan(previous, manifest, corpus, todo, public)
-        paths = [path for endpoint, values, path in _pages(app, corpus, today) if plan.wants(endpoint, values)]
-        rerendered = {_file_of(p) for p in paths}
-        languages = set(corpus.site.language_codes)
-        # The previous search index comes along: it stays in use until the new one is ready.
+        cover = plan.cover(pages, languages)
+        paths = [path for endpoint, values, path in pages if plan.wants(endpoint, values)]
         t_plan = time.perf_counter()
-        linked = inc.link_tree(out, tmp, lambda rel: plan.keeps(rel, languages, rerendered))
+        if record is not None:
+            since = inc.changed_articles(record, manifest) or set()
+            spare_cover = inc.plan(record, manifest, corpus, since, public).cover(pages, languages)
+            taken = spare_patch(tree, out, cover, spare_cover)
+            method = "spare"
+        else:
+            # The previous search index comes along: it stays in use until the new one is ready.
+            taken = len(inc.link_tree(out, tree, lambda rel: not cover.covers(rel)
+                                      and rel not in (inc.MANIFEST, "_headers")))
+            method = "link"
         t_link = time.perf_counter()
         say(f"Re-rendering {len(paths)} page(s) that can show {len(todo)} changed article(s) …")
-        frozen = _freeze(app, tmp, paths, workers, progress, extra_files=linked)
-        inc.write_manifest(tmp, manifest)
+        frozen = _freeze(app, tree, paths, workers, progress)
+        inc.write_manifest(tree, manifest)  # last: a tree without a record is never patched
         t_render = time.perf_counter()
-        old = swap_into_place(tmp, out, remove_old=False)
+        search_pending(out).touch()  # until the new bundle is in: a killed build's next run rebuilds it
+        old = swap_into_place(tree, out, remove_old=False)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tree, ignore_errors=True)
         raise
-    published = time.perf_counter() - t0
+    t_swap = time.perf_counter()
+    published = t_swap - t0
     say(f"Published {len(paths)} updated page(s) in {out} ({published:.1f} s); rebuilding the search index …")
-    # The previous tree goes while Pagefind (another process) works: neither waits for the other.
-    cleanup = threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True)
-    if old is not None:
-        cleanup.start()
-    try:
-        pagefind_s = publish_search_index(out, say)
-    finally:
-        if old is not None:
-            cleanup.join()
+    if old == tree:  # exchanged: the previous site is the next build's spare
+        if tree != spare:
+            os.replace(tree, spare)
+    elif old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    pagefind_s = publish_search_index(out, say)
+    search_pending(out).unlink(missing_ok=True)
     if progress:
         progress(len(paths) + 2, len(paths) + 2)
     say(f"Published the new search index ({pagefind_s:.1f} s)")
-    pages = frozen.html_pages + sum(1 for rel in linked if rel.endswith(".html"))
-    return {**summary, "pages": pages, "rendered": len(frozen.written), "reused": len(linked),
-            "published_s": round(published, 3), "pagefind_s": round(pagefind_s, 3),
-            "steps_s": {"plan": round(t_plan - t0, 3), "link": round(t_link - t_plan, 3),
-                        "render_and_check": round(t_render - t_link, 3)}}
+    html = sum(1 for _e, _v, path in pages if inc.file_of(path).endswith(".html"))
+    return {**summary, "pages": html, "rendered": len(frozen.written), "reused": len(pages) - len(paths),
+            "method": method, "taken": taken, "published_s": round(published, 3), "pagefind_s": round(pagefind_s, 3),
+            "steps_s": {"records": round(t_records - t0, 3), "plan": round(t_plan - t_records, 3),
+                        method: round(t_link - t_plan, 3), "render_and_check": round(t_render - t_link, 3),
+                        "swap": round(t_swap - t_render, 3)}}

@@ -15,11 +15,15 @@ what the templates use:
 * the redirect pages of its old ids (before and after the change): they show its title;
 * pages of articles whose ``related`` list or body links name it or one of those old ids (a related
   entry shows its title; a body link turns into text when its target stops being public);
-* the category pages of its category before and after; the home pages (category counts, featured
-  e-services), the A–Ö pages and the sitemap, always.
+* the category pages of its category before and after; the A–Ö letter pages of the letter its title
+  is listed under in each language, before and after (all of a language's when a letter comes or goes:
+  each links every letter); the home pages (category counts, featured
+  e-services), the A–Ö index pages (which letters have a page) and the sitemap, always.
 
-Every other file is hard-linked from the previous build. Re-rendering a page too many is harmless; a
-stale page is not, so the rules lean that way.
+What a plan re-renders and every other file in those article folders and letter folders is its
+:class:`Cover`: the files of the previous build it may not reuse. Every other file is taken from the
+previous build (portal.spare). Re-rendering a page too many is harmless; a stale page is not, so the
+rules lean that way.
 """
 
 from __future__ import annotations
@@ -30,17 +34,20 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from portal.localize import letter, letter_slug
 from portal.model import Article, Corpus
 
 MANIFEST = "_build.json"
-FORMAT = 1
+FORMAT = 2  # 2: each article's A–Ö letter per language
 _LIBRARIES = ("Flask", "Frozen-Flask", "Jinja2", "babel", "flask-babel", "Werkzeug")
 ALWAYS = ("public.home", "public.a_z", "public.sitemap")  # endpoints re-rendered on every change
+Page = tuple[str, dict[str, Any], str]  # endpoint, values, site path
 
 
 def _tree_digest(folders: Iterable[Path], h: Any) -> None:
@@ -86,11 +93,18 @@ def article_fingerprint(a: Article) -> str:
     return h.hexdigest()
 
 
+def letters(a: Article, languages: Iterable[str]) -> dict[str, str]:
+    """The A–Ö letter *a* is listed under in each language (its title there, or the source's as a fallback)."""
+    return {lang: letter((a.version(lang) or a.source).title, lang) for lang in languages}
+
+
 def make_manifest(corpus: Corpus, today: dt.date, public: list[Article] | None = None) -> dict[str, Any]:
     """The record of what a build of *corpus* on *today* shows (public facts only)."""
     public = public if public is not None else corpus.public_articles(today)
+    langs = corpus.site.language_codes
     return {"format": FORMAT, "today": today.isoformat(), "global": global_fingerprint(corpus, today),
-            "articles": {a.id: [article_fingerprint(a), a.category, sorted(a.redirect_from)] for a in public}}
+            "articles": {a.id: [article_fingerprint(a), a.category, sorted(a.redirect_from), letters(a, langs)]
+                         for a in public}}
 
 
 def read_manifest(site: Path) -> dict[str, Any] | None:
@@ -105,8 +119,17 @@ def read_manifest(site: Path) -> dict[str, Any] | None:
 
 
 def write_manifest(site: Path, manifest: dict[str, Any]) -> None:
-    """Write *manifest* into the built *site*."""
-    (site / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True), "utf-8")
+    """Write *manifest* into the built *site* as a new file (the old one may be shared with another tree)."""
+    tmp = site / f".{MANIFEST}.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True), "utf-8")
+    os.replace(tmp, site / MANIFEST)
+
+
+def file_of(path: str) -> str:
+    """The file (relative to the site root) Frozen-Flask writes for a site path."""
+    path = urlsplit(unquote(path)).path
+    return path[1:] + "index.html" if path.endswith("/") else path[1:]
 
 
 def changed_articles(previous: dict[str, Any], current: dict[str, Any]) -> set[str] | None:
@@ -131,11 +154,38 @@ def why_full(previous: dict[str, Any] | None, current: dict[str, Any], site: Pat
 
 
 @dataclass
+class Cover:
+    """The files of a build a plan answers for: the pages it re-renders, and everything in its article
+    folders (every language) and letter pages, whether the new build still has them or not."""
+
+    files: set[str]
+    folders: set[tuple[str, str]]  # (language, article id)
+
+    def covers(self, rel: str) -> bool:
+        """Is the file *rel* (relative to the site root) one the plan answers for?"""
+        if rel in self.files:
+            return True
+        parts = rel.split("/", 2)
+        return len(parts) > 2 and (parts[0], parts[1]) in self.folders
+
+    def scan(self, root: Path) -> set[str]:
+        """The files below *root* in the covered article folders."""
+        found: set[str] = set()
+        for lang, aid in self.folders:
+            folder = root / lang / aid
+            if folder.is_dir():
+                found.update(p.relative_to(root).as_posix() for p in folder.rglob("*") if not p.is_dir())
+        return found
+
+
+@dataclass
 class Plan:
-    """What an incremental build re-renders: article ids (their folders in every language) and categories."""
+    """What an incremental build re-renders: article ids (their folders in every language), categories and
+    A–Ö letter pages as (language, letter)."""
 
     articles: set[str]
     categories: set[str]
+    letters: set[tuple[str, str]] = field(default_factory=set)
 
     def wants(self, endpoint: str, values: dict[str, Any]) -> bool:
         """Is the page (endpoint, values) re-rendered?"""
@@ -143,29 +193,38 @@ class Plan:
             return True
         if endpoint == "public.category":
             return values["key"] in self.categories
+        if endpoint == "public.a_z_letter":
+            return (values["lang"], values["letter"]) in {(lang, letter_slug(lt)) for lang, lt in self.letters}
         if endpoint in ("public.article", "public.attachment"):
             return values["article_id"] in self.articles
         return False
 
-    def keeps(self, rel: str, languages: set[str], rerendered: set[str]) -> bool:
-        """May the previous build's file *rel* be reused (it is no page that is re-rendered)?"""
-        if rel in rerendered or rel in (MANIFEST, "_headers"):
-            return False
-        parts = rel.split("/", 2)
-        return not (len(parts) > 2 and parts[0] in languages and parts[1] in self.articles)
+    def cover(self, pages: list[Page], languages: Iterable[str]) -> Cover:
+        """The files this plan answers for in a build whose pages are *pages*."""
+        files = {file_of(path) for endpoint, values, path in pages if self.wants(endpoint, values)}
+        # A letter page the new build no longer has (no title starts with it now) is covered too.
+        files.update(f"{lang}/a-z/{letter_slug(lt)}/index.html" for lang, lt in self.letters)
+        return Cover(files, {(lang, aid) for lang in languages for aid in self.articles})
 
 
 def plan(previous: dict[str, Any], current: dict[str, Any], corpus: Corpus, changed: set[str],
          public: list[Article]) -> Plan:
-    """Every article folder and category page that can show one of the *changed* articles."""
+    """Every article folder, category page and letter page that can show one of the *changed* articles."""
     old, new = previous["articles"], current["articles"]
     keys = set(changed)
     categories = set()
+    letter_pages: set[tuple[str, str]] = set()
     for i in changed:
         for record in (old.get(i), new.get(i)):
             if record:
                 keys.update(record[2])  # its old ids: their redirect pages show its title
                 categories.add(record[1])
+                letter_pages.update(record[3].items())
+    # Every letter page links every letter: when a letter comes or goes, all of that language's change.
+    for lang in {lang for lang, _ in letter_pages}:
+        before, after = ({r[3].get(lang) for r in records.values()} for records in (old, new))
+        if before != after:
+            letter_pages.update((lang, lt) for lt in before | after if lt)
     articles = set(keys)
     needles = [f"/{k}/" for k in keys]
     for a in public:
@@ -173,7 +232,7 @@ def plan(previous: dict[str, Any], current: dict[str, Any], corpus: Corpus, chan
             continue
         if keys.intersection(a.related) or any(n in v.html for v in a.versions.values() for n in needles):
             articles.add(a.id)
-    return Plan(articles, categories)
+    return Plan(articles, categories, letter_pages)
 
 
 def link_tree(previous: Path, new: Path, keep: Callable[[str], bool]) -> set[str]:

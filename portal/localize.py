@@ -54,6 +54,13 @@ def letter(text: str, lang: str) -> str:
     return ch.upper() or "#"
 
 
+def letter_slug(heading: str) -> str:
+    """The URL part of the A–Ö page for the *heading* letter: the letter itself in lower case when it is a
+    letter or digit (``a``, ``å``, ``ب``), else its code points (``u0023``): never ``/``, ``.`` or ``#``."""
+    low = heading.casefold()
+    return low if low.isalnum() else "u" + "-".join(f"{ord(c):04x}" for c in heading)
+
+
 def tel_href(phone: str) -> str:
     """A tel: link for a phone number as people write it (042-10 50 00)."""
     return "tel:" + re.sub(r"[^\d+]", "", phone)

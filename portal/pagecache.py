@@ -38,6 +38,23 @@ def memo(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         return value
 
 
+def article_urls() -> Callable[[str, str], str]:
+    """``url_for("public.article", lang=…, article_id=…)`` for many articles (in a request context).
+
+    Werkzeug builds a URL in about 50 µs; the sitemap and the list of pages ask for 20,000 each build.
+    Article ids are only ``a-z``, ``0-9`` and ``-`` (checked when content is loaded), so the URL built
+    once per language with a placeholder id is the same text with the id in its place."""
+    placeholder = "0-article-id-0"
+    templates: dict[str, str] = {}
+
+    def build(lang: str, article_id: str) -> str:
+        template = templates.get(lang)
+        if template is None:
+            template = templates[lang] = url_for("public.article", lang=lang, article_id=placeholder)
+        return template.replace(placeholder, article_id)
+    return build
+
+
 def _cached_url_for(endpoint: str, **values: Any) -> str:
     return memo(("url", endpoint, tuple(sorted(values.items()))), lambda: url_for(endpoint, **values))
 

@@ -39,14 +39,29 @@ def _pagefind(site: Path, *args: str) -> subprocess.Popen:
 
 
 def run_pagefind(site: Path) -> None:
-    """Build both Pagefind bundles (one index per language, from ``<html lang>``) into ``site/pagefind``.
-
-    The two Pagefind runs go side by side (they write to different folders): on two cores the rebuild takes
-    about as long as the full-text run alone."""
+    """Build both Pagefind bundles (one index per language, from ``<html lang>``) into ``site/pagefind``."""
     # A folder hard-linked from a published site must not be written through, and Pagefind does not empty
     # its output folder: start from no bundle at all.
     shutil.rmtree(site / "pagefind", ignore_errors=True)
-    runs = [_pagefind(site, "--exclude-selectors", SMALL_EXCLUDE), _pagefind(site, "--output-subdir", FULL_SUBDIR)]
+    _run_both(site, ["--exclude-selectors", SMALL_EXCLUDE], ["--output-subdir", FULL_SUBDIR])
+    if not (site / "pagefind" / "pagefind.js").is_file() or not (site / FULL_SUBDIR / "pagefind.js").is_file():
+        raise BuildError("Pagefind could not index the site: it wrote no search bundle")
+
+
+def build_bundle(site: Path, dest: Path) -> None:
+    """Build both bundles of *site* into the empty folder *dest* (what ``site/pagefind`` would hold), reading
+    *site* only: the bundle of a published site is rebuilt beside it and then exchanged in one step."""
+    full = dest / FULL_SUBDIR.split("/", 1)[1]
+    _run_both(site, ["--exclude-selectors", SMALL_EXCLUDE, "--output-path", str(dest)],
+              ["--output-path", str(full)])
+    if not (dest / "pagefind.js").is_file() or not (full / "pagefind.js").is_file():
+        raise BuildError("Pagefind could not index the site: it wrote no search bundle")
+
+
+def _run_both(site: Path, small: list[str], full: list[str]) -> None:
+    """The two Pagefind runs side by side (they write to different folders): on two cores the rebuild takes
+    about as long as the full-text run alone."""
+    runs = [_pagefind(site, *small), _pagefind(site, *full)]
     errors = []
     for run in runs:
         try:
@@ -60,5 +75,3 @@ def run_pagefind(site: Path) -> None:
             errors.append((err or out).strip())
     if errors:
         raise BuildError(f"Pagefind could not index the site: {' '.join(errors)}")
-    if not (site / "pagefind" / "pagefind.js").is_file() or not (site / FULL_SUBDIR / "pagefind.js").is_file():
-        raise BuildError("Pagefind could not index the site: it wrote no search bundle")

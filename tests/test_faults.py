@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from portal.freeze import broken_links
 from portal.index import IndexHandle, current_generation
 from portal.search import Searcher
 
@@ -95,3 +97,50 @@ def test_killed_build_leaves_the_last_good_site_and_index(tmp_path: Path) -> Non
     assert killed >= 2, "the builds finished before they could be killed"
     assert subprocess.run(build, capture_output=True, check=False).returncode == 0
     assert "Bygglov NY" in (site / "sv" / "bygglov" / "index.html").read_text("utf-8")
+
+
+def test_killed_incremental_builds_leave_a_whole_site_and_the_next_one_is_right(tmp_path: Path) -> None:
+    from tests.test_incremental import comparable
+
+    root = tmp_path / "articles"
+    shutil.copytree(SAMPLE, root)
+    site, index_dir, spare = tmp_path / "site", tmp_path / "index", tmp_path / ".site.spare"
+    build = [*PORTAL, "build", "--articles", str(root), "--index", str(index_dir), "--out", str(site), "--incremental"]
+    page = site / "sv" / "bygglov" / "index.html"
+    sv = root / "bygglov" / "sv.md"
+
+    def retitle(new: str) -> None:
+        sv.write_text(re.sub(r"^title: .*$", f"title: {new}", sv.read_text("utf-8"), count=1, flags=re.MULTILINE),
+                      "utf-8")
+
+    for title in (None, "Bygglov ett"):  # a full build, then an incremental one: now there is a spare
+        if title:
+            retitle(title)
+        assert subprocess.run(build, capture_output=True, check=False).returncode == 0
+    assert spare.is_dir()
+    moments = [
+        # while the spare is being patched or its pages rendered (its build record is gone until the end)
+        lambda: spare.is_dir() and not (spare / "_build.json").exists(),
+        # while Pagefind writes the new search bundle beside the published site
+        lambda: any(tmp_path.glob(".site.search-*/*")),
+    ]
+    killed = 0
+    for n, ready in enumerate(moments):
+        bundle = (site / "pagefind" / "pagefind-entry.json").read_bytes()
+        retitle(f"Bygglov NY {n}")
+        proc = start(*build[len(PORTAL):], cwd=tmp_path)
+        killed += kill_when(proc, ready, timeout=300)
+        # Whole: the previous pages or the new ones, always with a complete search bundle and no broken link.
+        assert broken_links(site) == []
+        assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "full" / "pagefind.js").is_file()
+        if f"Bygglov NY {n}" not in page.read_text("utf-8"):
+            assert (site / "pagefind" / "pagefind-entry.json").read_bytes() == bundle
+    assert killed == 2, "the builds finished before they could be killed"
+    assert subprocess.run(build, capture_output=True, check=False).returncode == 0
+    assert "Bygglov NY 1" in page.read_text("utf-8")
+    full = tmp_path / "full"
+    assert subprocess.run([*PORTAL, "build", "--articles", str(root), "--index", str(index_dir), "--out", str(full)],
+                          capture_output=True, check=False).returncode == 0
+    built, expected = comparable(site), comparable(full)
+    assert [p for p in expected if built.get(p) != expected[p]] == [] and built.keys() == expected.keys()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site.spare"]

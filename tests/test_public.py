@@ -14,8 +14,8 @@ from portal.public import collation_key
 from portal.state import get_state
 from tests.conftest import MARKERS
 
-PAGES = ("/{lang}/", "/{lang}/a-z/", "/{lang}/search/", "/{lang}/accessibility/", "/{lang}/category/bygga-bo/",
-         "/{lang}/bygglov/", "/{lang}/forskoleplats/", "/{lang}/bibliotekskort/")
+PAGES = ("/{lang}/", "/{lang}/a-z/", "/{lang}/a-z/a/", "/{lang}/search/", "/{lang}/accessibility/",
+         "/{lang}/category/bygga-bo/", "/{lang}/bygglov/", "/{lang}/forskoleplats/", "/{lang}/bibliotekskort/")
 LANGS = (("sv", "ltr"), ("en", "ltr"), ("ar", "rtl"))
 
 
@@ -189,8 +189,19 @@ def test_a_z_groups_in_the_languages_alphabet(client):
     assert collation_key("Ö", "sv") > collation_key("Z", "sv") > collation_key("É", "sv")
     assert collation_key("Ärende", "sv") > collation_key("Åtgärd", "sv")
     html = text(client, "/sv/a-z/")
-    assert html.index(">A</h2>") < html.index(">S</h2>")
-    assert "hemlig" not in html and "Utkast" not in html
+    assert html.index('href="/sv/a-z/a/">A</a>') < html.index('href="/sv/a-z/s/">S</a>')
+    assert "hemlig" not in html and "Utkast" not in html and 'href="/sv/a-z/r/"' not in html
+    # Each letter has its page: its articles in alphabetical order, the letters to move on, no hidden ones.
+    page = text(client, "/sv/a-z/a/")
+    assert page.index("Ansöka om bygglov") < page.index("Ansöka om plats i förskola")
+    assert "Skaffa bibliotekskort" not in page and "hemlig" not in page
+    assert 'href="/sv/a-z/a/" aria-current="page">A</a>' in page and 'href="/sv/a-z/s/">S</a>' in page
+    assert "Skaffa bibliotekskort" in text(client, "/sv/a-z/s/")
+    # A fallback is listed under its source title's letter; Arabic letters have pages of their own.
+    assert "Skaffa bibliotekskort" in text(client, "/en/a-z/s/")
+    assert "رخصة بناء" in text(client, "/ar/a-z/ا/")
+    for missing in ("/sv/a-z/r/", "/sv/a-z/u/", "/sv/a-z/..%2F/"):
+        assert client.get(missing).status_code == 404
 
 
 def test_search_page_works_without_javascript_and_in_the_preview(client):
@@ -214,3 +225,14 @@ def test_drafts_show_only_in_the_dev_preview(app, client):
     html = text(client, "/sv/utkast-artikel/")
     assert "Inte publicerad" in html
     assert client.get("/sv/hemlig-rutin/").status_code == 404  # internal: never, not even in preview
+
+
+def test_letter_pages_have_safe_addresses():
+    from portal.localize import letter, letter_slug
+
+    assert [letter_slug(letter(t, "sv")) for t in ("Åtgärd", "ärende", "Bygglov", "1177", "Élan")] == \
+        ["å", "ä", "b", "1", "e"]
+    assert letter_slug(letter("بطاقة", "ar")) == "ب"
+    # Never a path separator, a dot segment or a fragment: a code point instead.
+    assert [letter_slug(letter(t, "sv")) for t in ("/etc", ".hidden", "#1", "(ny)", "")] == \
+        ["u002f", "u002e", "u0023", "u0028", "u0023"]

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 LANGS = ("sv", "en", "ar")
 PAGE_TYPES = {"home": "/{lang}/", "category": "/{lang}/category/bygga-bo/", "article": "/{lang}/bygglov/",
-              "fallback": "/{lang}/bibliotekskort/", "a-z": "/{lang}/a-z/", "search": "/{lang}/search/",
+              "fallback": "/{lang}/bibliotekskort/", "a-z": "/{lang}/a-z/", "a-z-letter": "/{lang}/a-z/a/",
+              "search": "/{lang}/search/",
               "accessibility": "/{lang}/accessibility/"}
 # The policy a static host should send: the app's own, plus WebAssembly for Pagefind's search.
 STATIC_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
@@ -185,6 +186,8 @@ def test_everything_works_without_javascript(browser, server):
         page.goto(server.url + "/sv/search/")
         assert page.locator("#no-js-help").is_visible()
         page.click('#no-js-help a[href="/sv/a-z/"]')
+        page.click('main nav.letters a[href="/sv/a-z/a/"]')  # the A–Ö index leads to one page per letter
+        page.wait_for_url(f"{server.url}/sv/a-z/a/")
         assert page.locator('main a[href="/sv/forskoleplats/"]').is_visible()
         screenshot(page, "public-a-z-sv-mobile-nojs")
         page.goto(server.url + "/sv/bygglov-ansokan/")
