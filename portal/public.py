@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext
+from markupsafe import Markup
 
 from portal.index import synonym_map
 from portal.localize import (
@@ -184,12 +185,16 @@ def render_page(template: str, lang: str, alternates: list[Alternate], **context
     if not notice and site.notice.get(site.source_language):
         notice, notice_lang = site.notice[site.source_language], site.source_language
     context.setdefault("canonical", absolute(request.path))
+    shared = {"lang": lang, "contact": site.contact, "hours": _hours_week(lang),
+              "tel_href": tel_href(site.contact.phone)}
+    # The footer is the same on every page of a language: rendered once per language while freezing.
+    footer = memo(("footer", lang), lambda: Markup(  # noqa: S704 - an autoescaped template's output
+        render_template("public/_footer.html", **shared)))
     return render_template(
-        f"public/{template}", lang=lang, language=site.language(lang), site=site, contact=site.contact,
-        notice=notice, notice_lang=notice_lang, source_lang=site.language(site.source_language),
-        alternates=alternates, hours=_hours_week(lang),
-        source_label=language_label(site.source_language, lang), tel_href=tel_href(site.contact.phone),
-        preview=preview(), absolute=absolute, **context)
+        f"public/{template}", language=site.language(lang), site=site, notice=notice, notice_lang=notice_lang,
+        source_lang=site.language(site.source_language), alternates=alternates, footer=footer,
+        source_label=language_label(site.source_language, lang), preview=preview(), absolute=absolute,
+        **shared, **context)
 
 
 def public_html(html: str, lang: str) -> str:
