@@ -151,12 +151,12 @@ class RawHit:
 
     meta: dict[str, Any]
     score: float
-    doc: int = -1
-    gen: Generation | None = field(default=None, repr=False, compare=False)
+    doc: int
+    gen: Generation = field(repr=False, compare=False)
 
     def texts(self) -> tuple[str, str]:
         """The document's body and internal notes, as far as they are kept for highlighting."""
-        return self.gen.texts(self.doc) if self.gen is not None and self.doc >= 0 else ("", "")
+        return self.gen.texts(self.doc)
 
 
 # A term in more than this share of a language's documents carries almost no weight in long fields
