@@ -83,8 +83,6 @@ class PortalState:
         self._stamp = stamp
         self.generation += 1
         if not any(p.is_error for p in self._problems):
-            if self._analyzers is None:
-                self._analyzers = analyzers_for(self._corpus, self.index_dir)
             update_index(self._corpus, self.index_dir, changed, analyzers=self._analyzers)
 
     def problems(self) -> list[Problem]:
