@@ -40,6 +40,7 @@ from portal.crosscheck import ArticleFacts, Resolver, cross_check, facts_of
 from portal.exceptions import PortalError, Problem, display_path
 from portal.gitinfo import GitFacts, GitReader, read_history
 from portal.model import Article, Corpus
+from portal.published import PageFacts, page_facts
 from portal.siteconfig import SiteConfig, load_site
 
 log = logging.getLogger("portal")
@@ -70,6 +71,7 @@ class Loaded:
     stats: LoadStats
     facts: dict[str, ArticleFacts] = field(default_factory=dict)
     git: dict[str, GitFacts] = field(default_factory=dict)
+    pages: dict[str, PageFacts] = field(default_factory=dict)
 
     def version_dates(self, article_id: str) -> list[tuple[str, dt.date | None, bool]]:
         """(lang, updated, outdated) of each version of an article, as its versions in the corpus have them."""
@@ -82,9 +84,14 @@ class Loaded:
 class LazyArticles(MutableMapping[str, Article]):
     """Articles by id in corpus order; one not yet in memory is loaded by *load* when first used."""
 
-    def __init__(self, names: Iterable[str], loaded: dict[str, Article], load: Callable[[str], Article]):
+    def __init__(self, names: Iterable[str], loaded: dict[str, Article], load: Callable[[str], Article],
+                 everything: Callable[[LazyArticles], dict[str, Article]] | None = None):
         self._items: dict[str, Article | None] = {name: loaded.get(name) for name in names}
-        self._load = load
+        self._load, self._everything = load, everything
+
+    def everything(self) -> dict[str, Article]:
+        """Every article in memory, in order (the loader's way when it has one: see :meth:`_Load.everything`)."""
+        return self._everything(self) if self._everything is not None else dict(self.items())
 
     def __getitem__(self, name: str) -> Article:
         article = self._items[name]
@@ -301,8 +308,8 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
     found, redirects = cross_check(facts, site)
     state.resolve = resolve = Resolver(facts, redirects)
     _rerender_changed_links(state, facts, resolve)
-    corpus = Corpus(root, site, LazyArticles(facts, state.fresh, state.article), synonyms,  # type: ignore[arg-type]
-                    redirects=redirects, load_problems=by_folder)
+    articles = LazyArticles(facts, state.fresh, state.article, state.everything)
+    corpus = Corpus(root, site, articles, synonyms, redirects=redirects, load_problems=by_folder)  # type: ignore[arg-type]
     _render_fresh(corpus, state, resolve)
     gone = set(old) - set(entries)
     article_shards = {shard_of(n) for n in state.dirty | gone}
@@ -314,11 +321,12 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
         if shards:
             cache.write(entries, blobs, shards, article_shards)
     if not lazy:
-        corpus.articles = state.everything(corpus.articles)
+        corpus.articles = articles.everything()
     everything = [p for folder in by_folder.values() for p in folder] + found + corpus.history_problems
     everything.sort(key=lambda p: (p.path, p.line))
+    pages = {name: e.page for name, e in entries.items() if e.facts is not None and e.page is not None}
     return Loaded(corpus, everything, {name: e.digest for name, e in entries.items()}, sdigest, stats,
-                  facts, state.git)
+                  facts, state.git, pages)
 
 
 def _date(state: _Load, corpus: Corpus, facts: dict[str, ArticleFacts], linked: set[str],
@@ -357,7 +365,7 @@ def _rerender_changed_links(state: _Load, facts: dict[str, ArticleFacts], resolv
 
 
 def _render_fresh(corpus: Corpus, state: _Load, resolve: Resolver) -> None:
-    """Render the articles read or to re-render, and record their links in their entries."""
+    """Render the articles read or to re-render, and record their links and page facts in their entries."""
     todo = [n for n in (*state.stats.read, *state.stats.rerendered) if n in state.fresh]
     if not todo:
         return
@@ -366,4 +374,5 @@ def _render_fresh(corpus: Corpus, state: _Load, resolve: Resolver) -> None:
     links: dict[str, LinkLog] = {}
     render_corpus(corpus, only=todo, links=links, resolve=resolve)
     for name in todo:
-        state.entries[name].links = links.get(name, {})
+        entry = state.entries[name]
+        entry.links, entry.page = links.get(name, {}), page_facts(state.fresh[name])

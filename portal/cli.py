@@ -189,10 +189,11 @@ def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None
             from portal.freeze import freeze_site
 
             say("Checking and indexing the content …")
-            corpus, _gen = pipeline.index(root, index_dir.resolve(), progress=update)
+            # Lazy: only the articles the re-rendered pages show are unpickled (portal.published).
+            run = pipeline.index_content(root, index_dir.resolve(), progress=update, lazy=True)
             say("Freezing the public site (incremental) …")
-            summary = freeze_site(corpus, out.resolve(), index_dir.resolve(), progress=update, say=say,
-                                  incremental=True)
+            summary = freeze_site(run.corpus, out.resolve(), index_dir.resolve(), progress=update, say=say,
+                                  incremental=True, loaded=run.loaded)
         else:
             summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
     finally:

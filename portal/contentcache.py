@@ -39,17 +39,18 @@ from portal.content import folder_names
 from portal.crosscheck import ArticleFacts
 from portal.exceptions import Problem
 from portal.gitinfo import GitFacts
+from portal.published import PageFacts
 
 log = logging.getLogger("portal")
 
-CACHE_SCHEMA = 2  # bump when an entry's shape changes
+CACHE_SCHEMA = 3  # bump when an entry's shape changes (3: the page facts)
 SHARDS = 32  # one changed article rewrites one shard (~1/32 of the cache), not all of it
 FOLDER = "content-cache"
 SITE_FILES = ("site.yml", "synonyms.yml")
 # The code whose output is cached: a change to any of these files (an upgrade, a fix) reloads everything.
 _CODE = ("portal.cachedload", "portal.content", "portal.contentcache", "portal.crosscheck", "portal.exceptions",
-         "portal.frontmatter", "portal.gitinfo", "portal.model", "portal.render", "portal.siteconfig",
-         "portal.sourcefile")
+         "portal.frontmatter", "portal.gitinfo", "portal.model", "portal.published", "portal.render",
+         "portal.siteconfig", "portal.sourcefile")
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
 
 FileStat = tuple[tuple[str, int, int], ...]
@@ -130,6 +131,7 @@ class Entry:
     problems: list[Problem]
     links: LinkLog = field(default_factory=dict)
     git: GitFacts | None = None  # the dates from git, for the commit they name
+    page: PageFacts | None = None  # what the static build needs of the rendered article (portal.published)
 
     def valid_on(self, today: dt.date) -> bool:
         """True when *today* gives the same date-dependent problems as the day the entry was made."""

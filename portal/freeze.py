@@ -27,13 +27,15 @@ from typing import Any
 from flask import current_app, url_for
 
 from portal import incremental as inc
+from portal.cachedload import LazyArticles, Loaded
 from portal.content import RESERVED_IDS
 from portal.exceptions import BuildError
 from portal.freezework import Frozen, default_workers, freeze_urls
 from portal.linkcheck import broken_links, file_checker
-from portal.localize import letter, letter_slug
-from portal.model import Article, Corpus
+from portal.localize import letter_slug
+from portal.model import Corpus
 from portal.pagecache import article_urls
+from portal.published import PublicSite
 from portal.security import static_headers_file
 from portal.sitefolders import locked, remove_strays, search_pending, untraced_corpus
 from portal.spare import discard, install_bundle, link_copy, spare_path, usable_record
@@ -65,29 +67,47 @@ GENERATED_ENDPOINTS = frozenset({
 })
 
 
-def frozen_urls(c: Corpus, day: dt.date) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every (endpoint, values) of the public site, for Frozen-Flask (in a request context)."""
+def frozen_urls(c: Corpus, site: PublicSite, day: dt.date,
+                only: set[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (endpoint, values) of the public site of *c* on *day* (its public articles: *site*), for
+    Frozen-Flask (in a request context); with *only*, the pages of articles (and of old ids) not in *only*
+    are left out."""
     yield "public.root", {}
     for endpoint in ("public.not_found_page", "public.sitemap", "public.robots"):
         yield endpoint, {}
     for filename in static_files():
         yield "static", {"filename": filename}
-    public = c.public_articles(day)
+    articles = [p for p in site if p.id in only] if only is not None else list(site)
     for lang in c.site.language_codes:
         for endpoint in ("public.home", "public.a_z", "public.search", "public.accessibility"):
             yield endpoint, {"lang": lang}
         for key in c.site.categories:
             yield "public.category", {"lang": lang, "key": key}
-        for heading in sorted({letter((a.version(lang) or a.source).title, lang) for a in public}):
+        for heading in sorted({p.letter(lang) for p in site}):
             yield "public.a_z_letter", {"lang": lang, "letter": letter_slug(heading)}
-        for a in public:
-            yield "public.article", {"lang": lang, "article_id": a.id}
-            for path in a.attachments:
-                yield "public.attachment", {"lang": lang, "article_id": a.id,
-                                            "filename": path.relative_to(a.folder).as_posix()}
+        for p in articles:
+            yield "public.article", {"lang": lang, "article_id": p.id}
+            for filename in p.page.attachments:
+                yield "public.attachment", {"lang": lang, "article_id": p.id, "filename": filename}
         for old, target in sorted(c.redirects.items()):
-            if old not in c.articles and c.articles.get(target) in public:
+            if old not in c.articles and target in site and (only is None or old in only):
                 yield "public.article", {"lang": lang, "article_id": old}
+
+
+def page_counts(c: Corpus, site: PublicSite) -> tuple[int, int]:
+    """How many files and how many HTML pages :func:`frozen_urls` gives (counted without making them; in an
+    app context)."""
+    langs, letters = c.site.language_codes, 0
+    redirects = sum(1 for old, target in c.redirects.items() if old not in c.articles and target in site)
+    for lang in langs:
+        letters += len({p.letter(lang) for p in site})
+    attached = [f for p in site for f in p.page.attachments]
+    static = list(static_files())
+    per_lang = 4 + len(c.site.categories) + len(site) + redirects
+    files = 4 + len(static) + letters + len(langs) * (per_lang + len(attached))
+    html = 2 + sum(1 for f in static if f.endswith(".html")) + letters + len(langs) * (
+        per_lang + sum(1 for f in attached if f.endswith(".html")))
+    return files, html
 
 
 def swap_into_place(new: Path, out: Path, remove_old: bool = True) -> Path | None:
@@ -118,13 +138,14 @@ def swap_into_place(new: Path, out: Path, remove_old: bool = True) -> Path | Non
     return old
 
 
-def make_app(corpus: Corpus, index_dir: Path, today: dt.date, destination: Path):  # type: ignore[no-untyped-def]
-    """The app configured for freezing *corpus* into *destination*."""
+def make_app(corpus: Corpus, site: PublicSite, index_dir: Path, today: dt.date,  # type: ignore[no-untyped-def]
+             destination: Path):
+    """The app configured for freezing *corpus* (its public articles: *site*) into *destination*."""
     from portal.app import create_app
 
     return create_app({
         "ARTICLES_DIR": corpus.root, "INDEX_DIR": index_dir, "TODAY": today.isoformat(), "FREEZING": True,
-        "PUBLIC_CORPUS": corpus, "SERVER_NAME": None, "FREEZER_DESTINATION": str(destination),
+        "PUBLIC_CORPUS": corpus, "PUBLIC_SITE": site, "SERVER_NAME": None, "FREEZER_DESTINATION": str(destination),
         "FREEZER_IGNORE_404_NOT_FOUND": False, "FREEZER_REDIRECT_POLICY": "error",
         "FREEZER_REMOVE_EXTRA_FILES": False, "FREEZER_IGNORE_MIMETYPE_WARNINGS": False,
         "FREEZER_DEFAULT_MIMETYPE": "application/octet-stream",
@@ -133,8 +154,9 @@ def make_app(corpus: Corpus, index_dir: Path, today: dt.date, destination: Path)
 
 
 
-def _pages(app: Any, corpus: Corpus, today: dt.date) -> list[Page]:
-    """Every page of the site as (endpoint, values, path); BuildError for a public endpoint left out."""
+def _pages(app: Any, corpus: Corpus, site: PublicSite, today: dt.date, only: set[str] | None = None) -> list[Page]:
+    """Every page of the site (with *only*: see :func:`frozen_urls`) as (endpoint, values, path); BuildError
+    for a public endpoint left out."""
     # Strict like a missing URL generator: a public page the freezer would never visit is an error.
     unvisited = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("public.")
                  } - GENERATED_ENDPOINTS
@@ -144,7 +166,7 @@ def _pages(app: Any, corpus: Corpus, today: dt.date) -> list[Page]:
     with app.test_request_context():
         article_url = article_urls()
         return [(endpoint, values, article_url(values["lang"], values["article_id"]) if endpoint == "public.article"
-                 else url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, today)]
+                 else url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, site, today, only)]
 
 
 def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progress: Progress | None,
@@ -224,30 +246,35 @@ def _publish_search_index_whole(out: Path) -> None:
 def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | None = None,
                 progress: Progress | None = None, say: Callable[[str], None] | None = None,
                 workers: int | None = None, incremental: bool = False,
-                changed: set[str] | None = None) -> dict:
+                changed: set[str] | None = None, loaded: Loaded | None = None) -> dict:
     """Freeze the public site of *corpus* into *out* atomically; return a summary of what was built.
 
     *workers*: processes to freeze with (default: one per core for a large site). *incremental*: when
     *out* holds a build of the same day, code and site settings, re-render only what the changed
     articles can change (see portal.incremental); *changed* adds article ids the caller knows changed
-    to those the build finds by itself. Otherwise, and when nothing can be reused, a full build."""
+    to those the build finds by itself. Otherwise, and when nothing can be reused, a full build.
+    *loaded*: the load that gave *corpus*, whose page facts stand in for the articles wherever a build
+    needs every article (portal.published): with a lazy corpus, an incremental build unpickles only the
+    articles its pages show."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    day = today or dt.date.today()
     with locked(out), untraced_corpus():
         remove_strays(out)
-        return _freeze_site(corpus, out, index_dir, today or dt.date.today(), progress, say or (lambda _msg: None),
+        site = (PublicSite.of_loaded(loaded, day) if loaded is not None and loaded.corpus is corpus
+                else PublicSite.of_corpus(corpus, day))
+        return _freeze_site(corpus, site, out, index_dir, day, progress, say or (lambda _msg: None),
                             workers, incremental, changed)
 
 
-def _freeze_site(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, progress: Progress | None,
-                 say: Callable[[str], None], workers: int | None, incremental: bool,
+def _freeze_site(corpus: Corpus, site: PublicSite, out: Path, index_dir: Path, today: dt.date,
+                 progress: Progress | None, say: Callable[[str], None], workers: int | None, incremental: bool,
                  changed: set[str] | None) -> dict:
     t_start = time.perf_counter()  # an incremental build's time counts from here: the records are part of it
     clash = sorted(RESERVED_IDS & set(corpus.articles))
     if clash:
         raise BuildError(f"article id(s) {', '.join(clash)} clash with page names of the public site")
-    public = corpus.public_articles(today)
-    manifest = inc.make_manifest(corpus, today, public)
+    manifest = inc.make_manifest(corpus, site, today)
     previous = inc.read_manifest(out) if incremental else None
     todo = inc.changed_articles(previous, manifest) if previous is not None else None
     if incremental:
@@ -256,13 +283,15 @@ def _freeze_site(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, pro
             say(f"Full build: {why}.")
     if todo is not None and (out / "pagefind" / "pagefind.js").is_file():
         todo |= {i for i in changed or () if i in previous["articles"] or i in manifest["articles"]}  # type: ignore[index]
-        return _freeze_incremental(corpus, out, index_dir, today, public, manifest, previous, todo,  # type: ignore[arg-type]
+        return _freeze_incremental(corpus, site, out, index_dir, today, manifest, previous, todo,  # type: ignore[arg-type]
                                    workers, progress, say, t_start)
+    if isinstance(corpus.articles, LazyArticles):  # every page is rendered: unpickled once, before the workers
+        corpus.articles = corpus.articles.everything()
     t0 = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        app = make_app(corpus, index_dir, today, tmp)
-        paths = [path for _e, _v, path in _pages(app, corpus, today)]
+        app = make_app(corpus, site, index_dir, today, tmp)
+        paths = [path for _e, _v, path in _pages(app, corpus, site, today)]
         frozen = _freeze(app, tmp, paths, workers, progress)
         inc.write_manifest(tmp, manifest)
         t_freeze = time.perf_counter() - t0
@@ -280,17 +309,17 @@ def _freeze_site(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, pro
     search_pending(out).unlink(missing_ok=True)  # this build's bundle is its pages' own
     say(f"Published the static site in {out}")
     return {"mode": "full", "pages": frozen.html_pages, "rendered": len(frozen.written),
-            "languages": len(corpus.site.languages), "articles": len(public), "out": str(out),
+            "languages": len(corpus.site.languages), "articles": len(site), "out": str(out),
             "freeze_s": round(t_freeze, 3), "pagefind_s": round(t_pagefind, 3)}
 
 
-def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.date, public: list[Article],
+def _freeze_incremental(corpus: Corpus, site: PublicSite, out: Path, index_dir: Path, today: dt.date,
                         manifest: dict, previous: dict, todo: set[str], workers: int | None,
                         progress: Progress | None, say: Callable[[str], None], t0: float) -> dict:
     """Re-render the pages *todo* can change into the spare tree patched to the new state (or, without a
     usable spare, into a new tree of hard links to *out*), publish it, then rebuild the search index."""
     summary: dict[str, Any] = {"mode": "incremental", "changed": sorted(todo), "languages": len(corpus.site.languages),
-                               "articles": len(public), "out": str(out)}
+                               "articles": len(site), "out": str(out)}
     if not todo:
         pagefind_s = 0.0
         if search_pending(out).exists():
@@ -310,17 +339,18 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
     else:
         tree = spare
     try:
-        app = make_app(corpus, index_dir, today, tree)
-        pages = _pages(app, corpus, today)
+        app = make_app(corpus, site, index_dir, today, tree)
         languages = corpus.site.language_codes
-        plan = inc.plan(previous, manifest, corpus, todo, public)
+        plan = inc.plan(previous, manifest, site, todo)
+        # The spare may be several builds behind: what its record and this build's differ in, too.
+        spare_plan = inc.plan(record, manifest, site, inc.changed_articles(record, manifest) or set()) \
+            if record is not None else None
+        pages = _pages(app, corpus, site, today, plan.articles | (spare_plan.articles if spare_plan else set()))
         cover = plan.cover(pages, languages)
         paths = [path for endpoint, values, path in pages if plan.wants(endpoint, values)]
         t_plan = time.perf_counter()
-        if record is not None:
-            since = inc.changed_articles(record, manifest) or set()
-            spare_cover = inc.plan(record, manifest, corpus, since, public).cover(pages, languages)
-            taken = spare_patch(tree, out, cover, spare_cover)
+        if spare_plan is not None:
+            taken = spare_patch(tree, out, cover, spare_plan.cover(pages, languages))
             method = "spare"
         else:
             # The previous search index comes along: it stays in use until the new one is ready.
@@ -350,8 +380,9 @@ def _freeze_incremental(corpus: Corpus, out: Path, index_dir: Path, today: dt.da
     if progress:
         progress(len(paths) + 2, len(paths) + 2)
     say(f"Published the new search index ({pagefind_s:.1f} s)")
-    html = sum(1 for _e, _v, path in pages if inc.file_of(path).endswith(".html"))
-    return {**summary, "pages": html, "rendered": len(frozen.written), "reused": len(pages) - len(paths),
+    with app.app_context():
+        files, html = page_counts(corpus, site)
+    return {**summary, "pages": html, "rendered": len(frozen.written), "reused": files - len(paths),
             "method": method, "taken": taken, "published_s": round(published, 3), "pagefind_s": round(pagefind_s, 3),
             "steps_s": {"records": round(t_records - t0, 3), "plan": round(t_plan - t_records, 3),
                         method: round(t_link - t_plan, 3), "render_and_check": round(t_render - t_link, 3),

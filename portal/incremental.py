@@ -40,11 +40,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from portal.localize import letter, letter_slug
-from portal.model import Article, Corpus
+from portal.localize import letter_slug
+from portal.model import Corpus
+from portal.published import PublicSite
 
 MANIFEST = "_build.json"
-FORMAT = 2  # 2: each article's A–Ö letter per language
+FORMAT = 3  # 2: each article's A–Ö letter per language; 3: fingerprints from portal.published
 _LIBRARIES = ("Flask", "Frozen-Flask", "Jinja2", "babel", "flask-babel", "Werkzeug")
 ALWAYS = ("public.home", "public.a_z", "public.sitemap")  # endpoints re-rendered on every change
 Page = tuple[str, dict[str, Any], str]  # endpoint, values, site path
@@ -74,37 +75,12 @@ def global_fingerprint(corpus: Corpus, today: dt.date) -> str:
     return h.hexdigest()[:24]
 
 
-def article_fingerprint(a: Article) -> str:
-    """A fingerprint of everything the public pages show of article *a* (never its internal parts)."""
-    # Fed field by field (no JSON of the whole article): this runs over every article on every build.
-    # A version's text is derived from its HTML, so the HTML stands for both.
-    h = hashlib.blake2b(digest_size=12)
-    ss = a.self_service
-    small = [a.id, a.category, a.department, a.publish_from, a.expires,
-             (ss.url, ss.label, ss.login, ss.needs) if ss else None, a.related, a.redirect_from]
-    h.update(repr(small).encode())
-    for v in a.versions.values():
-        h.update(b"\0v" + repr((v.lang, v.title, v.summary, v.keywords, v.self_service_label, v.self_service_needs,
-                                 v.updated, v.outdated)).encode())
-        h.update(b"\0h" + v.html.encode())
-    for path in a.attachments:
-        h.update(b"\0f" + path.relative_to(a.folder).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
-    return h.hexdigest()
-
-
-def letters(a: Article, languages: Iterable[str]) -> dict[str, str]:
-    """The A–Ö letter *a* is listed under in each language (its title there, or the source's as a fallback)."""
-    return {lang: letter((a.version(lang) or a.source).title, lang) for lang in languages}
-
-
-def make_manifest(corpus: Corpus, today: dt.date, public: list[Article] | None = None) -> dict[str, Any]:
-    """The record of what a build of *corpus* on *today* shows (public facts only)."""
-    public = public if public is not None else corpus.public_articles(today)
+def make_manifest(corpus: Corpus, site: PublicSite, today: dt.date) -> dict[str, Any]:
+    """The record of what a build of *corpus* (its public articles: *site*) on *today* shows (public facts only)."""
     langs = corpus.site.language_codes
     return {"format": FORMAT, "today": today.isoformat(), "global": global_fingerprint(corpus, today),
-            "articles": {a.id: [article_fingerprint(a), a.category, sorted(a.redirect_from), letters(a, langs)]
-                         for a in public}}
+            "articles": {p.id: [p.fingerprint(), p.category, sorted(p.page.redirect_from),
+                                {lang: p.letter(lang) for lang in langs}] for p in site}}
 
 
 def read_manifest(site: Path) -> dict[str, Any] | None:
@@ -207,9 +183,9 @@ class Plan:
         return Cover(files, {(lang, aid) for lang in languages for aid in self.articles})
 
 
-def plan(previous: dict[str, Any], current: dict[str, Any], corpus: Corpus, changed: set[str],
-         public: list[Article]) -> Plan:
-    """Every article folder, category page and letter page that can show one of the *changed* articles."""
+def plan(previous: dict[str, Any], current: dict[str, Any], site: PublicSite, changed: set[str]) -> Plan:
+    """Every article folder, category page and letter page that can show one of the *changed* articles (the
+    public articles of the new build: *site*)."""
     old, new = previous["articles"], current["articles"]
     keys = set(changed)
     categories = set()
@@ -225,13 +201,9 @@ def plan(previous: dict[str, Any], current: dict[str, Any], corpus: Corpus, chan
         before, after = ({r[3].get(lang) for r in records.values()} for records in (old, new))
         if before != after:
             letter_pages.update((lang, lt) for lt in before | after if lt)
-    articles = set(keys)
-    needles = [f"/{k}/" for k in keys]
-    for a in public:
-        if a.id in articles:
-            continue
-        if keys.intersection(a.related) or any(n in v.html for v in a.versions.values() for n in needles):
-            articles.add(a.id)
+    # A related entry shows the title; a body link (or a link to an attachment) turns into text or breaks
+    # when its target stops being public.
+    articles = keys | {p.id for p in site if not keys.isdisjoint(p.page.links)}
     return Plan(articles, categories, letter_pages)
 
 

@@ -173,6 +173,6 @@ def build(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,
 
     say = say or (lambda _msg: None)
     say("Checking and indexing the content …")
-    corpus, _gen = index(root, index_dir, today, progress)
+    run = index_content(root, index_dir, today, progress)
     say("Freezing the public site …")
-    return freeze_site(corpus, out, index_dir, today=today, progress=progress, say=say)
+    return freeze_site(run.corpus, out, index_dir, today=today, progress=progress, say=say, loaded=run.loaded)

@@ -31,6 +31,7 @@ from portal.localize import (
 )
 from portal.model import Article, Corpus, Version
 from portal.pagecache import memo, template_helpers
+from portal.published import PublicSite, as_listed
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
 
@@ -72,6 +73,16 @@ def visible(article: Article | None) -> bool:
     if article is None:
         return False
     return article.is_public(today()) or (preview() and article.audience == "public")
+
+
+def listing(public_only: bool = False) -> PublicSite:
+    """The articles the list pages show: while freezing, the build's public articles (none need be in
+    memory); in the live preview, the visible ones (or with *public_only*, the public ones) as they are."""
+    site = current_app.config.get("PUBLIC_SITE")
+    if site is not None:
+        return site  # type: ignore[no-any-return]
+    keep = (lambda a: a.is_public(today())) if public_only else visible
+    return PublicSite(as_listed(a) for a in corpus().articles.values() if keep(a))
 
 
 def absolute(path: str) -> str:
@@ -239,9 +250,8 @@ def home(lang: str) -> str:
     site = corpus().site
     featured = [shown(a, lang) for i in site.featured if visible(a := corpus().resolve(i))]
     counts = {key: 0 for key in site.categories}
-    for a in corpus().articles.values():  # counted, not listed: sorting 10,000 titles for counts cost 0.2 s
-        if visible(a):
-            counts[a.category] = counts.get(a.category, 0) + 1
+    for p in listing():  # counted, not listed: sorting 10,000 titles for counts cost 0.2 s
+        counts[p.category] = counts.get(p.category, 0) + 1
     categories = [(key, site.category_name(key, lang), n) for key, n in counts.items() if n]
     categories.sort(key=lambda c: collation_key(c[1], lang))
     return render_page("home.html", lang, _alternates(lang, "public.home"), featured=featured,
@@ -256,7 +266,8 @@ def category(lang: str, key: str) -> str:
     if key not in site.categories:
         abort(404)
     name = site.category_name(key, lang)
-    items = listed(lang, [a for a in corpus().articles.values() if a.category == key])
+    articles = corpus().articles
+    items = listed(lang, [articles[p.id] for p in listing() if p.category == key])
     crumbs = _breadcrumbs(lang, [(name, request.path)])
     return render_page("category.html", lang, _alternates(lang, "public.category", key=key), key=key,
                        name=name, items=items, title=name, jsonld=[crumbs])

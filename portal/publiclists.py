@@ -15,8 +15,7 @@ from flask import Response, abort, request, url_for
 from flask_babel import gettext
 from markupsafe import escape
 
-from portal.localize import collation_key, letter, letter_slug
-from portal.model import Article
+from portal.localize import collation_key, letter_slug
 from portal.pagecache import article_urls, memo
 from portal.public import (
     Alternate,
@@ -27,23 +26,21 @@ from portal.public import (
     bp,
     corpus,
     listed,
+    listing,
     render_page,
-    today,
-    visible,
 )
 
 
-def letter_groups(lang: str) -> dict[str, list[Article]]:
-    """The visible articles by the letter their title in *lang* is listed under, letters in the language's
-    alphabetical order (the articles within a letter are sorted by the page that shows them)."""
+def letter_groups(lang: str) -> dict[str, list[str]]:
+    """The ids of the visible articles by the letter their title in *lang* is listed under, letters in the
+    language's alphabetical order (the articles within a letter are sorted by the page that shows them)."""
     return memo(("letter_groups", lang), lambda: _letter_groups(lang))
 
 
-def _letter_groups(lang: str) -> dict[str, list[Article]]:
-    groups: dict[str, list[Article]] = {}
-    for a in corpus().articles.values():
-        if visible(a):
-            groups.setdefault(letter((a.version(lang) or a.source).title, lang), []).append(a)
+def _letter_groups(lang: str) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for p in listing():
+        groups.setdefault(p.letter(lang), []).append(p.id)
     return {k: groups[k] for k in sorted(groups, key=lambda k: collation_key(k, lang))}
 
 
@@ -77,9 +74,10 @@ def a_z_letter(lang: str, letter: str) -> str:
                             hreflang=a.current, current=a.current)
                   for a in _alternates(lang, "public.a_z")]
     crumbs = _breadcrumbs(lang, [(index_title, url_for("public.a_z", lang=lang)), (heading, request.path)])
+    articles = corpus().articles
+    items = listed(lang, [articles[i] for i in letter_groups(lang)[heading]])
     return render_page("a_z_letter.html", lang, alternates, letters=letter_links(lang, heading), heading=heading,
-                       items=listed(lang, letter_groups(lang)[heading]), index_title=index_title, title=title,
-                       jsonld=[crumbs])
+                       items=items, index_title=index_title, title=title, jsonld=[crumbs])
 
 
 def _url_xml(loc: str, lastmod: str | None, alternates: list[tuple[str, str]]) -> str:
@@ -107,9 +105,9 @@ def sitemap() -> Response:
     for code in site.language_codes:  # a letter page has no translation: other languages have other letters
         parts.extend(_url_xml(absolute(url), None, []) for _k, url, _c in letter_links(code))
     article_url = article_urls()
-    for a in corpus().public_articles(today()):
-        alts = [(code, absolute(article_url(code, a.id))) for code in a.versions]
-        for (_code, url), version in zip(alts, a.versions.values(), strict=True):
-            parts.append(_url_xml(url, version.updated.isoformat() if version.updated else None, alts))
+    for p in listing(public_only=True):
+        alts = [(code, absolute(article_url(code, p.id))) for code, _updated, _outdated in p.dates]
+        for (_code, url), (_lang, updated, _outdated) in zip(alts, p.dates, strict=True):
+            parts.append(_url_xml(url, updated.isoformat() if updated else None, alts))
     parts.append("</urlset>\n")
     return Response("".join(parts), mimetype="application/xml")

@@ -11,6 +11,7 @@ import pytest
 
 from portal import cachedload, contentcache, pipeline
 from portal.crosscheck import facts_of
+from portal.published import PublicSite, page_facts
 from tests.conftest import TODAY, git_init
 
 
@@ -27,6 +28,10 @@ def assert_same(a: pipeline.Loaded, b: pipeline.Loaded) -> None:
     assert a.corpus == b.corpus  # every article, version, rendered HTML, git date and problem list
     assert [str(p) for p in a.problems] == [str(p) for p in b.problems]
     assert a.problems == b.problems
+    # What the static build takes of every article: from each load's page facts, and from the articles.
+    assert a.pages.keys() == b.pages.keys() == a.facts.keys()
+    for loaded in (a, b):
+        assert PublicSite.of_loaded(loaded, TODAY) == PublicSite.of_corpus(a.corpus, TODAY)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -220,6 +225,9 @@ def test_lazy_load_of_one_edit_unpickles_nothing_and_equals_a_cold_load(corpus_d
     lazy = lazy_load(corpus_dir, cache)
     assert lazy.stats.read == ["bibliotekskort"] and unpickled == []
     assert "foto" in lazy.corpus.articles["bibliotekskort"].source.text and unpickled == []
+    site = PublicSite.of_loaded(lazy, TODAY)  # what an incremental static build needs of every article
+    assert len(site) >= 3 and unpickled == []
+    assert site["bibliotekskort"].page == page_facts(lazy.corpus.articles["bibliotekskort"])  # read, not unpickled
     reference = cold(corpus_dir)
     assert lazy.facts == {aid: facts_of(a) for aid, a in reference.corpus.articles.items()}
     assert pipeline.content_state(lazy, TODAY) == pipeline.content_state(reference, TODAY)

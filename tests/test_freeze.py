@@ -117,8 +117,8 @@ def test_a_build_with_a_404_fails_and_leaves_the_last_good_site(corpus_dir: Path
     before = fingerprint(out)
     real = freeze.frozen_urls
 
-    def with_missing(c, day):
-        yield from real(c, day)
+    def with_missing(*args, **kwargs):
+        yield from real(*args, **kwargs)
         yield "public.article", {"lang": "sv", "article_id": "finns-inte"}
 
     monkeypatch.setattr(freeze, "frozen_urls", with_missing)

@@ -10,16 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from portal import freeze, incremental, pipeline, public
+from portal import cachedload, freeze, incremental, pipeline, public
 from portal import spare as spare_mod
 from portal.exceptions import BuildError
 from portal.freezework import split_urls
+from portal.published import PublicSite
 from tests.conftest import TODAY
 from tests.test_freeze import all_bytes, fingerprint
 
 
-def freeze_dir(corpus_dir: Path, tmp_path: Path, out: Path, **kw) -> dict:
-    """Load *corpus_dir* and freeze it into *out* (no search index build: the freeze only)."""
+def freeze_dir(corpus_dir: Path, tmp_path: Path, out: Path, lazy: bool = False, **kw) -> dict:
+    """Load *corpus_dir* and freeze it into *out* (no search index build: the freeze only). With *lazy*, as
+    `portal build --incremental` does: indexed through the content cache, the articles unpickled when used,
+    the build's facts of every article taken from the load (portal.published)."""
+    if lazy:
+        run = pipeline.index_content(corpus_dir, tmp_path / "index", TODAY, lazy=True)
+        return freeze.freeze_site(run.corpus, out, tmp_path / "index", today=TODAY, loaded=run.loaded, **kw)
     corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
     return freeze.freeze_site(corpus, out, tmp_path / "index", today=TODAY, **kw)
 
@@ -67,13 +73,15 @@ EDITS: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.parametrize("lazy", [False, True], ids=["in-memory", "lazy"])
 @pytest.mark.parametrize("change", list(EDITS))
-def test_incremental_build_is_byte_identical_to_a_full_build(corpus_dir: Path, tmp_path: Path, change: str):
+def test_incremental_build_is_byte_identical_to_a_full_build(corpus_dir: Path, tmp_path: Path, change: str,
+                                                             lazy: bool):
     site = tmp_path / "site"
-    freeze_dir(corpus_dir, tmp_path, site)
+    freeze_dir(corpus_dir, tmp_path, site, lazy=lazy)
     before = {p: p.stat().st_ino for p in site.rglob("*.html")}
     EDITS[change](corpus_dir)
-    summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+    summary = freeze_dir(corpus_dir, tmp_path, site, lazy=lazy, incremental=True)
     assert summary["mode"] == "incremental" and summary["changed"]
     full = tmp_path / "full"
     freeze_dir(corpus_dir, tmp_path, full)
@@ -118,9 +126,10 @@ def test_a_new_day_or_new_settings_mean_a_full_build(corpus_dir: Path, tmp_path:
     corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
     previous = incremental.read_manifest(site)
     assert previous is not None
-    same = incremental.make_manifest(corpus, TODAY)
+    same = incremental.make_manifest(corpus, PublicSite.of_corpus(corpus, TODAY), TODAY)
     assert incremental.changed_articles(previous, same) == set()
-    tomorrow = incremental.make_manifest(corpus, TODAY.replace(day=TODAY.day + 1))
+    tomorrow_day = TODAY.replace(day=TODAY.day + 1)
+    tomorrow = incremental.make_manifest(corpus, PublicSite.of_corpus(corpus, tomorrow_day), tomorrow_day)
     assert incremental.changed_articles(previous, tomorrow) is None
     edit(corpus_dir / "site.yml", "0123-45 67 00", "0123-45 67 01")
     summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
@@ -175,8 +184,8 @@ def test_a_404_in_the_second_worker_fails_the_parallel_freeze(corpus_dir: Path, 
     before = fingerprint(site)
     real = freeze.frozen_urls
 
-    def with_missing(c, day):
-        urls = list(real(c, day))
+    def with_missing(*args, **kwargs):
+        urls = list(real(*args, **kwargs))
         # Index 1 of a round-robin deal of two is the second worker's.
         yield from [urls[0], ("public.article", {"lang": "sv", "article_id": "finns-inte"}), *urls[1:]]
 
@@ -204,6 +213,42 @@ def test_cli_build_incremental(runner, corpus_dir: Path, tmp_path: Path):
     assert "Nytt namn" in (tmp_path / "cli-site/sv/forskoleplats/index.html").read_text("utf-8")
 
 
+def test_a_lazy_incremental_build_unpickles_only_the_articles_its_pages_show(corpus_dir: Path, tmp_path: Path,
+                                                                            monkeypatch):
+    site = tmp_path / "site"
+    freeze_dir(corpus_dir, tmp_path, site, lazy=True)
+    freeze_dir(corpus_dir, tmp_path, site, lazy=True, incremental=True)  # the cache now holds every article
+    unpickled: list[str] = []
+    real = cachedload._Load.cached_article
+
+    def counting(self, name):
+        unpickled.append(name)
+        return real(self, name)
+    monkeypatch.setattr(cachedload._Load, "cached_article", counting)
+    # forskoleplats (read again, not unpickled) keeps its letter; bygglov lists it as related.
+    edit(corpus_dir / "forskoleplats" / "sv.md", "title: Ansöka om plats", "title: Ansök om en plats")
+    summary = freeze_dir(corpus_dir, tmp_path, site, lazy=True, incremental=True)
+    assert summary["mode"] == "incremental" and summary["changed"] == ["forskoleplats"]
+    # bygglov: its page is re-rendered (and it is featured on the home page, and listed under A too);
+    # bibliotekskort is on no page the change touches: another category, another letter, no link to it.
+    assert sorted(set(unpickled)) == ["bygglov"]
+    assert_same_as_full(corpus_dir, tmp_path, site)
+
+
+def test_the_page_counts_are_those_of_the_pages(corpus_dir: Path, tmp_path: Path):
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    (corpus_dir / "bygglov" / "ritning.html").write_text("<p>En bilaga.</p>", "utf-8")
+    corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
+    site = PublicSite.of_corpus(corpus, TODAY)
+    app = freeze.make_app(corpus, site, tmp_path / "index", TODAY, tmp_path / "out")
+    pages = freeze._pages(app, corpus, site, TODAY)
+    with app.app_context():
+        files, html = freeze.page_counts(corpus, site)
+    assert any(path.endswith("/ritning.html") for _e, _v, path in pages)
+    assert (files, html) == (len(pages), sum(1 for _e, _v, path in pages
+                                             if incremental.file_of(path).endswith(".html")))
+
+
 def assert_same_as_full(corpus_dir: Path, tmp_path: Path, site: Path) -> None:
     """*site* holds exactly what a full build of *corpus_dir* writes (Pagefind's entry files parsed)."""
     full = tmp_path / "full"
@@ -222,7 +267,8 @@ def retitle_to_new_letter(root: Path) -> None:
     edit(root / "bibliotekskort" / "sv.md", "title: Skaffa", "title: Beställ")
 
 
-def test_the_spare_tree_is_patched_after_several_changes_in_a_row(corpus_dir: Path, tmp_path: Path):
+@pytest.mark.parametrize("lazy", [False, True], ids=["in-memory", "lazy"])
+def test_the_spare_tree_is_patched_after_several_changes_in_a_row(corpus_dir: Path, tmp_path: Path, lazy: bool):
     site = tmp_path / "site"
     spare = tmp_path / ".site.spare"
     freeze_dir(corpus_dir, tmp_path, site)
@@ -232,7 +278,7 @@ def test_the_spare_tree_is_patched_after_several_changes_in_a_row(corpus_dir: Pa
     methods = []
     for step in steps:
         step(corpus_dir)
-        summary = freeze_dir(corpus_dir, tmp_path, site, incremental=True)
+        summary = freeze_dir(corpus_dir, tmp_path, site, lazy=lazy, incremental=True)
         methods.append(summary["method"])
         assert_same_as_full(corpus_dir, tmp_path, site)
         # The spare is the previous build, with its own record and the live site's search bundle.
