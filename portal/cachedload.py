@@ -12,15 +12,14 @@ git dates and problems, in the same order.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from portal import collector
 from portal.content import load_synonyms, read_article, valid_folder_names
 from portal.contentcache import (
     Blob,
@@ -267,21 +266,8 @@ def load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress 
     """Load, check and render *root* like a cold load, reusing cached folders from *cache_dir* (None: no cache);
     with *history*, set the dates from git. With *lazy*, the corpus's unchanged articles are unpickled when
     first used (:class:`LazyArticles`); else all are in memory."""
-    with _collector_paused():
+    with collector.paused():
         return _load(root, today, cache_dir, progress, history, lazy)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused: a load makes hundreds of thousands of objects that all live on (the
-    entries of 10,000 folders), and each collection would walk them again (half of reading the entries)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress | None,

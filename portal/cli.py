@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from portal import pipeline
+from portal import collector, pipeline
 from portal.exceptions import ContentError, PortalError
 
 ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path),
@@ -251,6 +251,7 @@ _register_admin_commands()
 
 def main() -> None:
     """Entry point: run the CLI, turning every expected error into a one-line message."""
+    collector.keep_loads()  # a run keeps what it loads until it exits (a server settles its own: portal.state)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from portal import collector
 from portal import incremental as inc
 from portal.cachedload import LazyArticles, Loaded
 from portal.content import RESERVED_IDS
@@ -37,7 +38,7 @@ from portal.model import Corpus
 from portal.pagecache import article_urls
 from portal.published import PublicSite
 from portal.security import static_headers_file
-from portal.sitefolders import locked, remove_strays, search_pending, untraced_corpus
+from portal.sitefolders import locked, remove_strays, search_pending
 from portal.spare import discard, install_bundle, link_copy, spare_path, usable_record
 from portal.spare import exchange as _exchange
 from portal.spare import patch as spare_patch
@@ -259,7 +260,7 @@ def freeze_site(corpus: Corpus, out: Path, index_dir: Path, *, today: dt.date | 
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     day = today or dt.date.today()
-    with locked(out), untraced_corpus():
+    with locked(out), collector.untraced():
         remove_strays(out)
         site = (PublicSite.of_loaded(loaded, day) if loaded is not None and loaded.corpus is corpus
                 else PublicSite.of_corpus(corpus, day))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from portal.localize import (
 )
 from portal.model import Article, Corpus, Version
 from portal.pagecache import memo, template_helpers
-from portal.published import PublicSite, as_listed
+from portal.published import Listed, PublicSite, Published, as_listed
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
 
@@ -136,10 +137,9 @@ def shown(article: Article, lang: str) -> Shown:
     return Shown(article, version or article.source, version is None)
 
 
-def listed(lang: str, articles: list[Article] | None = None) -> list[Shown]:
-    """Visible articles shown in *lang*, in the language's alphabetical order."""
-    pool = articles if articles is not None else list(corpus().articles.values())
-    items = [shown(a, lang) for a in pool if visible(a)]
+def listed(lang: str, articles: Iterable[Published]) -> list[Listed]:
+    """Articles of the listing (:func:`listing`) as a list in *lang* shows them, in alphabetical order."""
+    items = [p.shown(lang) for p in articles]
     return sorted(items, key=lambda s: collation_key(s.version.title, lang))
 
 
@@ -266,8 +266,7 @@ def category(lang: str, key: str) -> str:
     if key not in site.categories:
         abort(404)
     name = site.category_name(key, lang)
-    articles = corpus().articles
-    items = listed(lang, [articles[p.id] for p in listing() if p.category == key])
+    items = listed(lang, [p for p in listing() if p.category == key])
     crumbs = _breadcrumbs(lang, [(name, request.path)])
     return render_page("category.html", lang, _alternates(lang, "public.category", key=key), key=key,
                        name=name, items=items, title=name, jsonld=[crumbs])

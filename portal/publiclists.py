@@ -29,18 +29,19 @@ from portal.public import (
     listing,
     render_page,
 )
+from portal.published import Published
 
 
-def letter_groups(lang: str) -> dict[str, list[str]]:
-    """The ids of the visible articles by the letter their title in *lang* is listed under, letters in the
-    language's alphabetical order (the articles within a letter are sorted by the page that shows them)."""
+def letter_groups(lang: str) -> dict[str, list[Published]]:
+    """The visible articles by the letter their title in *lang* is listed under, letters in the language's
+    alphabetical order (the articles within a letter are sorted by the page that shows them)."""
     return memo(("letter_groups", lang), lambda: _letter_groups(lang))
 
 
-def _letter_groups(lang: str) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
+def _letter_groups(lang: str) -> dict[str, list[Published]]:
+    groups: dict[str, list[Published]] = {}
     for p in listing():
-        groups.setdefault(p.letter(lang), []).append(p.id)
+        groups.setdefault(p.letter(lang), []).append(p)
     return {k: groups[k] for k in sorted(groups, key=lambda k: collation_key(k, lang))}
 
 
@@ -74,20 +75,21 @@ def a_z_letter(lang: str, letter: str) -> str:
                             hreflang=a.current, current=a.current)
                   for a in _alternates(lang, "public.a_z")]
     crumbs = _breadcrumbs(lang, [(index_title, url_for("public.a_z", lang=lang)), (heading, request.path)])
-    articles = corpus().articles
-    items = listed(lang, [articles[i] for i in letter_groups(lang)[heading]])
+    items = listed(lang, letter_groups(lang)[heading])
     return render_page("a_z_letter.html", lang, alternates, letters=letter_links(lang, heading), heading=heading,
                        items=items, index_title=index_title, title=title, jsonld=[crumbs])
 
 
-def _url_xml(loc: str, lastmod: str | None, alternates: list[tuple[str, str]]) -> str:
-    lines = [f"  <url>\n    <loc>{escape(loc)}</loc>\n"]
-    if lastmod:
-        lines.append(f"    <lastmod>{escape(lastmod)}</lastmod>\n")
-    lines.extend(f'    <xhtml:link rel="alternate" hreflang="{escape(code)}" href="{escape(href)}"/>\n'
-                 for code, href in alternates)
-    lines.append("  </url>\n")
-    return "".join(lines)
+def _url_xml(loc: str, lastmod: str | None, alternates: list[tuple[str, str]] | str) -> str:
+    """One <url> entry; *alternates* as (hreflang, href) pairs or already written by :func:`_alternates_xml`."""
+    when = f"    <lastmod>{escape(lastmod)}</lastmod>\n" if lastmod else ""
+    links = alternates if isinstance(alternates, str) else _alternates_xml(alternates)
+    return f"  <url>\n    <loc>{escape(loc)}</loc>\n{when}{links}  </url>\n"
+
+
+def _alternates_xml(alternates: list[tuple[str, str]]) -> str:
+    return "".join(f'    <xhtml:link rel="alternate" hreflang="{escape(code)}" href="{escape(href)}"/>\n'
+                   for code, href in alternates)
 
 
 @bp.route("/sitemap.xml")
@@ -107,7 +109,8 @@ def sitemap() -> Response:
     article_url = article_urls()
     for p in listing(public_only=True):
         alts = [(code, absolute(article_url(code, p.id))) for code, _updated, _outdated in p.dates]
+        links = _alternates_xml(alts)  # the same in each language's entry: written once
         for (_code, url), (_lang, updated, _outdated) in zip(alts, p.dates, strict=True):
-            parts.append(_url_xml(url, updated.isoformat() if updated else None, alts))
+            parts.append(_url_xml(url, updated.isoformat() if updated else None, links))
     parts.append("</urlset>\n")
     return Response("".join(parts), mimetype="application/xml")

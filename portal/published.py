@@ -2,7 +2,7 @@
 
 The pages that list articles (home, categories, A–Ö, the sitemap), the list of pages to freeze and the
 build record of an incremental build (portal.incremental) need a few facts of each of 10,000 articles:
-category, titles, dates, attachments, which ids its pages link to, a fingerprint of what its pages show.
+category, titles and summaries, dates, attachments, which ids its pages link to, a fingerprint of what its pages show.
 An article's :class:`PageFacts` are worked out once, when it is rendered, and kept in its content-cache
 entry (portal.cachedload), so that an incremental build after one edit reads them instead of unpickling
 every article; the articles it renders are still the articles themselves. Without a content cache the
@@ -15,8 +15,8 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from portal.localize import letter
 from portal.model import Article, Corpus
@@ -36,17 +36,35 @@ class PageFacts:
 
     print: str  # a fingerprint of everything its own pages show, but the dates
     category: str
-    titles: tuple[tuple[str, str], ...]  # (lang, title) of each version, source first
+    versions: tuple[ListedVersion, ...]  # what a list shows of each version, source first
+    e_service: bool  # does it lead to an e-service (a list marks it)
     redirect_from: tuple[str, ...]
     links: frozenset[str]  # its related ids and every "/segment/" of its HTML (the ids its pages link to)
     attachments: tuple[str, ...]  # paths relative to its folder
 
+    def version(self, lang: str) -> ListedVersion | None:
+        """Its version in *lang*, or None."""
+        for v in self.versions:
+            if v.lang == lang:
+                return v
+        return None
+
     def title(self, lang: str) -> str:
         """Its title in *lang*, or the source's where it has no version in *lang*."""
-        for code, title in self.titles:
-            if code == lang:
-                return title
-        return self.titles[0][1]
+        return (self.version(lang) or self.versions[0]).title
+
+
+class ListedVersion(NamedTuple):
+    """What a list of articles shows of one language version."""
+
+    lang: str
+    title: str
+    summary: str
+
+
+def listed_versions(a: Article) -> tuple[ListedVersion, ...]:
+    """What a list shows of each version of *a*, source first."""
+    return tuple(ListedVersion(v.lang, v.title, v.summary) for v in a.versions.values())
 
 
 def page_facts(a: Article) -> PageFacts:
@@ -68,7 +86,7 @@ def page_facts(a: Article) -> PageFacts:
         attachments.append(rel)
         h.update(b"\0f" + rel.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
-    return PageFacts(h.hexdigest(), a.category, tuple((v.lang, v.title) for v in a.versions.values()),
+    return PageFacts(h.hexdigest(), a.category, listed_versions(a), a.self_service is not None,
                      tuple(a.redirect_from), frozenset(links), tuple(attachments))
 
 
@@ -79,11 +97,23 @@ class Published:
     id: str
     page: PageFacts
     dates: Dates
+    # Each A–Ö letter once: a build asks for 10,000 articles' letters several times per language.
+    _letters: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def category(self) -> str:
         """Its category key."""
         return self.page.category
+
+    @property
+    def self_service(self) -> bool:
+        """Does it lead to an e-service (as a list shows it: :attr:`portal.model.Article.self_service`)?"""
+        return self.page.e_service
+
+    def shown(self, lang: str) -> Listed:
+        """How a list in *lang* shows it: its version there, or the source version as a fallback."""
+        version = self.page.version(lang)
+        return Listed(self, version or self.page.versions[0], version is None)
 
     def title(self, lang: str) -> str:
         """Its title on pages in *lang* (the source's as a fallback)."""
@@ -91,7 +121,10 @@ class Published:
 
     def letter(self, lang: str) -> str:
         """The A–Ö letter it is listed under in *lang*."""
-        return letter(self.page.title(lang), lang)
+        found = self._letters.get(lang)
+        if found is None:
+            found = self._letters[lang] = letter(self.page.title(lang), lang)
+        return found
 
     def fingerprint(self) -> str:
         """A fingerprint of everything its pages show, dates included."""
@@ -144,6 +177,21 @@ def dates_of(a: Article) -> Dates:
 def as_listed(a: Article) -> Published:
     """What the list pages show of *a* (no fingerprint, links or attachments): the live preview lists the
     articles in memory as they are, drafts included."""
-    page = PageFacts("", a.category, tuple((v.lang, v.title) for v in a.versions.values()), tuple(a.redirect_from),
+    page = PageFacts("", a.category, listed_versions(a), a.self_service is not None, tuple(a.redirect_from),
                      frozenset(), ())
     return Published(a.id, page, dates_of(a))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An entry of a list page, as :class:`portal.public.Shown` is for an article in memory (the list
+    template takes either)."""
+
+    article: Published
+    version: ListedVersion
+    fallback: bool
+
+    @property
+    def text_lang(self) -> str:
+        """The language the text is actually in."""
+        return self.version.lang

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -26,21 +25,6 @@ def locked(out: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-@contextlib.contextmanager
-def untraced_corpus() -> Iterator[None]:
-    """Keep the garbage collector off the objects that exist now (the loaded corpus) during the freeze.
-
-    At 10,000 articles the corpus is millions of objects, and every full collection walks them all: a
-    one-article build spent more time in the collector (set off by reading the build records and
-    rendering the list pages) than in its own work, 4.5 s against 1.3–2.1 s (bench/RESULTS.md, third
-    round). New objects are collected as usual."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 STRAYS = ("new", "old", "search", "bundle")  # the temporary folders a build makes beside *out* (mkdtemp prefixes)

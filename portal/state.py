@@ -9,14 +9,13 @@ re-indexed on its own; a change to site.yml, synonyms.yml or the set of folders 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import threading
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 
-from portal import pipeline
+from portal import collector, pipeline
 from portal.contentcache import content_stamp
 from portal.exceptions import ContentError, IndexCorruptError, IndexMissingError, Problem
 from portal.index import IndexHandle, analyzers_for, build_index, update_index
@@ -66,7 +65,7 @@ class PortalState:
             self._analyzers = analyzers_for(corpus, self.index_dir) if self.reload else None
             if index and not any(p.is_error for p in problems):
                 pipeline.index_loaded(loaded, self.index_dir)  # only what changed, when the index records it
-            settle_memory()
+            collector.settle()
         self._problems, self._stamp = problems, stamp
         self.generation += 1
 
@@ -119,18 +118,6 @@ def _checked_in_this_request() -> bool:
         return True
     g.portal_content_checked = True
     return False
-
-
-def settle_memory() -> None:
-    """Take the content just loaded out of the cyclic garbage collector's way.
-
-    10,000 loaded articles are about 300,000 objects the collector tracks, and a full collection walks
-    every one of them (half a second here), at whichever request happens to trigger it. The content
-    lives until the next full load, so it is frozen; what an earlier load froze is released first, so
-    that the collector can free the corpus it replaced."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def init_app(app: Flask) -> None:
