@@ -12,9 +12,10 @@ is a checkout of another version of the portal to run instead of this one (``PYT
 folder), so that two versions are measured minutes apart on the same content. Each build must already
 have a full build in SITE and an up-to-date index in INDEX (their content cache recording CONTENT).
 
-Reported per run, from the command's start: when the content was loaded and indexed (the line
-"Freezing …"), when the pages were published ("Published N updated page(s)"), when the search index was
-(the end); wall and CPU seconds (user + system of the command and everything it waited for, Pagefind
+Reported per run, from the command's start: when the content was checked (the line "… freezing the
+public site …"; the code before indexed first, then froze), when the agent index was up to date (the
+time the command reports for its index update beside the freeze), when the pages were published
+("Published N updated page(s)"), when the static search index was (the end); wall and CPU seconds (user + system of the command and everything it waited for, Pagefind
 included); and the freeze's own breakdown when the command prints it. Medians per site at the end.
 """
 
@@ -32,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-MARKS = {"freeze": re.compile(r"Freezing the public site"), "published": re.compile(r"Published \d+ updated page"),
+MARKS = {"start": re.compile(r"Checking (?:and indexing )?the content"),
+         "freeze": re.compile(r"(?:Freezing|Updating the search index and freezing) the public site"),
+         "published": re.compile(r"Published \d+ updated page"),
          "search": re.compile(r"Published the new search index")}
 
 
@@ -79,10 +82,19 @@ def run(content: Path, site: Path, index: Path, code: Path | None) -> dict[str, 
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("build failed:\n" + "\n".join(lines))
     steps = next((m.group(1) for line in lines if (m := re.search(r"steps: (\{.*\})", line))), None)
+    # The agent index: updated beside the freeze (it says when, from the content check's start), or, by
+    # the code before, first of all (ready when the freeze starts).
+    ready = next((float(m.group(1)) for line in lines if (m := re.search(r"agent index ready ([\d.]+) s", line))),
+                 None)
+    if ready is not None and "start" in marks:
+        marks["index"] = marks["start"] + ready
+    elif "freeze" in marks:
+        marks["index"] = marks["freeze"]
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             **{f"{k}_at_s": round(v, 2) for k, v in marks.items()},
             "steps_s": json.loads(steps) if steps else None,
-            "lines": [line for line in lines if line.startswith(("Published", "Full build", "Re-rendering", "Built"))]}
+            "lines": [line for line in lines if line.startswith(("Published", "Full build", "Re-rendering", "Built",
+                                                                 "Updated", "The search index"))]}
 
 
 def main(argv: list[str] | None = None) -> int:

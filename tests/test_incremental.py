@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +13,11 @@ import pytest
 
 from portal import cachedload, freeze, incremental, pipeline, public
 from portal import spare as spare_mod
-from portal.exceptions import BuildError
+from portal.exceptions import BuildError, PortalError
 from portal.freezework import split_urls
+from portal.index import IndexHandle, current_generation
 from portal.published import PublicSite
+from portal.search import Searcher
 from tests.conftest import TODAY
 from tests.test_freeze import all_bytes, fingerprint
 
@@ -211,6 +214,48 @@ def test_cli_build_incremental(runner, corpus_dir: Path, tmp_path: Path):
     assert second.exit_code == 0, second.output
     assert "that can show 1 changed article(s)" in second.output and "Published the new search index" in second.output
     assert "Nytt namn" in (tmp_path / "cli-site/sv/forskoleplats/index.html").read_text("utf-8")
+    # The agent index was brought up to date beside the freeze (in another process), and says so.
+    assert re.search(r"Updated 1 article\(s\) in the search index \([\d.]+ s after the start\)", second.output)
+    hits = Searcher(IndexHandle(tmp_path / "idx")).search("nytt namn", "sv").hits
+    assert hits and hits[0].id == "forskoleplats"
+
+
+def test_a_failed_index_update_beside_the_freeze_fails_the_build(runner, corpus_dir: Path, tmp_path: Path,
+                                                                 monkeypatch):
+    from portal.cli import cli
+
+    args = ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
+            "--out", str(tmp_path / "cli-site"), "--incremental"]
+    assert runner.invoke(cli, args).exit_code == 0
+    generation = current_generation(tmp_path / "idx")
+    retitle_related(corpus_dir)
+
+    def broken(*_args, **_kwargs):
+        raise OSError("No space left on device")
+    monkeypatch.setattr(pipeline, "index_loaded", broken)  # the forked child inherits it
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1 and isinstance(result.exception, PortalError)  # main() prints it as "Error: …"
+    assert str(result.exception) == ("the search index could not be updated (the previous one stays in use): "
+                                     "unexpected OSError: No space left on device")
+    assert current_generation(tmp_path / "idx") == generation
+    # The pages do not depend on the agent index: they were published.
+    assert "Nytt namn" in (tmp_path / "cli-site/sv/forskoleplats/index.html").read_text("utf-8")
+
+
+def test_a_failed_freeze_lets_the_index_update_finish(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    site, index_dir = tmp_path / "site", tmp_path / "idx"
+    pipeline.build_incremental(corpus_dir, site, index_dir, TODAY)
+    before = fingerprint(site)
+    retitle_related(corpus_dir)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a page cannot be rendered")
+    monkeypatch.setattr(public, "search_terms", broken)
+    with pytest.raises((BuildError, RuntimeError)):
+        pipeline.build_incremental(corpus_dir, site, index_dir, TODAY)
+    assert fingerprint(site) == before
+    hits = Searcher(IndexHandle(index_dir)).search("nytt namn", "sv").hits
+    assert hits and hits[0].id == "forskoleplats"  # the content is valid: its index is current
 
 
 def test_a_lazy_incremental_build_unpickles_only_the_articles_its_pages_show(corpus_dir: Path, tmp_path: Path,
