@@ -9,6 +9,7 @@ stricter in one way: a link inside an HTML comment is checked too.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ def page_links(text: str) -> list[str]:
     return urls
 
 
+@functools.lru_cache(maxsize=65536)  # the same menu, footer and list links on thousands of pages
 def local_target(url: str) -> str | None:
     """The file (relative to the site root, as posix text) a local ``/…`` link needs; None for others."""
     parts = urlsplit(url)

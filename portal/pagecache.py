@@ -55,7 +55,8 @@ def article_urls() -> Callable[[str, str], str]:
     return build
 
 
-def _cached_url_for(endpoint: str, **values: Any) -> str:
+def page_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)``, kept for the rest of the freeze (see :func:`memo`)."""
     if endpoint == "public.article" and len(values) == 2 and "lang" in values and "article_id" in values:
         # A list of 1,400 articles would build 1,400 URLs through Werkzeug (see article_urls).
         build = memo(("article_urls",), article_urls)
@@ -67,11 +68,21 @@ def _template_gettext(locale: str) -> dict[str, Any]:
     """``gettext``/``ngettext`` for templates bound to one catalogue, with Jinja's newstyle behaviour
     (autoescaped result, ``%(name)s`` filled in, ``num`` for plural forms)."""
     translations = get_translations()
+    plain: dict[tuple[str, bool], str] = {}  # a message without variables, translated once per freeze
 
     @pass_context
     def gettext(ctx: Context, message: str, **variables: Any) -> str:
+        if not variables:
+            key = (message, ctx.eval_ctx.autoescape)
+            found = plain.get(key)
+            if found is None:
+                found = plain[key] = _translated(message, key[1], {})
+            return found
+        return _translated(message, ctx.eval_ctx.autoescape, variables)
+
+    def _translated(message: str, autoescape: bool, variables: dict[str, Any]) -> str:
         rv = translations.ugettext(message)
-        if ctx.eval_ctx.autoescape:
+        if autoescape:
             rv = Markup(rv)  # noqa: S704 - our own catalogue, as in Jinja's gettext; variables are escaped by %
         return rv % variables  # type: ignore[no-any-return]
 
@@ -91,4 +102,4 @@ def template_helpers() -> dict[str, Any]:
     if not freezing():
         return {}
     locale = str(get_locale())
-    return {**memo(("gettext", locale), lambda: _template_gettext(locale)), "url_for": _cached_url_for}
+    return {**memo(("gettext", locale), lambda: _template_gettext(locale)), "url_for": page_url}

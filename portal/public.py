@@ -31,7 +31,7 @@ from portal.localize import (
     tel_href,
 )
 from portal.model import Article, Corpus, Version
-from portal.pagecache import memo, template_helpers
+from portal.pagecache import memo, page_url, template_helpers
 from portal.published import Listed, PublicSite, Published, as_listed
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
@@ -168,7 +168,7 @@ def _alternates(lang: str, endpoint: str, article: Article | None = None, **valu
             elif version.outdated:
                 note = _ui_text(language.code, "translation may be out of date")
         out.append(Alternate(language.code, language.name, language.dir,
-                             url_for(endpoint, lang=language.code, **values), note, hreflang,
+                             page_url(endpoint, lang=language.code, **values), note, hreflang,
                              language.code == lang))
     return out
 

@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
     def _csp() -> dict[str, str]:
         return {"static_csp": STATIC_CSP_META}
 
+    if app.config.get("FREEZING"):
+        return  # a frozen page's headers are not kept: the static site's come from its `_headers` file
+
     @app.after_request
     def _headers(response: Response) -> Response:
         for name, value in HEADERS.items():
