@@ -28,9 +28,10 @@ def freezing() -> bool:
 
 def memo(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``, kept under *key* for the rest of the freeze; computed afresh when not freezing."""
-    if not freezing():
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not two
+    if not app.config.get("FREEZING"):
         return compute()
-    cache: dict[tuple[Any, ...], Any] = current_app.extensions.setdefault("portal_freeze_memo", {})
+    cache: dict[tuple[Any, ...], Any] = app.extensions.setdefault("portal_freeze_memo", {})
     try:
         return cache[key]
     except KeyError:

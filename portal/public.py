@@ -311,15 +311,15 @@ def article(lang: str, article_id: str) -> str:
     ss = a.self_service_for(s.text_lang)
     related = [shown(r, lang) for rid in a.related if visible(r := c.resolve(rid)) and r is not a]
     cat_name = site.category_name(a.category, lang)
-    page_url = url_for("public.article", lang=lang, article_id=a.id)
-    source_url = url_for("public.article", lang=site.source_language, article_id=a.id)
-    crumbs = _breadcrumbs(lang, [(cat_name, url_for("public.category", lang=lang, key=a.category)),
-                                 (s.version.title, page_url)])
+    here = page_url("public.article", lang=lang, article_id=a.id)
+    source_url = page_url("public.article", lang=site.source_language, article_id=a.id)
+    crumbs = _breadcrumbs(lang, [(cat_name, page_url("public.category", lang=lang, key=a.category)),
+                                 (s.version.title, here)])
     jsonld: list[dict[str, Any]] = [crumbs]
     if ss is not None:
         jsonld.insert(0, {
             "@context": "https://schema.org", "@type": "GovernmentService", "name": s.version.title,
-            "description": s.version.summary, "url": absolute(page_url), "serviceType": cat_name,
+            "description": s.version.summary, "url": absolute(here), "serviceType": cat_name,
             "inLanguage": s.text_lang,
             "provider": {"@type": "GovernmentOrganization", "name": site.name, "url": site.base_url},
             "areaServed": {"@type": "AdministrativeArea", "name": site.name},
@@ -334,8 +334,9 @@ def article(lang: str, article_id: str) -> str:
         needs=ss.needs if ss else [], no_login=bool(ss and (not ss.login or ss.login == ["none"])),
         body=public_html(s.version.html, lang), related=related, category_key=a.category,
         category_name=cat_name, title=s.version.title, description=s.version.summary,
-        canonical=absolute(source_url if s.fallback else page_url), jsonld=jsonld,
-        updated=long_date(s.version.updated, lang) if s.version.updated else None,
+        canonical=absolute(source_url if s.fallback else here), jsonld=jsonld,
+        updated=memo(("long_date", s.version.updated, lang), lambda: long_date(s.version.updated, lang))
+        if s.version.updated else None,
         updated_iso=s.version.updated.isoformat() if s.version.updated else None,
         text_language=site.language(s.text_lang), source_url=source_url,
         language_label=language_label(lang, lang), text_label=language_label(s.text_lang, lang),
