@@ -61,7 +61,8 @@ class LoadStats:
 @dataclass
 class Loaded:
     """The result of a load: the corpus (None if unusable), its problems, per-folder content digests, and
-    what the index's content record needs of each article without loading it (facts, git dates)."""
+    what the index's content record and the static build need of each article without loading it (facts,
+    git dates, page facts: portal.published)."""
 
     corpus: Corpus | None
     problems: list[Problem]
