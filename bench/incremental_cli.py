@@ -15,8 +15,9 @@ have a full build in SITE and an up-to-date index in INDEX (their content cache 
 Reported per run, from the command's start: when the content was checked (the line "… freezing the
 public site …"; the code before indexed first, then froze), when the agent index was up to date (the
 time the command reports for its index update beside the freeze), when the pages were published
-("Published N updated page(s)"), when the static search index was (the end); wall and CPU seconds (user + system of the command and everything it waited for, Pagefind
-included); and the freeze's own breakdown when the command prints it. Medians per site at the end.
+("Published N updated page(s)"), when the static search index was (the end); wall and CPU seconds
+(user + system of the command and everything it waited for, Pagefind included); and the freeze's own
+breakdown when the command prints it. Medians per site at the end.
 """
 
 from __future__ import annotations

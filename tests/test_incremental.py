@@ -147,16 +147,19 @@ def test_the_build_record_holds_only_public_articles(corpus_dir: Path, tmp_path:
     assert "hemlig-rutin" not in json.dumps(record) and "utkast-artikel" not in json.dumps(record)
 
 
+def break_rendering(monkeypatch) -> None:
+    """Every article page fails to render from now on."""
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a page cannot be rendered")
+    monkeypatch.setattr(public, "search_terms", broken)
+
+
 def test_a_failed_incremental_build_leaves_the_last_good_site(corpus_dir: Path, tmp_path: Path, monkeypatch):
     site = tmp_path / "site"
     freeze_dir(corpus_dir, tmp_path, site)
     before = fingerprint(site)
     retitle_related(corpus_dir)
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("a page cannot be rendered")
-
-    monkeypatch.setattr(public, "search_terms", broken)
+    break_rendering(monkeypatch)
     with pytest.raises((BuildError, RuntimeError)):
         freeze_dir(corpus_dir, tmp_path, site, incremental=True)
     assert fingerprint(site) == before
@@ -247,10 +250,7 @@ def test_a_failed_freeze_lets_the_index_update_finish(corpus_dir: Path, tmp_path
     pipeline.build_incremental(corpus_dir, site, index_dir, TODAY)
     before = fingerprint(site)
     retitle_related(corpus_dir)
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("a page cannot be rendered")
-    monkeypatch.setattr(public, "search_terms", broken)
+    break_rendering(monkeypatch)
     with pytest.raises((BuildError, RuntimeError)):
         pipeline.build_incremental(corpus_dir, site, index_dir, TODAY)
     assert fingerprint(site) == before
