@@ -62,15 +62,6 @@ class Beside:
             raise PortalError(value)
         return value, finished
 
-    def stop(self) -> None:
-        """Stop the work if it still runs (the caller failed and will not use it)."""
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.terminate()
-        if self._proc is not None:
-            self._proc.join()
-        if self._conn is not None:
-            self._conn.close()
-
 
 def _run(work: Callable[[], Any]) -> tuple[str, Any, float]:
     try:

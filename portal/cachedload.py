@@ -82,16 +82,17 @@ class Loaded:
 
 
 class LazyArticles(MutableMapping[str, Article]):
-    """Articles by id in corpus order; one not yet in memory is loaded by *load* when first used."""
+    """Articles by id in corpus order; one not yet in memory is loaded by *load* when first used, all of them
+    by *everything*."""
 
     def __init__(self, names: Iterable[str], loaded: dict[str, Article], load: Callable[[str], Article],
-                 everything: Callable[[LazyArticles], dict[str, Article]] | None = None):
+                 everything: Callable[[LazyArticles], dict[str, Article]]):
         self._items: dict[str, Article | None] = {name: loaded.get(name) for name in names}
         self._load, self._everything = load, everything
 
     def everything(self) -> dict[str, Article]:
-        """Every article in memory, in order (the loader's way when it has one: see :meth:`_Load.everything`)."""
-        return self._everything(self) if self._everything is not None else dict(self.items())
+        """Every article in memory, in order, as *everything* unpickles them (see :meth:`_Load.everything`)."""
+        return self._everything(self)
 
     def __getitem__(self, name: str) -> Article:
         article = self._items[name]

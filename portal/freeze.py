@@ -68,9 +68,8 @@ GENERATED_ENDPOINTS = frozenset({
 })
 
 
-def frozen_urls(c: Corpus, site: PublicSite, day: dt.date,
-                only: set[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every (endpoint, values) of the public site of *c* on *day* (its public articles: *site*), for
+def frozen_urls(c: Corpus, site: PublicSite, only: set[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (endpoint, values) of the public site of *c* (its public articles today: *site*), for
     Frozen-Flask (in a request context); with *only*, the pages of articles (and of old ids) not in *only*
     are left out."""
     yield "public.root", {}
@@ -155,7 +154,7 @@ def make_app(corpus: Corpus, site: PublicSite, index_dir: Path, today: dt.date, 
 
 
 
-def _pages(app: Any, corpus: Corpus, site: PublicSite, today: dt.date, only: set[str] | None = None) -> list[Page]:
+def _pages(app: Any, corpus: Corpus, site: PublicSite, only: set[str] | None = None) -> list[Page]:
     """Every page of the site (with *only*: see :func:`frozen_urls`) as (endpoint, values, path); BuildError
     for a public endpoint left out."""
     # Strict like a missing URL generator: a public page the freezer would never visit is an error.
@@ -167,7 +166,7 @@ def _pages(app: Any, corpus: Corpus, site: PublicSite, today: dt.date, only: set
     with app.test_request_context():
         article_url = article_urls()
         return [(endpoint, values, article_url(values["lang"], values["article_id"]) if endpoint == "public.article"
-                 else url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, site, today, only)]
+                 else url_for(endpoint, **values)) for endpoint, values in frozen_urls(corpus, site, only)]
 
 
 def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progress: Progress | None,
@@ -292,7 +291,7 @@ def _freeze_site(corpus: Corpus, site: PublicSite, out: Path, index_dir: Path, t
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         app = make_app(corpus, site, index_dir, today, tmp)
-        paths = [path for _e, _v, path in _pages(app, corpus, site, today)]
+        paths = [path for _e, _v, path in _pages(app, corpus, site)]
         frozen = _freeze(app, tmp, paths, workers, progress)
         inc.write_manifest(tmp, manifest)
         t_freeze = time.perf_counter() - t0
@@ -346,7 +345,7 @@ def _freeze_incremental(corpus: Corpus, site: PublicSite, out: Path, index_dir: 
         # The spare may be several builds behind: what its record and this build's differ in, too.
         spare_plan = inc.plan(record, manifest, site, inc.changed_articles(record, manifest) or set()) \
             if record is not None else None
-        pages = _pages(app, corpus, site, today, plan.articles | (spare_plan.articles if spare_plan else set()))
+        pages = _pages(app, corpus, site, plan.articles | (spare_plan.articles if spare_plan else set()))
         cover = plan.cover(pages, languages)
         paths = [path for endpoint, values, path in pages if plan.wants(endpoint, values)]
         t_plan = time.perf_counter()
