@@ -164,17 +164,23 @@ def _alternates(lang: str, endpoint: str, article: Article | None = None, **valu
         if article is not None:
             version = article.version(language.code)
             if version is None:
-                note, hreflang = _ui_text(language.code, "not translated"), False
+                note, hreflang = _ui_text(language.code, N_("not translated")), False
             elif version.outdated:
-                note = _ui_text(language.code, "translation may be out of date")
+                note = _ui_text(language.code, N_("translation may be out of date"))
         out.append(Alternate(language.code, language.name, language.dir,
                              page_url(endpoint, lang=language.code, **values), note, hreflang,
                              language.code == lang))
     return out
 
 
+def N_(message: str) -> str:
+    """Mark *message* for extraction where it is translated later, through a variable (see :func:`_ui_text`)."""
+    return message
+
+
 def _ui_text(lang: str, message: str) -> str:
-    """A UI string in *lang* (not necessarily the page's language)."""
+    """A UI string in *lang* (not necessarily the page's language). *message* must be a literal at the call
+    site, wrapped in ``gettext`` or ``N_`` there, or pybabel never sees it."""
     def text() -> str:
         with force_locale(lang):
             return gettext(message)
@@ -182,7 +188,7 @@ def _ui_text(lang: str, message: str) -> str:
 
 
 def _breadcrumbs(lang: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
-    items = [(_ui_text(lang, "Home"), url_for("public.home", lang=lang)), *trail]
+    items = [(_ui_text(lang, N_("Home")), url_for("public.home", lang=lang)), *trail]
     return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
         {"@type": "ListItem", "position": i, "name": name, "item": absolute(url)}
         for i, (name, url) in enumerate(items, 1)]}
