@@ -15,7 +15,9 @@ fi
 extras=serve
 [ "$want_test" = 1 ] && extras="serve,test"
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[${extras}]"
+# setuptools announces, on every editable install of a package whose folders are mapped (templates/ and
+# translations/ ship inside portal), that it used an import hook: information, not a problem, so hidden.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install --quiet -e ".[${extras}]"
 
 if [ "$want_test" = 1 ]; then
   sudo=""
