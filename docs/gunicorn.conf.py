@@ -25,10 +25,13 @@ preload_app = True           # load content and secret key once, then fork
 # Only the reverse proxy on this host may set X-Forwarded-* (and the SSO user header, if used).
 forwarded_allow_ips = "127.0.0.1"
 
-accesslog = "-"
 errorlog = "-"
 loglevel = "info"
 # %(U)s is the path without the query string: search words never reach the access log.
-# No %(r)s (request line), no %(q)s (query string), no %(h)s if IP addresses must not be kept either.
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss "%(f)s"'
-# The referer (%(f)s) can carry a query string too: drop it if your agents' pages link out with queries.
+# No %(r)s (request line), no %(q)s (query string), no %(f)s (the Referer: the address of the page a request came
+# from, which for a search page holds its query; the app's Referrer-Policy sends only the origin, or nothing from
+# the agent app, but an old browser or a hand-made request may not honour it), and no %(h)s if IP addresses must
+# not be kept either. tests/browser/test_access_log_browser.py runs this file and searches its log for queries.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+# Where the log goes: stdout by default; PORTAL_ACCESS_LOG names a file instead.
+accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")

@@ -3,11 +3,15 @@
 The static site carries the same policy twice: as a `<meta>` tag in every page (which cannot hold
 `frame-ancestors`) and as a `_headers` file that static hosts and CDNs apply (Netlify/Cloudflare
 format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there.
+
+Search pages keep the query in their address (``?q=…``) so that reload and back work, and a query is personal
+data. A browser sends the address it leaves as the Referer, which access logs record: so no page ever sends more
+than its origin (``strict-origin``), and the agent app, whose queries come from callers, sends nothing at all.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -19,10 +23,14 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Referrer-Policy": "strict-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+AGENT_REFERRER_POLICY = "no-referrer"
+AGENT_BLUEPRINTS = frozenset({"agent", "auth"})
 
 
 def static_headers_file() -> str:
@@ -45,4 +53,6 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.blueprint in AGENT_BLUEPRINTS:
+            response.headers["Referrer-Policy"] = AGENT_REFERRER_POLICY
         return response

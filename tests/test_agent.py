@@ -129,6 +129,16 @@ def test_strict_csp_and_no_inline_code(agent):
         assert "<style" not in page and " style=" not in page, url
 
 
+def test_agent_pages_send_no_referer_and_public_pages_only_the_origin(agent, client):
+    for url in ("/agent/?q=bygglov", "/agent/article/bygglov", "/agent/login"):
+        r = agent.get(url)
+        assert r.headers["Referrer-Policy"] == "no-referrer", url
+        if r.status_code == 200:
+            assert '<meta name="referrer" content="no-referrer">' in text(r), url
+    assert client.get("/sv/bygglov/").headers["Referrer-Policy"] == "strict-origin"
+    assert client.get("/api/v1/search?q=bygglov").headers["Referrer-Policy"] == "strict-origin"
+
+
 def test_low_result_searches_are_logged_redacted(agent, editor, tmp_path):
     agent.get("/agent/?q=qwzxv 19850615-1234")
     db = tmp_path / "data" / "searchlog.sqlite3"

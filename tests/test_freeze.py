@@ -167,6 +167,8 @@ def test_static_site_ships_its_security_policy(tmp_path: Path, corpus_dir: Path)
     page = (out / "sv" / "bygglov" / "index.html").read_text("utf-8")
     assert '<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;;' in page
     assert "unsafe-inline" not in headers + page
+    # a search page's address holds the query: no page tells another server more than our origin
+    assert "Referrer-Policy: strict-origin\n" in headers and '<meta name="referrer" content="strict-origin">' in page
 
 
 def test_every_public_endpoint_is_frozen(tmp_path: Path, corpus_dir: Path, monkeypatch) -> None:
