@@ -280,7 +280,7 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
     old = cache.read() if cache is not None else {}
     stats = LoadStats(folders=len(stamp) - 1, cache_used=bool(old))
     problems: list[Problem] = []
-    site = load_site(root, problems)
+    site = load_site(root, problems, today)
     synonyms = load_synonyms(root, problems)
     sdigest = cache.key[-1] if cache is not None else site_digest(root)
     if site is None:

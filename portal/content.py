@@ -35,7 +35,7 @@ def load_corpus(root: Path, today: dt.date | None = None,
     load_folder = load_folder or load_article
     today = today or dt.date.today()
     problems: list[Problem] = []
-    site = load_site(root, problems)
+    site = load_site(root, problems, today)
     synonyms = load_synonyms(root, problems)
     if site is None:
         return None, problems

@@ -197,10 +197,7 @@ def _breadcrumbs(lang: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
 def render_page(template: str, lang: str, alternates: list[Alternate], **context: Any) -> str:
     """Render a public page with what every page needs (language, notice, contact, switcher)."""
     site = corpus().site
-    notice = site.notice.get(lang)
-    notice_lang = lang
-    if not notice and site.notice.get(site.source_language):
-        notice, notice_lang = site.notice[site.source_language], site.source_language
+    notice = site.notice_on(lang, today())
     context.setdefault("canonical", absolute(request.path))
     shared = {"lang": lang, "contact": site.contact, "hours": _hours_week(lang),
               "tel_href": tel_href(site.contact.phone)}
@@ -208,7 +205,7 @@ def render_page(template: str, lang: str, alternates: list[Alternate], **context
     footer = memo(("footer", lang), lambda: Markup(  # noqa: S704 - an autoescaped template's output
         render_template("public/_footer.html", **shared)))
     return render_template(
-        f"public/{template}", language=site.language(lang), site=site, notice=notice, notice_lang=notice_lang,
+        f"public/{template}", language=site.language(lang), site=site, notice=notice,
         source_lang=site.language(site.source_language), alternates=alternates, footer=footer,
         source_label=language_label(site.source_language, lang), preview=preview(), absolute=absolute,
         **shared, **context)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal.exceptions import Problem, display_path
+from portal.exceptions import WARNING, Problem, display_path
 from portal.sourcefile import YamlDoc, parse_yaml, read_text
 
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -62,6 +62,15 @@ class SiteConfig:
     featured: list[str] = field(default_factory=list)
     notice: dict[str, str] = field(default_factory=dict)
     lines: YamlDoc | None = None
+    notice_from: dt.date | None = None
+    notice_until: dt.date | None = None
+
+    def notice_on(self, lang: str, day: dt.date) -> str:
+        """The site-wide notice for pages in *lang* on *day*: empty outside its from/until dates and in a
+        language it has no text in (a notice in Swedish on the Arabic site helps no one who needs it there)."""
+        if (self.notice_from and day < self.notice_from) or (self.notice_until and day > self.notice_until):
+            return ""
+        return self.notice.get(lang, "")
 
     @property
     def language_codes(self) -> list[str]:
@@ -101,6 +110,9 @@ class _Checker:
     def error(self, keys: tuple[str, ...], message: str) -> None:
         self.problems.append(Problem(self.shown, self.doc.line(*keys), message))
 
+    def warn(self, keys: tuple[str, ...], message: str) -> None:
+        self.problems.append(Problem(self.shown, self.doc.line(*keys), message, WARNING))
+
     def mapping(self, value: Any, keys: tuple[str, ...], what: str) -> dict:
         if value is None:
             return {}
@@ -133,8 +145,9 @@ class _Checker:
         return out
 
 
-def load_site(folder: Path, problems: list[Problem]) -> SiteConfig | None:
-    """Load and validate `site.yml` in *folder*; report problems and return None when unusable."""
+def load_site(folder: Path, problems: list[Problem], today: dt.date | None = None) -> SiteConfig | None:
+    """Load and validate `site.yml` in *folder*; report problems and return None when unusable. *today*
+    (default: the real date) decides whether the notice is over."""
     path = folder / "site.yml"
     shown = display_path(path)
     if not path.is_file():
@@ -196,12 +209,39 @@ def load_site(folder: Path, problems: list[Problem]) -> SiteConfig | None:
     if not isinstance(featured, list) or not all(isinstance(x, str) for x in featured):
         c.error(("featured",), "featured must be a list of article ids, e.g. [bygglov, forskoleplats]")
         featured = []
-    notice = c.names(data.get("notice"), ("notice",), "notice", codes)
+    notice, shown_from, shown_until = _notice(c, data.get("notice"), codes, today or dt.date.today())
     contact = _contact(c, data.get("contact"))
     if any(p.is_error and p.path == shown for p in problems):
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
-                      tables["answer_groups"], tables["departments"], contact, featured, notice, doc)
+                      tables["answer_groups"], tables["departments"], contact, featured, notice, doc,
+                      shown_from, shown_until)
+
+
+def _notice(c: _Checker, value: Any, codes: set[str],
+            today: dt.date) -> tuple[dict[str, str], dt.date | None, dt.date | None]:
+    """The notice's texts and dates; warnings for a notice that is over or missing a published language."""
+    value = dict(c.mapping(value, ("notice",), "notice"))
+    days: dict[str, dt.date | None] = {}
+    for key in ("from", "until"):
+        day = value.pop(key, None)
+        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            day = dt.date.fromisoformat(day)
+        if day is not None and not isinstance(day, dt.date):
+            c.error(("notice", key), f"notice: {key} must be a date such as 2026-12-24")
+            day = None
+        days[key] = day
+    texts = c.names(value, ("notice",), "notice", codes)
+    start, end = days["from"], days["until"]
+    if start and end and end < start:
+        c.error(("notice", "until"), f"notice: until ({end}) is before from ({start})")
+    elif texts and end and end < today:
+        c.warn(("notice", "until"), f"notice: it ended on {end} and is no longer shown; remove it from site.yml")
+    elif texts:
+        for code in sorted(codes - set(texts)):
+            c.warn(("notice",), f"notice: no text in '{code}', so pages in that language show no notice; "
+                   f"add {code}: with a translation")
+    return texts, start, end
 
 
 def _languages(c: _Checker, value: Any) -> list[Language]:

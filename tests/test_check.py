@@ -264,3 +264,40 @@ def test_public_text_cannot_link_into_internal_folder(tmp_path: Path) -> None:
     root = make(tmp_path / "ok", {"bygglov/internal.md": "Se [listan](internal/lista.txt).\n",
                                   "bygglov/internal/lista.txt": "intern"})
     assert errors(root) == []
+
+
+NOTICE = """notice:
+  from: 2026-12-01
+  until: 2026-12-27
+  sv: Stängt i jul.
+  en: Closed at Christmas.
+"""
+
+
+def _notice_problems(tmp_path: Path, notice: str, today: str) -> list[str]:
+    import datetime as dt
+
+    root = make(tmp_path, {"site.yml": SITE + notice})
+    _, problems = load_corpus(root, dt.date.fromisoformat(today))
+    return [str(p) for p in problems if "notice" in p.message]
+
+
+def test_notice_missing_a_published_language_is_a_warning_naming_it(tmp_path: Path) -> None:
+    (problem,) = _notice_problems(tmp_path, NOTICE, "2026-12-05")
+    assert problem.startswith(f"{tmp_path}/content/site.yml:") and "warning: notice: no text in 'ar'" in problem
+
+
+def test_expired_notice_is_a_warning_on_its_until_line(tmp_path: Path) -> None:
+    (problem,) = _notice_problems(tmp_path, NOTICE, "2026-12-28")
+    line = (SITE + NOTICE).splitlines().index("  until: 2026-12-27") + 1
+    assert problem == (f"{tmp_path}/content/site.yml:{line}: warning: notice: it ended on 2026-12-27 and is no "
+                       "longer shown; remove it from site.yml")
+
+
+@pytest.mark.parametrize(("dates", "message"), [
+    ("  from: soon\n", "notice: from must be a date such as 2026-12-24"),
+    ("  from: 2026-12-10\n  until: 2026-12-01\n", "notice: until (2026-12-01) is before from (2026-12-10)"),
+])
+def test_bad_notice_dates_are_errors(tmp_path: Path, dates: str, message: str) -> None:
+    root = make(tmp_path, {"site.yml": SITE + "notice:\n" + dates + "  sv: Text.\n  en: Text.\n  ar: نص.\n"})
+    assert any(message in e for e in errors(root)), errors(root)

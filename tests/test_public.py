@@ -236,3 +236,20 @@ def test_letter_pages_have_safe_addresses():
     # Never a path separator, a dot segment or a fragment: a code point instead.
     assert [letter_slug(letter(t, "sv")) for t in ("/etc", ".hidden", "#1", "(ny)", "")] == \
         ["u002f", "u002e", "u0023", "u0028", "u0023"]
+
+
+@pytest.mark.parametrize(("today", "shown"), [("2026-11-30", False), ("2026-12-01", True), ("2026-12-27", True),
+                                              ("2026-12-28", False)])
+def test_notice_shows_only_between_its_dates_and_in_languages_it_is_written_in(corpus_dir, tmp_path, today, shown):
+    from portal.app import create_app
+
+    root = corpus_dir
+    site = root / "site.yml"
+    text_ = site.read_text("utf-8").replace("  ar: رسالة اختبار لجميع الزوار.\n", "")
+    site.write_text(text_.replace("notice:\n", "notice:\n  from: 2026-12-01\n  until: 2026-12-27\n"), "utf-8")
+    app = create_app({"TESTING": True, "ARTICLES_DIR": root, "INDEX_DIR": tmp_path / "index", "TODAY": today,
+                      "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data"})
+    client = app.test_client()
+    assert ("Testmeddelande till alla besökare." in text(client, "/sv/bygglov/")) is shown
+    assert ("Test notice for all visitors." in text(client, "/en/")) is shown
+    assert 'class="notice"' not in text(client, "/ar/")  # no Arabic text: no Swedish one instead
