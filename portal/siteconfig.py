@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -225,8 +226,9 @@ def _notice(c: _Checker, value: Any, codes: set[str],
     days: dict[str, dt.date | None] = {}
     for key in ("from", "until"):
         day = value.pop(key, None)
-        if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-            day = dt.date.fromisoformat(day)
+        if isinstance(day, str):
+            with contextlib.suppress(ValueError):  # not a date: reported just below
+                day = dt.date.fromisoformat(day)
         if day is not None and not isinstance(day, dt.date):
             c.error(("notice", key), f"notice: {key} must be a date such as 2026-12-24")
             day = None

@@ -296,6 +296,7 @@ def test_expired_notice_is_a_warning_on_its_until_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("dates", "message"), [
     ("  from: soon\n", "notice: from must be a date such as 2026-12-24"),
+    ("  until: '2026-13-45'\n", "notice: until must be a date such as 2026-12-24"),
     ("  from: 2026-12-10\n  until: 2026-12-01\n", "notice: until (2026-12-01) is before from (2026-12-10)"),
 ])
 def test_bad_notice_dates_are_errors(tmp_path: Path, dates: str, message: str) -> None:
