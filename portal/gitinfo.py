@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -232,3 +233,16 @@ def _is_outdated(root: Path, source: Path, revision: str | None, src_hist: FileH
     if src_hist is None or hist is None:
         return False  # not committed yet: nothing to compare
     return src_hist.order < hist.order
+
+
+# The day the accessibility statement (templates/public/accessibility.html) was last changed, for an installed
+# package, which carries no git history. tests/test_public.py fails when the template's git date is later.
+STATEMENT_CHANGED = dt.date(2026, 11, 23)
+
+
+@functools.cache
+def statement_date(template: Path) -> dt.date:
+    """When the accessibility statement last changed: its template's last commit in a checkout, else the date
+    recorded with the package (never the day of the build: the law asks when the statement was reviewed)."""
+    out = _git(template.parent, "log", "-1", "--format=%cs", "--", template.name)
+    return dt.date.fromisoformat(out.strip()) if out and out.strip() else STATEMENT_CHANGED

@@ -16,12 +16,16 @@ LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt Ban
 _ALPHABETS = {"sv": "abcdefghijklmnopqrstuvwxyzåäö", "fi": "abcdefghijklmnopqrstuvwxyzåäö"}
 
 
+# The English site writes dates as the UK and GOV.UK do (23 November 2026), not in US order.
+REGIONS = {"en": "en_GB"}
+
+
 def babel_locale(lang: str) -> Locale:
-    """The Babel locale for *lang*, English where Babel has no data for it."""
+    """The Babel locale for *lang* (:data:`REGIONS` picks the region), English where Babel has no data."""
     try:
-        return Locale.parse(lang)
+        return Locale.parse(REGIONS.get(lang, lang))
     except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
+        return Locale.parse(REGIONS["en"])
 
 
 def long_date(day: dt.date, lang: str) -> str:

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
+from portal.gitinfo import statement_date
 from portal.index import synonym_map
 from portal.localize import (
     babel_locale,
@@ -292,10 +293,13 @@ def search(lang: str) -> str:
 
 @bp.route("/<lang>/accessibility/")
 def accessibility(lang: str) -> str:
-    """The accessibility statement (tillgänglighetsredogörelse)."""
+    """The accessibility statement (tillgänglighetsredogörelse), dated by its template's last change."""
+    from portal.app import package_folder  # the app factory imports this module
+
     _lang_or_404(lang)
+    changed = statement_date(package_folder("templates") / "public" / "accessibility.html")
     return render_page("accessibility.html", lang, _alternates(lang, "public.accessibility"),
-                       title=gettext("Accessibility statement"), statement_date=long_date(today(), lang))
+                       title=gettext("Accessibility statement"), statement_date=long_date(changed, lang))
 
 
 @bp.route("/<lang>/<article_id>/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -253,3 +254,30 @@ def test_notice_shows_only_between_its_dates_and_in_languages_it_is_written_in(c
     assert ("Testmeddelande till alla besökare." in text(client, "/sv/bygglov/")) is shown
     assert ("Test notice for all visitors." in text(client, "/en/")) is shown
     assert 'class="notice"' not in text(client, "/ar/")  # no Arabic text: no Swedish one instead
+
+
+def test_accessibility_statement_carries_its_templates_git_date_not_the_build_day(app):
+    import subprocess
+
+    from portal.gitinfo import STATEMENT_CHANGED
+    from portal.localize import long_date
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "public" / "accessibility.html"
+    git = subprocess.run(["git", "-C", str(template.parent), "log", "-1", "--format=%cs", "--", template.name],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    changed = dt.date.fromisoformat(git)
+    # the date recorded for installed packages (no git there) must follow the statement's changes
+    assert changed <= STATEMENT_CHANGED, "update portal.gitinfo.STATEMENT_CHANGED to the statement's new date"
+    app.config["TODAY"] = "2027-03-01"
+    client = app.test_client()
+    for lang in ("sv", "en"):
+        statement = re.findall(r'<p class="small">([^<]*)</p>', text(client, f"/{lang}/accessibility/"))
+        assert any(long_date(changed, lang) in p for p in statement), statement
+        assert not any(long_date(dt.date(2027, 3, 1), lang) in p for p in statement), statement
+
+
+def test_english_dates_are_written_day_month_year():
+    from portal.localize import long_date
+
+    assert long_date(dt.date(2026, 11, 23), "en") == "23 November 2026"
+    assert long_date(dt.date(2026, 11, 23), "sv") == "23 november 2026"
