@@ -64,7 +64,7 @@ def static_files() -> Iterator[str]:
 GENERATED_ENDPOINTS = frozenset({
     "public.root", "public.not_found_page", "public.sitemap", "public.robots", "public.home", "public.a_z",
     "public.search", "public.accessibility", "public.category", "public.article", "public.attachment",
-    "public.a_z_letter",
+    "public.a_z_letter", "public.favicon",
 })
 
 
@@ -73,7 +73,7 @@ def frozen_urls(c: Corpus, site: PublicSite, only: set[str] | None = None) -> It
     Frozen-Flask (in a request context); with *only*, the pages of articles (and of old ids) not in *only*
     are left out."""
     yield "public.root", {}
-    for endpoint in ("public.not_found_page", "public.sitemap", "public.robots"):
+    for endpoint in ("public.not_found_page", "public.sitemap", "public.robots", "public.favicon"):
         yield endpoint, {}
     for filename in static_files():
         yield "static", {"filename": filename}

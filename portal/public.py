@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -374,7 +375,9 @@ def not_found_page() -> tuple[str, int] | str:
             messages.append((language, gettext("Page not found"),
                              gettext("The page may have moved or no longer exist."),
                              gettext("Go to the home page"), url_for("public.home", lang=language.code),
-                             gettext("A–Z of errands and e-services"), url_for("public.a_z", lang=language.code)))
+                             gettext("A–Z of errands and e-services"), url_for("public.a_z", lang=language.code),
+                             gettext("What do you want to do?"), gettext("Search"),
+                             url_for("public.search", lang=language.code)))
     status = 200 if request.path == "/404.html" else 404
     return render_template("public/404.html", site=site, lang=site.source_language,
                            language=site.language(site.source_language), messages=messages), status
@@ -383,6 +386,12 @@ def not_found_page() -> tuple[str, int] | str:
 @bp.errorhandler(404)
 def _not_found(_exc: Exception) -> tuple[str, int] | str:
     return not_found_page()
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers and feed readers ask for at the root whatever the page says (the SVG is for the rest)."""
+    return send_file(Path(current_app.static_folder, "public", "favicon.ico"), mimetype="image/vnd.microsoft.icon")
 
 
 @bp.route("/robots.txt")

@@ -281,3 +281,21 @@ def test_english_dates_are_written_day_month_year():
 
     assert long_date(dt.date(2026, 11, 23), "en") == "23 November 2026"
     assert long_date(dt.date(2026, 11, 23), "sv") == "23 november 2026"
+
+
+def test_404_page_offers_a_search_in_every_language(client):
+    page = text(client, "/sv/finns-inte/", 404)
+    for lang, label in (("sv", "Vad vill du göra?"), ("en", "What do you want to do?")):
+        assert f'action="/{lang}/search/"' in page and f'id="q-404-{lang}"' in page
+        assert label in page
+    assert 'name="q"' in page
+
+
+def test_favicon_ico_is_served_and_frozen(client, tmp_path, corpus_dir):
+    from portal import pipeline
+
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.data[:4] == b"\x00\x00\x01\x00" and r.mimetype == "image/vnd.microsoft.icon"
+    r.close()
+    pipeline.build(corpus_dir, tmp_path / "site", tmp_path / "index", dt.date(2026, 11, 23))
+    assert (tmp_path / "site" / "favicon.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"
