@@ -176,20 +176,18 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
                    "index follows right after.")
 def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None:
     """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
+    from portal.progress import StepProgress
+
     root = _need_folder(articles)
-    update, close = _progress("Progress")
-
-    def say(message: str) -> None:
-        close()
-        click.echo(message, err=True)
-
+    shown = StepProgress(sys.stderr)
     try:
         if incremental:
-            summary = pipeline.build_incremental(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
+            summary = pipeline.build_incremental(root, out.resolve(), index_dir.resolve(), progress=shown.update,
+                                                 say=shown.say)
         else:
-            summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=update, say=say)
+            summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=shown.update, say=shown.say)
     finally:
-        close()
+        shown.close()
     click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)
     if summary.get("steps_s"):  # where an incremental build's time went (bench/incremental_cli.py reads it)
         click.echo(f"  pages published after {summary['published_s']} s, steps: {json.dumps(summary['steps_s'])}; "

@@ -104,7 +104,7 @@ def page_counts(c: Corpus, site: PublicSite) -> tuple[int, int]:
     attached = [f for p in site for f in p.page.attachments]
     static = list(static_files())
     per_lang = 4 + len(c.site.categories) + len(site) + redirects
-    files = 4 + len(static) + letters + len(langs) * (per_lang + len(attached))
+    files = 5 + len(static) + letters  # root, 404, sitemap, robots, favicon + len(langs) * (per_lang + len(attached))
     html = 2 + sum(1 for f in static if f.endswith(".html")) + letters + len(langs) * (
         per_lang + sum(1 for f in attached if f.endswith(".html")))
     return files, html
@@ -185,7 +185,7 @@ def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progres
     if missing:
         raise BuildError("broken links in the built site:\n  " + "\n  ".join(missing[:50]))
     if progress:
-        progress(total - 1, total)
+        progress(total, total)
     headers = root / "_headers.tmp"  # a new file: the old one may be shared with another tree
     headers.unlink(missing_ok=True)
     headers.write_text(static_headers_file(), "utf-8")
@@ -299,8 +299,6 @@ def _freeze_site(corpus: Corpus, site: PublicSite, out: Path, index_dir: Path, t
         t1 = time.perf_counter()
         run_pagefind(tmp)
         t_pagefind = time.perf_counter() - t1
-        if progress:
-            progress(len(paths) + 2, len(paths) + 2)
         swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -377,8 +375,6 @@ def _freeze_incremental(corpus: Corpus, site: PublicSite, out: Path, index_dir: 
         shutil.rmtree(old, ignore_errors=True)
     pagefind_s = publish_search_index(out, say)
     search_pending(out).unlink(missing_ok=True)
-    if progress:
-        progress(len(paths) + 2, len(paths) + 2)
     say(f"Published the new search index ({pagefind_s:.1f} s)")
     with app.app_context():
         files, html = page_counts(corpus, site)
