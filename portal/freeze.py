@@ -104,7 +104,7 @@ def page_counts(c: Corpus, site: PublicSite) -> tuple[int, int]:
     attached = [f for p in site for f in p.page.attachments]
     static = list(static_files())
     per_lang = 4 + len(c.site.categories) + len(site) + redirects
-    files = 5 + len(static) + letters  # root, 404, sitemap, robots, favicon + len(langs) * (per_lang + len(attached))
+    files = 5 + len(static) + letters + len(langs) * (per_lang + len(attached))  # 5: root, 404, sitemap, robots, icon
     html = 2 + sum(1 for f in static if f.endswith(".html")) + letters + len(langs) * (
         per_lang + sum(1 for f in attached if f.endswith(".html")))
     return files, html
