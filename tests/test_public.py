@@ -72,8 +72,9 @@ def test_catalogues_compile_when_missing_or_stale(tmp_path: Path):
 def test_article_page_shape_start_button_then_body_then_contact_then_related(client):
     html = text(client, "/sv/bygglov/")
     html = html[html.index("<main"):]
-    order = [html.index(s) for s in ("<h1", 'class="start"', "Du behöver:", 'class="button button-start"',
-                                     'href="https://e.testby.se/bygglov"', 'class="article-body"',
+    # the button right under the summary (on a phone it is on the first screen), then what the citizen needs
+    order = [html.index(s) for s in ("<h1", 'class="start"', 'class="button button-start"',
+                                     'href="https://e.testby.se/bygglov"', "Du behöver:", 'class="article-body"',
                                      'class="help"', 'href="tel:0123456700"', "kontaktcenter@testby.se",
                                      'class="related"')]
     order.append(html.rindex('href="/sv/forskoleplats/"'))
