@@ -25,6 +25,7 @@ from werkzeug.utils import safe_join
 
 from portal import redact, searchlog
 from portal.auth import current_user, login_required, login_url, role_required
+from portal.localize import login_names
 from portal.model import Article, Corpus
 from portal.render import public_url
 from portal.search import MAX_QUERY_CHARS, SearchResult
@@ -82,7 +83,7 @@ def _search(params: dict[str, str], prefix: bool, log: bool) -> SearchResult | N
 def _context(corpus: Corpus) -> dict[str, Any]:
     state = get_state()
     return {"site": corpus.site, "today": state.today(), "rosa_names": ROSA_NAMES,
-            "audience_names": AUDIENCE_NAMES}
+            "audience_names": AUDIENCE_NAMES, "login_names": login_names}
 
 
 @bp.route("/")

@@ -184,3 +184,31 @@ def test_filters_list_every_key_with_its_name(agent):
     assert '<option value="bbmt">MARKER-ANSWERGROUP-NAME-5e1c</option>' in page  # agents see routing names
     assert '<option value="utbildning">Utbildningsförvaltningen</option>' in page
     assert '<option value="internal" selected>Interna</option>' in page
+
+
+def test_agent_404_is_swedish_in_the_agent_layout(agent, client):
+    """Unknown articles, attachments and agent URLs: a Swedish page in the agent layout, status 404."""
+    for url in ("/agent/article/nope", "/agent/article/bygglov/internal/nope.txt", "/agent/no/such-page.txt"):
+        r = agent.get(url)
+        page = text(r)
+        assert r.status_code == 404, url
+        assert "Sidan finns inte" in page and 'lang="sv"' in page and "agent.css" in page, url
+        assert "Not Found" not in page and "Logga ut" in page, url
+    r = client.get("/agent/no/such-page.txt")  # not logged in: the same page, without the menu
+    assert r.status_code == 404 and "Sidan finns inte" in text(r) and "Logga ut" not in text(r)
+
+
+def test_login_methods_shown_by_name(agent):
+    page = plain(agent.get("/agent/article/bygglov"))
+    assert "Inloggning: BankID, Freja eID+" in page
+    assert "bankid, freja" not in page
+
+
+def test_typo_while_typing_finds_the_corrected_hits(agent):
+    """As you type, an unknown (mistyped) last word is corrected at once: no zero-hit answer first."""
+    data = agent.get("/agent/search.json?q=bygglv&prefix=1").get_json()
+    assert data["count"] >= 1 and data["suggestion"] == "bygglov"
+    assert "Inga träffar" not in data["html"] and "Menade du" in data["html"]
+    # a word still being typed that the index completes is not "corrected"
+    data = agent.get("/agent/search.json?q=byggl&prefix=1").get_json()
+    assert data["count"] >= 1 and data["suggestion"] is None
