@@ -197,12 +197,13 @@ def content_report() -> Any:
     """Editors: content health (reviews, translations, e-services, orphans) next to the searches that found
     nothing."""
     from portal.health import content_health
+    from portal.problemtext import problem_text, severity_label
 
     state = get_state()
     corpus = state.corpus()
     health = content_health(corpus, state.today(), zero_results=searchlog.current_log().zero_results())
     return render_template("agent/health.html", health=health, problems=state.problems(), corpus=corpus,
-                           **_context(corpus))
+                           problem_text=problem_text, severity_label=severity_label, **_context(corpus))
 
 
 def init_app(app: Flask) -> None:
