@@ -25,6 +25,7 @@ from werkzeug.utils import safe_join
 
 from portal import redact, searchlog
 from portal.auth import current_user, login_required, login_url, role_required
+from portal.localize import login_names
 from portal.model import Article, Corpus
 from portal.render import public_url
 from portal.search import MAX_QUERY_CHARS, SearchResult
@@ -82,7 +83,7 @@ def _search(params: dict[str, str], prefix: bool, log: bool) -> SearchResult | N
 def _context(corpus: Corpus) -> dict[str, Any]:
     state = get_state()
     return {"site": corpus.site, "today": state.today(), "rosa_names": ROSA_NAMES,
-            "audience_names": AUDIENCE_NAMES}
+            "audience_names": AUDIENCE_NAMES, "login_names": login_names}
 
 
 @bp.route("/")
@@ -196,12 +197,13 @@ def content_report() -> Any:
     """Editors: content health (reviews, translations, e-services, orphans) next to the searches that found
     nothing."""
     from portal.health import content_health
+    from portal.problemtext import problem_text, severity_label
 
     state = get_state()
     corpus = state.corpus()
     health = content_health(corpus, state.today(), zero_results=searchlog.current_log().zero_results())
     return render_template("agent/health.html", health=health, problems=state.problems(), corpus=corpus,
-                           **_context(corpus))
+                           problem_text=problem_text, severity_label=severity_label, **_context(corpus))
 
 
 def init_app(app: Flask) -> None:

@@ -262,7 +262,7 @@ def login() -> Any:
     nxt = request.values.get("next", "")
     if current_user() is not None and request.method == "GET":
         return redirect(safe_next(nxt))
-    error, status = None, 200
+    error, status, name = None, 200, ""
     if g.get("session_expired"):
         error = "Du har loggats ut efter en stunds inaktivitet. Logga in igen."
     if request.method == "POST":
@@ -288,7 +288,9 @@ def login() -> Any:
             for key, _n in keys:
                 _limiter().fail(key, window)
             error, status = "Fel användarnamn eller lösenord.", 401
-    return render_template("agent/login.html", error=error, next=nxt,
+    # The user name stays in its field after a failed login (escaped by the template): only the password
+    # needs typing again.
+    return render_template("agent/login.html", error=error, next=nxt, username=name,
                            proxy=bool(current_app.config.get("TRUSTED_PROXY_HEADER"))), status
 
 

@@ -124,10 +124,12 @@ def redirects_of(facts: Mapping[str, ArticleFacts], problems: list[Problem]) -> 
         for old in f.redirect_from:
             if old in facts:
                 problems.append(Problem(shown, f.redirect_line,
-                                        f"redirect_from '{old}' is the id of an existing article"))
+                                        f"redirect_from '{old}' is the id of an existing article",
+                                        code="redirect-existing", params=(("old", old),)))
             elif old in redirects and redirects[old] != f.id:
                 problems.append(Problem(shown, f.redirect_line, f"redirect_from '{old}' is also claimed by "
-                                        f"'{redirects[old]}'"))
+                                        f"'{redirects[old]}'", code="redirect-claimed",
+                                        params=(("old", old), ("other", redirects[old]))))
             else:
                 redirects[old] = f.id
     return redirects
@@ -141,20 +143,24 @@ def cross_check(facts: Mapping[str, ArticleFacts], site: SiteConfig) -> tuple[li
     for f in facts.values():
         for rid, line in f.related:
             if rid == f.id:
-                problems.append(Problem(display_path(f.source_path), line, "an article cannot be related to itself"))
+                problems.append(Problem(display_path(f.source_path), line, "an article cannot be related to itself",
+                                        code="related-self"))
             elif resolve(rid) is None:
                 problems.append(Problem(display_path(f.source_path), line, f"related article '{rid}' does "
-                                        "not exist; check the id (the folder name)"))
+                                        "not exist; check the id (the folder name)",
+                                        code="related-missing", params=(("id", rid),)))
         for text in f.texts:
             _check_links(resolve, text, problems)
     for i, fid in enumerate(site.featured):
         target = resolve(fid)
         line = site.lines.line("featured", str(i)) if site.lines else 1
         if target is None:
-            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist"))
+            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist",
+                                    code="featured-missing", params=(("id", fid),)))
         elif target.audience != "public":
             problems.append(Problem(display_path(site.path), line,
-                                    f"featured article '{fid}' is internal and cannot be shown to citizens"))
+                                    f"featured article '{fid}' is internal and cannot be shown to citizens",
+                                    code="featured-internal", params=(("id", fid),)))
     return problems, redirects
 
 
@@ -162,12 +168,14 @@ def _check_links(resolve: Resolver, text: TextLinks, problems: list[Problem]) ->
     for line in text.internal_files:
         problems.append(Problem(display_path(text.path), line,
                                 "public text cannot link to a file in internal/ (it is for agents only); "
-                                "link it from internal.md instead"))
+                                "link it from internal.md instead", code="internal-file-link"))
     for target_id, line in text.links:
         target = resolve(target_id)
         if target is None:
             problems.append(Problem(display_path(text.path), line, f"the link to 'article:{target_id}' points to "
-                                    "an article that does not exist; check the id (the folder name)"))
+                                    "an article that does not exist; check the id (the folder name)",
+                                    code="link-missing", params=(("id", target_id),)))
         elif text.public and target.audience != "public":
             problems.append(Problem(display_path(text.path), line, f"a public article cannot link to the internal "
-                                    f"article '{target_id}'; remove the link or move it to internal.md"))
+                                    f"article '{target_id}'; remove the link or move it to internal.md",
+                                    code="link-internal", params=(("id", target_id),)))

@@ -7,7 +7,7 @@ is not a programmer can open the file and fix it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ERROR = "error"
@@ -31,6 +31,10 @@ class Problem:
     line: int
     message: str
     severity: str = ERROR
+    # What the agent app needs to show the message in Swedish (portal.problemtext): a message code and its
+    # values. Plain data, so that problems still pickle into the content cache; not compared.
+    code: str = field(default="", compare=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         tag = "" if self.severity == ERROR else "warning: "

@@ -212,4 +212,5 @@ def read_translation(src: SourceText, lang: str, problems: list[Problem],
 def review_warning(fm_path: str, line: int, review_by: dt.date, today: dt.date) -> Problem:
     """The warning for a review date that has passed."""
     return Problem(fm_path, line, f"review_by {review_by.isoformat()} has passed: check the article is "
-                   "still right, then set a new review date", WARNING)
+                   "still right, then set a new review date", WARNING,
+                   code="review-passed", params=(("date", review_by.isoformat()),))

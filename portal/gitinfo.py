@@ -207,7 +207,9 @@ class GitReader:
                     problems.append(Problem(display_path(version.path), version.revision_line,
                                             f"the translation is outdated: {os.path.basename(article.source_path)} "
                                             "has changed since it was translated. Bring the translation up to date "
-                                            "and record the current commit in source_revision", WARNING))
+                                            "and record the current commit in source_revision", WARNING,
+                                            code="translation-outdated",
+                                            params=(("source", os.path.basename(article.source_path)),)))
             dates.append((version.lang, updated, revision, outdated))
         return GitFacts(None if history is None else history.key, link, tuple(dates), tuple(problems), self._cwd)
 
@@ -229,7 +231,8 @@ def _is_outdated(root: Path, source: Path, revision: str | None, src_hist: FileH
         if changed is not None:
             return changed
         problems.append(Problem(display_path(path), 1, f"source_revision {revision} is not in the git history "
-                                "here (a shallow clone?); judging by commit order instead", WARNING))
+                                "here (a shallow clone?); judging by commit order instead", WARNING,
+                                code="revision-unknown", params=(("revision", revision),)))
     if src_hist is None or hist is None:
         return False  # not committed yet: nothing to compare
     return src_hist.order < hist.order

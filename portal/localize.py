@@ -12,7 +12,8 @@ from babel.dates import format_date
 from babel.lists import format_list
 from flask_babel import gettext
 
-LOGINS = {"bankid": "BankID", "freja": "Freja eID", "mobilt-bankid": "Mobilt BankID"}
+# The names people know the login methods by; front matter `login:` holds the keys.
+LOGINS = {"bankid": "BankID", "freja": "Freja eID+", "mobilt-bankid": "Mobilt BankID"}
 _ALPHABETS = {"sv": "abcdefghijklmnopqrstuvwxyzåäö", "fi": "abcdefghijklmnopqrstuvwxyzåäö"}
 
 
@@ -72,8 +73,13 @@ def tel_href(phone: str) -> str:
 
 def login_text(methods: list[str], lang: str) -> str:
     """The e-service's login methods as a list in *lang* ("BankID or Freja eID"); empty for no login."""
-    names = [LOGINS.get(m, m) for m in methods if m != "none"]
+    names = login_names(methods)
     return format_list(names, style="or", locale=babel_locale(lang)) if names else ""
+
+
+def login_names(methods: list[str]) -> list[str]:
+    """The names of the login methods *methods* (keys from front matter), "none" left out."""
+    return [LOGINS.get(m, m) for m in methods if m != "none"]
 
 
 def login_named(ss: Any) -> bool:

@@ -384,7 +384,11 @@ def not_found_page() -> tuple[str, int] | str:
 
 
 @bp.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int] | str:
+def _not_found(_exc: Exception) -> Any:
+    from portal.errors import agent_error, wants_agent_page
+
+    if wants_agent_page():  # /agent/x/y/z matched a public pattern: still the agent app's 404
+        return agent_error(404)
     return not_found_page()
 
 

@@ -236,15 +236,19 @@ class Searcher:
         parts = self._split(w.raw, an, vocab)
         for reading in parts:
             alts.append(Alternative(reading, 0.8 if not known else 0.5))
+        completed = False
         if prefix and len(w.raw) >= 2:
             # The word is still being typed: its most frequent completions in the index (a Whoosh
             # Prefix query would expand to every matching term in every field).
             for stem in dict.fromkeys([w.raw, w.stem]):
                 for term in self.handle.completions(an.lang, public, stem):
                     alts.append(Alternative([term], 0.7))
-        elif not known and len(w.raw) >= 4:
+                    completed = True
+        if not completed and not known and len(w.raw) >= 4:
             # An unknown word may still split into real parts by chance (biblioteks|ort for a mistyped
-            # bibliotekskort), so the typo fallback runs for every word the index does not know.
+            # bibliotekskort), so the typo fallback runs for every word the index does not know -- also
+            # while it is being typed, once no word in the index starts with it: as-you-type then shows
+            # the corrected hits at once instead of "no hits" until the search settles.
             candidates = self._typo_candidates(w.raw, an.lang, public)
             for stem, form, _dist in candidates:
                 alts.append(Alternative([stem], 0.75))

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from flask_babel import force_locale
 
+from portal import problemtext
+from portal.exceptions import Problem
 from tests.test_auth import add_users, csrf, login
 
 
@@ -175,8 +182,33 @@ def test_content_health_page(agent, editor):
     page = text(editor.get("/agent/reports/content"))
     assert "Innehållets hälsa" in page
     assert "Ansöka om plats i förskola" in page  # review overdue (2020-01-31)
-    assert "review_by 2020-01-31 has passed" in page  # the check's problems, on the page
+    # the check's problems, on the page, in Swedish (the terminal's `portal check` keeps English)
+    assert "granskningsdatumet review_by 2020-01-31 har passerat" in page
+    assert "has passed" not in page and "Varning: " in page and "Warning" not in page
     assert "qwzxv" in page
+
+
+def test_every_coded_problem_is_translated_and_extracted(app):
+    """Each problem code has a Swedish text in the catalogue, and pybabel's extraction (babel.cfg) finds
+    its message id: an id passed to gettext through a variable would silently stay English."""
+    root = Path(__file__).resolve().parents[1]
+    with open(root / "translations" / "babel.cfg", encoding="utf-8") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    extracted = {m[2] for m in extract_from_dir(str(root), method_map, options_map)}
+    params = (("old", "x"), ("other", "y"), ("id", "z"), ("date", "2020-01-31"), ("source", "sv.md"),
+              ("revision", "abc1234"))
+    with app.test_request_context("/agent/reports/content"):
+        for code in problemtext._MESSAGES:
+            problem = Problem("a.md", 1, "ENGLISH", code=code, params=params)
+            text_sv = problemtext.problem_text(problem)
+            assert text_sv != "ENGLISH" and "%(" not in text_sv, code
+            with force_locale("en"):
+                english = problemtext.problem_text(problem, "en")
+            assert english != text_sv, f"{code} has no Swedish translation"
+        assert problemtext.problem_text(Problem("a.md", 1, "no code")) == "no code"
+    tree = ast.parse(Path(problemtext.__file__).read_text("utf-8"))
+    ids = [c.args[0].value for c in ast.walk(tree) if getattr(getattr(c, "func", None), "id", "") == "gettext"]
+    assert ids and all(i in extracted for i in ids)
 
 
 def test_expired_and_scheduled_articles_are_flagged(agent, app, corpus_dir):
@@ -194,3 +226,31 @@ def test_filters_list_every_key_with_its_name(agent):
     assert '<option value="bbmt">MARKER-ANSWERGROUP-NAME-5e1c</option>' in page  # agents see routing names
     assert '<option value="utbildning">Utbildningsförvaltningen</option>' in page
     assert '<option value="internal" selected>Interna</option>' in page
+
+
+def test_agent_404_is_swedish_in_the_agent_layout(agent, client):
+    """Unknown articles, attachments and agent URLs: a Swedish page in the agent layout, status 404."""
+    for url in ("/agent/article/nope", "/agent/article/bygglov/internal/nope.txt", "/agent/no/such-page.txt"):
+        r = agent.get(url)
+        page = text(r)
+        assert r.status_code == 404, url
+        assert "Sidan finns inte" in page and 'lang="sv"' in page and "agent.css" in page, url
+        assert "Not Found" not in page and "Logga ut" in page, url
+    r = client.get("/agent/no/such-page.txt")  # not logged in: the same page, without the menu
+    assert r.status_code == 404 and "Sidan finns inte" in text(r) and "Logga ut" not in text(r)
+
+
+def test_login_methods_shown_by_name(agent):
+    page = plain(agent.get("/agent/article/bygglov"))
+    assert "Inloggning: BankID, Freja eID+" in page
+    assert "bankid, freja" not in page
+
+
+def test_typo_while_typing_finds_the_corrected_hits(agent):
+    """As you type, an unknown (mistyped) last word is corrected at once: no zero-hit answer first."""
+    data = agent.get("/agent/search.json?q=bygglv&prefix=1").get_json()
+    assert data["count"] >= 1 and data["suggestion"] == "bygglov"
+    assert "Inga träffar" not in data["html"] and "Menade du" in data["html"]
+    # a word still being typed that the index completes is not "corrected"
+    data = agent.get("/agent/search.json?q=byggl&prefix=1").get_json()
+    assert data["count"] >= 1 and data["suggestion"] is None

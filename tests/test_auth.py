@@ -111,6 +111,15 @@ def test_wrong_password_is_a_generic_error(users, client):
     assert client.get("/agent/").status_code == 302
 
 
+def test_failed_login_keeps_the_user_name_escaped(users, client):
+    """A wrong password leaves the user name in its field (escaped); the password field stays empty."""
+    page = login(client, "anna", "wrong-password").get_data(as_text=True)
+    assert 'id="username" name="username" type="text" value="anna"' in page
+    assert "wrong-password" not in page
+    page = login(client, '"><script>x</script>', "nope").get_data(as_text=True)
+    assert '<script>x</script>' not in page and 'value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"' in page
+
+
 def test_login_rate_limited_per_user(users, client):
     for _ in range(5):
         assert login(client, "anna", "nope").status_code == 401

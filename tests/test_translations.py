@@ -41,15 +41,36 @@ def test_fresh_extraction_equals_committed_template(tmp_path, monkeypatch):
     assert committed - fresh == set(), "messages.pot holds strings a fresh extraction drops (lost in the workflow)"
 
 
+# The agent app and its content report are in Swedish: their messages need sv (and en, the ids); every other
+# language needs what the public site shows, extracted from these sources.
+PUBLIC_SOURCES = "[python: portal/public.py]\n[python: portal/publiclists.py]\n[python: portal/freeze.py]\n" \
+                 "[python: portal/localize.py]\n[jinja2: templates/public/**.html]\n"
+
+
+@pytest.fixture(scope="module")
+def public_ids(tmp_path_factory) -> set[object]:
+    tmp = tmp_path_factory.mktemp("public-pot")
+    (tmp / "public.cfg").write_text(PUBLIC_SOURCES, encoding="utf-8")
+    argv = _documented_extract_command()
+    argv[argv.index("-F") + 1] = str(tmp / "public.cfg")
+    argv[argv.index("-o") + 1] = str(tmp / "public.pot")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        CommandLineInterface().run([argv[0], "--quiet", *argv[1:]])
+    ids = _ids(tmp / "public.pot")
+    assert len(ids) > 50
+    return ids
+
+
 @pytest.mark.parametrize("lang", sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()))
-def test_every_catalogue_translates_every_message(lang):
+def test_every_catalogue_translates_every_message_its_readers_see(lang, public_ids):
     with (TRANSLATIONS / "messages.pot").open("rb") as fh:
         template = read_po(fh)
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
     missing = []
     for message in template:
-        if not message.id:
+        if not message.id or (lang not in ("sv", "en") and (message.id, message.context) not in public_ids):
             continue
         found = catalog.get(message.id, message.context)
         strings = found.string if found and isinstance(found.string, tuple) else [found and found.string]

@@ -115,3 +115,68 @@ def test_search_form_works_without_javascript(server, browser):
     page.wait_for_url("**/agent/?q=*")
     assert page.locator("#results .hit-link").count() >= 1
     context.close()
+
+
+def _log_in(page, url: str) -> None:
+    page.goto(url + "/agent/login")
+    page.fill("#username", "erik")
+    page.fill("#password", "erik-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/agent/")
+
+
+AGENT_PAGES = ("/agent/", "/agent/?q=bygglov", "/agent/article/bygglov", "/agent/article/bygglov?lang=en",
+               "/agent/article/hemlig-rutin", "/agent/reports/searches", "/agent/reports/content",
+               "/agent/article/nope")
+
+
+@pytest.mark.parametrize("width", [390, 768])
+def test_every_agent_page_fits_a_narrow_window(server, browser, width):
+    """Phone (390 px) and narrow-window (768 px) width: no page wider than the window, axe clean (contrast
+    too: the header's name and "Logga ut" once overflowed onto the light page background)."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    try:
+        checked = []
+        for path in ("/agent/login", *AGENT_PAGES):
+            if path == "/agent/":
+                _log_in(page, server.url)
+            page.goto(server.url + path)
+            page.wait_for_load_state("load")
+            wide = page.evaluate("() => document.documentElement.scrollWidth")
+            assert wide <= width, f"{path} is {wide} px wide at {width} px"
+            # every header item stays inside the header's dark background
+            outside = page.evaluate("""() => { const top = document.querySelector('.top').getBoundingClientRect();
+                return Array.from(document.querySelectorAll('.top a, .top span, .top button'))
+                  .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+                  .filter(([, r]) => r.right > top.right + 0.5 || r.bottom > top.bottom + 0.5)
+                  .map(([t]) => t); }""")
+            assert not outside, f"{path}: {outside} outside the header at {width} px"
+            no_violations(page, f"agent-{width}-{path.strip('/').replace('/', '-').replace('?', '-') or 'home'}")
+            checked.append(path)
+        assert "Sidan finns inte" in page.inner_text("main")  # the last one is the agent 404
+        assert len(checked) == len(AGENT_PAGES) + 1
+    finally:
+        context.close()
+
+
+def test_typo_never_flashes_zero_hits(server, tab):
+    """Typing a typo: the results region goes straight to the corrected hits, never "Inga träffar" first."""
+    page = tab
+    _log_in(page, server.url)
+    page.evaluate("""() => {
+        const region = document.getElementById('results');
+        window.__states = [];
+        new MutationObserver(() => window.__states.push(region.innerText))
+          .observe(region, {childList: true, subtree: true, characterData: true});
+    }""")
+    page.focus("#q")
+    page.keyboard.type("bygglv", delay=80)
+    page.wait_for_selector("#results .hit-link")
+    page.wait_for_selector("#results .suggestion")
+    page.wait_for_timeout(2500)  # past the moment a settled low-result search is run again
+    states = page.evaluate("() => window.__states")
+    assert states, "the results region never changed"
+    assert not [s for s in states if "Inga träffar" in s], states
+    assert "Menade du" in states[-1] and "bygglov" in states[-1].lower()
