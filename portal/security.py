@@ -2,7 +2,9 @@
 
 The static site carries the same policy twice: as a `<meta>` tag in every page (which cannot hold
 `frame-ancestors`) and as a `_headers` file that static hosts and CDNs apply (Netlify/Cloudflare
-format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there.
+format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there. When
+`site.yml` names the public search API (`site.search_api`), the static site may ask that one origin too:
+it is added to `connect-src`, and nothing else is.
 """
 
 from __future__ import annotations
@@ -25,9 +27,18 @@ HEADERS = {
 }
 
 
-def static_headers_file() -> str:
+def static_csp(api_origin: str | None = None, *, meta: bool = True) -> str:
+    """The static site's CSP (*meta*: the `<meta>` tag's, without `frame-ancestors`), its `connect-src`
+    widened to exactly *api_origin* when the site's search asks an API."""
+    csp = STATIC_CSP_META if meta else STATIC_CSP
+    if api_origin:
+        csp = csp.replace("connect-src 'self'", f"connect-src 'self' {api_origin}")
+    return csp
+
+
+def static_headers_file(api_origin: str | None = None) -> str:
     """The `_headers` file for the static site: the app's headers, with the static site's CSP."""
-    headers = {**HEADERS, "Content-Security-Policy": STATIC_CSP}
+    headers = {**HEADERS, "Content-Security-Policy": static_csp(api_origin, meta=False)}
     return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in headers.items())
 
 

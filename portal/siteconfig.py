@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.exceptions import Problem, display_path
 from portal.sourcefile import YamlDoc, parse_yaml, read_text
@@ -62,6 +63,15 @@ class SiteConfig:
     featured: list[str] = field(default_factory=list)
     notice: dict[str, str] = field(default_factory=dict)
     lines: YamlDoc | None = None
+    search_api: str = ""  # the public search API's URL (site.search_api), asked first by the static site
+
+    @property
+    def search_api_origin(self) -> str | None:
+        """The origin (scheme://host[:port]) of :attr:`search_api`, for the static site's CSP."""
+        if not self.search_api:
+            return None
+        parts = urlsplit(self.search_api)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def language_codes(self) -> list[str]:
@@ -158,13 +168,19 @@ def load_site(folder: Path, problems: list[Problem]) -> SiteConfig | None:
 
     site = c.mapping(data.get("site"), ("site",), "site")
     for key in site:
-        if key not in ("name", "base_url"):
-            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url")
+        if key not in ("name", "base_url", "search_api"):
+            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api")
     name = c.string(site.get("name"), ("site", "name"), "site.name", required=True)
     base_url = c.string(site.get("base_url"), ("site", "base_url"), "site.base_url", required=True)
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
         c.error(("site", "base_url"), "site.base_url must be a web address such as https://www.example.se")
     base_url = base_url.rstrip("/")
+    search_api = c.string(site.get("search_api"), ("site", "search_api"), "site.search_api")
+    if search_api and not _api_url(search_api):
+        c.error(("site", "search_api"), "site.search_api must be the https:// address of the public search "
+                "API, such as https://www.example.se/api/v1/search (no user name, query or fragment; "
+                "http:// only for localhost)")
+        search_api = ""
 
     languages = _languages(c, data.get("languages"))
     codes = {lang.code for lang in languages}
@@ -201,7 +217,23 @@ def load_site(folder: Path, problems: list[Problem]) -> SiteConfig | None:
     if any(p.is_error and p.path == shown for p in problems):
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
-                      tables["answer_groups"], tables["departments"], contact, featured, notice, doc)
+                      tables["answer_groups"], tables["departments"], contact, featured, notice, doc,
+                      search_api)
+
+
+def _api_url(url: str) -> bool:
+    """A URL the static site's search may ask: https (http on the machine itself), a host, nothing else.
+    It goes into the Content-Security-Policy: a space, quote or semicolon would change the policy."""
+    if re.search(r"[\s'\";,<>\\]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a bad port
+    except ValueError:
+        return False
+    local = parts.hostname in ("localhost", "127.0.0.1")
+    return (parts.scheme == "https" or (parts.scheme == "http" and local)) and bool(parts.hostname) \
+        and not parts.username and not parts.password and not parts.query and not parts.fragment
 
 
 def _languages(c: _Checker, value: Any) -> list[Language]:
