@@ -221,7 +221,8 @@ async function run(query, typing) {
     const found = (await searchApi(q)) || (await searchStatic(q, typing));
     if (mine === latest) {
       render(found.results, found.suggestion);
-      box.dataset.done = String(mine);  // for tests and bench/: the results of the latest query are shown
+      // For tests and bench/: which query the shown results are for, and when they were shown.
+      Object.assign(box.dataset, { done: String(mine), query, shownAt: String(performance.now()) });
     }
   } catch (err) {
     if (mine === latest) { fail(); }

@@ -51,13 +51,15 @@ export function osa(a, b, max) {
 }
 
 /** The synonym groups as a map: every word or phrase to the others in its groups (index.synonym_map). */
-export function synonymMap(groups) {
+export function synonymMap(groups, lang) {
   const out = new Map();
+  // Keyed as queries are read (after-school care → after school care); the values are asked as written.
+  const key = (phrase) => tokenize(normalize(phrase, lang)).join(" ");
   for (const group of groups || []) {
     for (const word of group) {
-      const others = out.get(word) || [];
+      const others = out.get(key(word)) || [];
       for (const other of group) { if (other !== word && !others.includes(other)) { others.push(other); } }
-      out.set(word, others);
+      out.set(key(word), others);
     }
   }
   return out;
@@ -111,14 +113,23 @@ export async function foundAsPrefix(word, lexicon, typing) {
   return bases.some((b) => words.some((w) => w.startsWith(b)));
 }
 
-/** The closest words of the index to a mistyped *word* (same first letter: its shard), most common first. */
+// A first letter typed without its accent (atervinning for återvinning) is still the same letter to the
+// citizen: those shards are searched too.
+const ACCENTS = { a: "åäà", o: "ö", e: "é", u: "ü", "å": "aä", "ä": "aå", "ö": "o", "é": "e" };
+
+/** The closest words of the index to a mistyped *word* (same first letter, give or take an accent: its
+ * shards), most common first. */
 export async function corrections(word, lexicon) {
   if (word.length < 4) { return []; }
   const max = word.length <= 6 ? 1 : 2;
   const found = [];
-  for (const [w, e] of Object.entries(await lexicon.shard(word))) {
-    const d = osa(word, w, max);
-    if (d <= max) { found.push([d, -(e[1] || 0), w]); }
+  const firsts = [word, ...[...(ACCENTS[word[0]] || "")].map((c) => c + word.slice(1))];
+  const shards = new Set(await Promise.all(firsts.map((w) => lexicon.shard(w))));
+  for (const shard of shards) {
+    for (const [w, e] of Object.entries(shard)) {
+      const d = osa(word, w, max);
+      if (d <= max) { found.push([d, -(e[1] || 0), w]); }
+    }
   }
   found.sort((x, y) => x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : 1));
   return found.filter((f) => f[0] === (found[0] || [])[0]).slice(0, 3).map((f) => f[2]);
@@ -163,7 +174,7 @@ export async function splitCompound(word, lexicon, stop) {
 export async function plan(query, data, lexicon, typing = false) {
   const lang = data.lang;
   const stop = data.stopSet || (data.stopSet = new Set(data.stop));
-  const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms));
+  const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms, lang));
   const words = tokenize(normalize(query, lang)).slice(0, MAX_WORDS * 2);
   const allStop = words.every((w) => stop.has(w));
   const pages = await lexicon.pages();
