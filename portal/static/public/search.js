@@ -174,7 +174,7 @@ async function runPlan(p, allFull) {
     }
   }
   const score = (page) => [...page.per].reduce((sum, [ci, s]) => sum + s * p.clauses[ci].weight, 0);
-  const top = [...pages.values()].sort((a, b) => score(b) - score(a)).slice(0, SHOWN + 5);
+  const top = [...pages.values()].sort((a, b) => score(b) - score(a)).slice(0, SHOWN);
   const loaded = await Promise.all(top.map(async (page) => ({ ...page, data: await page.result.data() })));
   const byUrl = new Map();
   for (const page of loaded) {  // the same article from both bundles: one result, the best of both

@@ -73,6 +73,7 @@ export class Lexicon {
     this.fetchJson = fetchJson || ((url) => fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(r.status))));
     this.table = null;
     this.shards = new Map();
+    this.stop = null; // the stop words of the plan (set by plan()): in no shard, yet on every page
   }
 
   async _table() {
@@ -174,6 +175,7 @@ export async function splitCompound(word, lexicon, stop) {
 export async function plan(query, data, lexicon, typing = false) {
   const lang = data.lang;
   const stop = data.stopSet || (data.stopSet = new Set(data.stop));
+  lexicon.stop = stop;
   const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms, lang));
   const words = tokenize(normalize(query, lang)).slice(0, MAX_WORDS * 2);
   const allStop = words.every((w) => stop.has(w));
@@ -190,11 +192,14 @@ export async function plan(query, data, lexicon, typing = false) {
     }
     if (phrase) {
       const text = phrase.join(" ");
-      clauses.push({ word: text, weight: Math.log(1 + pages), alts: [{ q: text, w: 1 },
-        ...synonyms.get(text).slice(0, 8).map((s) => ({ q: s, w: 0.9 }))] });
-      corrected.push(text);
-      i += phrase.length;
-      continue;
+      const alts = [...((await matchable(text, lexicon)) ? [{ q: text, w: 1 }] : []),
+        ...(await synonymAlts(text, synonyms, lexicon, 0.9))];
+      if (alts.length) {  // else its words are taken one by one
+        clauses.push({ word: text, weight: Math.log(1 + pages), alts });
+        corrected.push(text);
+        i += phrase.length;
+        continue;
+      }
     }
     const w = words[i];
     const last = i === words.length - 1;
@@ -211,6 +216,24 @@ export async function plan(query, data, lexicon, typing = false) {
   return { clauses, corrected: changed ? corrected.join(" ") : null, doing };
 }
 
+/** True when every word of *q* can match something in the index: a synonym or phrase whose words the
+ * index lacks would only cost Pagefind a download (it ANDs the words), never a result. */
+export async function matchable(q, lexicon) {
+  for (const w of tokenize(q)) {
+    if (lexicon.stop && lexicon.stop.has(w)) { continue; }  // Pagefind has them: the lexicon does not
+    if (!(await lexicon.entry(w)) && !(await foundAsPrefix(w, lexicon, false))) { return false; }
+  }
+  return true;
+}
+
+async function synonymAlts(word, synonyms, lexicon, weight) {
+  const out = [];
+  for (const s of synonyms.get(word) || []) {
+    if (await matchable(normalize(s, lexicon.lang), lexicon)) { out.push({ q: s, w: weight }); }
+  }
+  return out;
+}
+
 async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
   const entry = await lexicon.entry(w);
   const alts = [];
@@ -224,14 +247,13 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
     alts.push({ q: w, w: 1 });
     df = pages / 10;
   }
-  for (const s of synonyms.get(w) || []) { alts.push({ q: s, w: 0.85 }); }
+  alts.push(...(await synonymAlts(w, synonyms, lexicon, 0.85)));
   if (!alts.length) {
     const parts = await splitCompound(w, lexicon, stop);
     if (parts) { alts.push({ q: parts.join(" "), w: 0.8 }); }
     for (const c of await corrections(w, lexicon)) {
       const e = await lexicon.entry(c);
-      alts.push({ q: c, w: 0.75, full: e.small === 0 });
-      for (const s of synonyms.get(c) || []) { alts.push({ q: s, w: 0.7 }); }
+      alts.push({ q: c, w: 0.75, full: e.small === 0 }, ...(await synonymAlts(c, synonyms, lexicon, 0.7)));
       fix = fix || c;
       df = Math.max(df, e.full);
     }
