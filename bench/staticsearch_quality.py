@@ -90,17 +90,19 @@ def typed_results(page, base: str, lang: str, query: str, delay: float = 0) -> t
         page.goto(f"{base}/{lang}/search/")
     box = page.locator("#q-page")
     box.fill("")
-    page.evaluate("() => { const b = document.getElementById('search-results'); delete b.dataset.done; }")
+    # The time of the last key, as the page saw it (an input event), and no results shown yet.
+    page.evaluate("() => { const b = document.getElementById('search-results'); delete b.dataset.done;"
+                  " if (!window.lastKeyWatch) { window.lastKeyWatch = true; document.getElementById('q-page')"
+                  ".addEventListener('input', () => { window.lastKey = performance.now(); }); } }")
     if delay:
         box.press_sequentially(query, delay=delay)
     else:
         box.fill(query)
-    t0 = page.evaluate("() => performance.now()")
     page.wait_for_function(
         "(q) => { const b = document.getElementById('search-results');"
         " return b.dataset.done && document.getElementById('q-page').value === q && b.dataset.query === q; }",
         arg=query, timeout=20000, polling=5)
-    ms = page.evaluate("(t0) => Number(document.getElementById('search-results').dataset.shownAt) - t0", t0)
+    ms = page.evaluate("() => Number(document.getElementById('search-results').dataset.shownAt) - window.lastKey")
     links = page.eval_on_selector_all("#search-results .results > li > a:first-child",
                                       "els => els.map(e => e.getAttribute('href'))")
     return links, max(0.0, ms)

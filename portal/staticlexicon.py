@@ -30,7 +30,7 @@ from portal.analysis import Decompounder, Lexicon, Stem, hunspell_lexicon, norma
 
 LEXICON_DIR = "lexicon"
 SHARD_WORDS = 1500  # a first letter with more words than this is split by its first two letters
-MAX_CONTAINERS = 6  # compounds listed per part word: the most common ones
+MAX_CONTAINERS = 4  # compounds listed per part word: the most common ones (each one more search)
 _HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 _TEXT_LANG = re.compile(r'<div class="article-text" lang="([^"]+)"')
 _TITLE = re.compile(r'<h1 data-pagefind-meta="title">(.*?)</h1>', re.S)
@@ -120,9 +120,10 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
         if not parts:
             continue
         out[word][2] = " ".join(parts)
-        for part in parts:
+        for part in parts[1:]:
+            # Not the first part: Pagefind finds "bygglovsansökan" for "bygglov" by itself (a prefix).
             for surface in by_stem.get(part, ()):
-                if surface != word:
+                if not word.startswith(surface):
                     containers[surface][word] = out[word][1]
     for word, found in containers.items():
         out[word][3] = " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])

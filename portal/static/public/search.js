@@ -17,7 +17,9 @@ const SHOWN = 25;
 const PER_SEARCH = 60; // results of one Pagefind search that count (the rest are far down anyway)
 const API_TIMEOUT_MS = 700;
 const API_PAUSE_MS = 60000; // after a failure the API is left alone for a minute: typing must not wait
-const DEBOUNCE_MS = 60;
+// Quiet time after a key before searching: a quick typist's keys come 80-100 ms apart, and each search of a
+// half-typed word would download index chunks for nothing (bench/staticsearch_firstquery.py).
+const DEBOUNCE_MS = 110;
 let data = null;
 let bundles = null;
 let lexicon = null;
@@ -152,8 +154,11 @@ async function bundle(name) {
 // the clause's weight (rarer words weigh more), summed over the clauses.
 async function runPlan(p, allFull) {
   const searches = new Map();
+  // A word only article bodies have is asked of the full-text bundle only when the small one finds nothing
+  // at all: the full bundle is another 150 KB to download (bench/RESULTS.md).
+  const asked = (alt) => allFull || !alt.full;
   for (const clause of p.clauses) {
-    for (const alt of clause.alts) {
+    for (const alt of clause.alts.filter(asked)) {
       const which = allFull || alt.full ? "full" : "small";
       const key = which + "\u0000" + alt.q;
       if (!searches.has(key)) { searches.set(key, bundle(which).then((b) => b.search(alt.q))); }
@@ -161,7 +166,7 @@ async function runPlan(p, allFull) {
   }
   const pages = new Map();
   for (const [ci, clause] of p.clauses.entries()) {
-    for (const alt of clause.alts) {
+    for (const alt of clause.alts.filter(asked)) {
       const which = allFull || alt.full ? "full" : "small";
       const found = (await searches.get(which + "\u0000" + alt.q)) || { results: [] };
       const best = found.results.length ? found.results[0].score || 1 : 1;

@@ -105,12 +105,13 @@ export class Lexicon {
 }
 
 /** True when Pagefind will find *word* although it is not itself a word of the index: it is the start of
- * one (still being typed), or an inflected form whose base starts one (Pagefind stems it). */
+ * one (Pagefind matches prefixes), or, once typed out, an inflected form whose base starts one (Pagefind
+ * stems it). */
 export async function foundAsPrefix(word, lexicon, typing) {
   const shard = await lexicon.shard(word);
   const words = Object.keys(shard);
-  const bases = typing ? [word] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
-    .map((e) => word.slice(0, -e.length));
+  const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
+    .map((e) => word.slice(0, -e.length)))];
   return bases.some((b) => words.some((w) => w.startsWith(b)));
 }
 
