@@ -7,9 +7,10 @@ that, from the frozen pages themselves (so only what is published can enter it),
 the agents' search (portal/analysis.py: normalising, stop words, the compound splitter):
 
 * ``pagefind/lexicon/<lang>.json``: the shard table (first letter(s) of a word → file name);
-* ``pagefind/lexicon/<lang>-<key>.<hash>.json``: the words of one shard, each with the number of pages that
-  have it in their title, summary or keywords (the small Pagefind bundle), the number that have it anywhere
-  (the full-text bundle), the stems of its parts when it is a compound, and the compounds it is a part of.
+* ``pagefind/lexicon/<lang>-<key>.<hash>.json``: the words of one shard, each with whether the small Pagefind
+  bundle has it (titles, summaries, keywords), how many pages have it anywhere (the full-text bundle), and
+  the compounds it is a later part of, as the Swedish compound splitter reads them (so that "tillstånd"
+  finds "serveringstillstånd", which Pagefind's prefix match cannot).
 
 A query loads the shard of each of its words' first letters only (bench/RESULTS.md, "Static search as good
 as the server's": bytes at 10,000 articles). The stop words and synonyms are in the search page itself
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -107,8 +109,10 @@ def _file_key(key: str) -> str:
 
 
 def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem) -> dict[str, list]:
-    """Each word's entry: [small pages, full pages, its compound parts' stems or 0, compounds it is in]."""
-    out: dict[str, list] = {w: [lex.small.get(w, 0), n, 0, 0] for w, n in lex.full.items()}
+    """Each word's entry: [1 when the small bundle has it else 0, the pages that have it as a power of two
+    (round(log2(1 + pages)): enough to weigh a word, half the bytes of the count), the compounds it is a later
+    part of (parkeringstillstånd for tillstånd) or 0]."""
+    out: dict[str, list] = {w: [1 if lex.small.get(w) else 0, round(math.log2(1 + n)), 0] for w, n in lex.full.items()}
     if decompounder is None:
         return out
     by_stem: dict[str, list[str]] = defaultdict(list)
@@ -117,16 +121,13 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
     containers: dict[str, Counter] = defaultdict(Counter)
     for word in lex.swedish:
         parts = decompounder.split(word)
-        if not parts:
-            continue
-        out[word][2] = " ".join(parts)
-        for part in parts[1:]:
+        for part in (parts or [])[1:]:
             # Not the first part: Pagefind finds "bygglovsansökan" for "bygglov" by itself (a prefix).
             for surface in by_stem.get(part, ()):
                 if not word.startswith(surface):
-                    containers[surface][word] = out[word][1]
+                    containers[surface][word] = lex.full[word]
     for word, found in containers.items():
-        out[word][3] = " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])
+        out[word][2] = " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])
     return out
 
 

@@ -133,12 +133,21 @@ async function searchApi(q) {
 
 // --- the static index -----------------------------------------------------------------------------
 
-async function load() {
-  if (!bundles) {
-    const pf = await import(box.dataset.bundle + "pagefind.js");
-    await pf.options(OPTIONS);
-    bundles = { small: pf, full: null, make: () => pf.createInstance({ basePath: box.dataset.bundle + "full/" }) };
+let loading = null;
+
+// Pagefind (its script, worker, WebAssembly and page list) and the lexicon's shard table, fetched once: on
+// the first key, while the citizen is still typing, so that the first results need only the words' files.
+function load() {
+  if (!loading) {
+    lexicon = new Lexicon(box.dataset.bundle + "lexicon/", data.lang);
+    loading = Promise.all([import(box.dataset.bundle + "pagefind.js").then(async (pf) => {
+      await pf.options(OPTIONS);
+      await pf.init();
+      bundles = { small: pf, full: null, make: () => pf.createInstance({ basePath: box.dataset.bundle + "full/" }) };
+    }), lexicon.pages()]);
+    loading.catch(() => { loading = null; });  // a failed download is tried again on the next query
   }
+  return loading;
 }
 
 async function bundle(name) {
@@ -207,7 +216,6 @@ function boost(result, p) {
 
 async function searchStatic(q, typing) {
   await load();
-  lexicon = lexicon || new Lexicon(box.dataset.bundle + "lexicon/", data.lang);
   const p = await plan(q, data, lexicon, typing);
   if (!p.clauses.length) { return { results: [], suggestion: p.corrected }; }
   let results = await runPlan(p, false);
@@ -247,6 +255,8 @@ if (box && input && dataNode && !box.dataset.server) {
   if (help) { help.hidden = true; }
   input.addEventListener("input", () => {
     clearTimeout(timer);
+    // With an API that answers, the static index is not needed: nothing of it is fetched ahead.
+    if (input.value.trim() && !(data.api && Date.now() >= apiDownUntil)) { load().catch(() => {}); }
     const value = input.value;
     // The last word is still being typed unless a space follows it: it may be the start of a word.
     timer = setTimeout(() => run(value, !/\s$/.test(value)), DEBOUNCE_MS);

@@ -77,7 +77,10 @@ export class Lexicon {
   }
 
   async _table() {
-    if (!this.table) { this.table = this.fetchJson(`${this.base}${this.lang}.json`); }
+    if (!this.table) {
+      // A failed download is not kept: the next query tries again.
+      this.table = this.fetchJson(`${this.base}${this.lang}.json`).catch((err) => { this.table = null; throw err; });
+    }
     return this.table;
   }
 
@@ -87,15 +90,18 @@ export class Lexicon {
     const key = table.split.includes(word[0]) && word.length > 1 ? word.slice(0, 2) : word[0];
     const name = table.shards[key];
     if (!name) { return {}; }
-    if (!this.shards.has(name)) { this.shards.set(name, this.fetchJson(this.base + name)); }
+    if (!this.shards.has(name)) {
+      this.shards.set(name, this.fetchJson(this.base + name).catch((err) => { this.shards.delete(name); throw err; }));
+    }
     return this.shards.get(name);
   }
 
-  /** {small, full, parts, containers} for a word of the index, or null. */
+  /** {small: in the small bundle, full: about how many pages have it, containers: compounds it ends}, or
+   * null for a word not in the index (portal/staticlexicon.py, entries). */
   async entry(word) {
     const e = (await this.shard(word))[word];
     if (!e) { return null; }
-    return { small: e[0] || 0, full: e[1] || 0, parts: e[2] ? e[2].split(" ") : [], containers: e[3] ? e[3].split(" ") : [] };
+    return { small: e[0] || 0, full: 2 ** (e[1] || 0) - 1, containers: e[2] ? e[2].split(" ") : [] };
   }
 
   /** Pages in the index (for word weights). */
