@@ -4,18 +4,22 @@
   references, each gzipped; median and largest page of the type.
 * A first static search in one language: ``pagefind.js``, its web worker, ``pagefind-entry.json``, the
   language's WebAssembly and metadata file, one index chunk (the largest: an upper bound) and the
-  fragments the site's search script loads for one query (up to 25 results, median fragment size).
+  fragments the site's search script loads for one query (up to 25 results, median fragment size), the
+  lexicon's shard table and one shard (the largest) of the query rewriting (portal/staticlexicon.py).
   Pagefind's own files are already compressed; they count at their stored size.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import re
 import statistics
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+_IMPORT = re.compile(r'^import [^;]*? from "\./([\w.-]+\.js)";', re.M)
 RESULTS_SHOWN = 25  # portal/static/public/search.js loads r.data() for the first 25 results
 
 
@@ -43,10 +47,17 @@ def page_bytes(site: Path, page: Path) -> dict[str, int]:
     parser = _Assets()
     parser.feed(html.decode("utf-8"))
     assets = 0
-    for url in parser.urls:
-        path = url.split("?", 1)[0].split("#", 1)[0]
-        if path.startswith("/") and (site / path.lstrip("/")).is_file():
-            assets += gz((site / path.lstrip("/")).read_bytes())
+    seen: set[Path] = set()
+    todo = [site / u.split("?", 1)[0].split("#", 1)[0].lstrip("/") for u in parser.urls if u.startswith("/")]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        data = path.read_bytes()
+        assets += gz(data)
+        if path.suffix == ".js":  # a module's static imports load with the page too (search.js → searchplan.js)
+            todo += [path.parent / m for m in _IMPORT.findall(data.decode("utf-8", errors="replace"))]
     return {"html": gz(html), "assets": assets, "total": gz(html) + assets}
 
 
@@ -96,9 +107,18 @@ def first_search_bytes(site: Path, lang: str = "sv") -> dict[str, int]:
         "index_chunk_max": chunks[-1] if chunks else 0,
         "fragments": int(statistics.median(fragments)) * min(RESULTS_SHOWN, len(fragments)) if fragments else 0,
     }
+    # The query rewriting's lexicon (portal/staticlexicon.py): the shard table and, per word of the query, the
+    # shard of its first letter(s); the largest shard here (an upper bound for a one-word query).
+    lexicon = pf / "lexicon"
+    shards = sorted(size(lexicon / name) for name in json.loads((lexicon / f"{lang}.json").read_text("utf-8"))
+                    ["shards"].values()) if (lexicon / f"{lang}.json").is_file() else []
+    parts["lexicon_table"] = size(lexicon / f"{lang}.json") if shards else 0
+    parts["lexicon_shard_max"] = shards[-1] if shards else 0
     parts["total"] = sum(parts.values())
     parts["index_chunks"] = len(chunks)
     parts["index_chunk_median"] = int(statistics.median(chunks)) if chunks else 0
+    parts["lexicon_shards"] = len(shards)
+    parts["lexicon_shard_median"] = int(statistics.median(shards)) if shards else 0
     return parts
 
 

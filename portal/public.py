@@ -21,8 +21,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
+from portal.analysis import stopwords
 from portal.gitinfo import statement_date
-from portal.index import synonym_map
+from portal.index import glossary, synonym_map
 from portal.localize import (
     babel_locale,
     collation_key,
@@ -35,6 +36,8 @@ from portal.localize import (
 from portal.model import Article, Corpus, Version
 from portal.pagecache import memo, page_url, template_helpers
 from portal.published import Listed, PublicSite, Published, as_listed
+from portal.search import DOING_WORDS
+from portal.security import static_csp
 from portal.siteconfig import WEEKDAYS
 from portal.state import get_state
 
@@ -210,7 +213,7 @@ def render_page(template: str, lang: str, alternates: list[Alternate], **context
         f"public/{template}", language=site.language(lang), site=site, notice=notice,
         source_lang=site.language(site.source_language), alternates=alternates, footer=footer,
         source_label=language_label(site.source_language, lang), preview=preview(), absolute=absolute,
-        **shared, **context)
+        static_csp=static_csp(site.search_api_origin), **shared, **context)
 
 
 def public_html(html: str, lang: str) -> str:
@@ -289,7 +292,21 @@ def search(lang: str) -> str:
                 if h.id in corpus().articles and visible(corpus().articles[h.id])]
     # Live (the preview), the form goes to the app's own search; frozen, search.js uses Pagefind.
     return render_page("search.html", lang, _alternates(lang, "public.search"), query=query, hits=hits,
-                       title=gettext("Search"), live=not current_app.config.get("FREEZING"))
+                       title=gettext("Search"), live=not current_app.config.get("FREEZING"),
+                       search_data=memo(("search_data", lang), lambda: search_data(lang)))
+
+
+def search_data(lang: str) -> dict[str, Any]:
+    """What the static search page's query rewriting (static/public/searchplan.js) needs from the analysis
+    of the agents' search, so that both drop the same words and know the same synonyms: the stop words and
+    fillers of the page's language and of the source language, the synonym groups (the content's and the
+    built-in glossary), the words that ask for an e-service, and the search API to ask first if any."""
+    site = corpus().site
+    source = site.source_language
+    groups = [[g.casefold() for g in group] for group in [*corpus().synonyms, *glossary()]]
+    return {"lang": lang, "source": source, "api": site.search_api or None,
+            "stop": sorted(stopwords(lang) | stopwords(source)), "synonyms": groups,
+            "doing": sorted(DOING_WORDS)}
 
 
 @bp.route("/<lang>/accessibility/")

@@ -2,7 +2,9 @@
 
 The static site carries the same policy twice: as a `<meta>` tag in every page (which cannot hold
 `frame-ancestors`) and as a `_headers` file that static hosts and CDNs apply (Netlify/Cloudflare
-format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there.
+format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there. When
+`site.yml` names the public search API (`site.search_api`), the static site may ask that one origin too:
+it is added to `connect-src`, and nothing else is.
 
 Search pages keep the query in their address (``?q=…``) so that reload and back work, and a query is personal
 data. A browser sends the address it leaves as the Referer, which access logs record: so no page ever sends more
@@ -33,9 +35,18 @@ AGENT_REFERRER_POLICY = "no-referrer"
 AGENT_BLUEPRINTS = frozenset({"agent", "auth"})
 
 
-def static_headers_file() -> str:
+def static_csp(api_origin: str | None = None, *, meta: bool = True) -> str:
+    """The static site's CSP (*meta*: the `<meta>` tag's, without `frame-ancestors`), its `connect-src`
+    widened to exactly *api_origin* when the site's search asks an API."""
+    csp = STATIC_CSP_META if meta else STATIC_CSP
+    if api_origin:
+        csp = csp.replace("connect-src 'self'", f"connect-src 'self' {api_origin}")
+    return csp
+
+
+def static_headers_file(api_origin: str | None = None) -> str:
     """The `_headers` file for the static site: the app's headers, with the static site's CSP."""
-    headers = {**HEADERS, "Content-Security-Policy": STATIC_CSP}
+    headers = {**HEADERS, "Content-Security-Policy": static_csp(api_origin, meta=False)}
     return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in headers.items())
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.exceptions import WARNING, Problem, display_path
 from portal.sourcefile import YamlDoc, parse_yaml, read_text
@@ -66,12 +67,22 @@ class SiteConfig:
     notice_from: dt.date | None = None
     notice_until: dt.date | None = None
 
+    search_api: str = ""  # the public search API's URL (site.search_api), asked first by the static site
+
     def notice_on(self, lang: str, day: dt.date) -> str:
         """The site-wide notice for pages in *lang* on *day*: empty outside its from/until dates and in a
         language it has no text in (a notice in Swedish on the Arabic site helps no one who needs it there)."""
         if (self.notice_from and day < self.notice_from) or (self.notice_until and day > self.notice_until):
             return ""
         return self.notice.get(lang, "")
+
+    @property
+    def search_api_origin(self) -> str | None:
+        """The origin (scheme://host[:port]) of :attr:`search_api`, for the static site's CSP."""
+        if not self.search_api:
+            return None
+        parts = urlsplit(self.search_api)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def language_codes(self) -> list[str]:
@@ -172,13 +183,19 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
 
     site = c.mapping(data.get("site"), ("site",), "site")
     for key in site:
-        if key not in ("name", "base_url"):
-            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url")
+        if key not in ("name", "base_url", "search_api"):
+            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api")
     name = c.string(site.get("name"), ("site", "name"), "site.name", required=True)
     base_url = c.string(site.get("base_url"), ("site", "base_url"), "site.base_url", required=True)
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
         c.error(("site", "base_url"), "site.base_url must be a web address such as https://www.example.se")
     base_url = base_url.rstrip("/")
+    search_api = c.string(site.get("search_api"), ("site", "search_api"), "site.search_api")
+    if search_api and not _api_url(search_api):
+        c.error(("site", "search_api"), "site.search_api must be the https:// address of the public search "
+                "API, such as https://www.example.se/api/v1/search (no user name, query or fragment; "
+                "http:// only for localhost)")
+        search_api = ""
 
     languages = _languages(c, data.get("languages"))
     codes = {lang.code for lang in languages}
@@ -216,7 +233,7 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
                       tables["answer_groups"], tables["departments"], contact, featured, notice, doc,
-                      shown_from, shown_until)
+                      shown_from, shown_until, search_api)
 
 
 def _notice(c: _Checker, value: Any, codes: set[str],
@@ -244,6 +261,21 @@ def _notice(c: _Checker, value: Any, codes: set[str],
             c.warn(("notice",), f"notice: no text in '{code}', so pages in that language show no notice; "
                    f"add {code}: with a translation")
     return texts, start, end
+
+
+def _api_url(url: str) -> bool:
+    """A URL the static site's search may ask: https (http on the machine itself), a host, nothing else.
+    It goes into the Content-Security-Policy: a space, quote or semicolon would change the policy."""
+    if re.search(r"[\s'\";,<>\\]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a bad port
+    except ValueError:
+        return False
+    local = parts.hostname in ("localhost", "127.0.0.1")
+    return (parts.scheme == "https" or (parts.scheme == "http" and local)) and bool(parts.hostname) \
+        and not parts.username and not parts.password and not parts.query and not parts.fragment
 
 
 def _languages(c: _Checker, value: Any) -> list[Language]:

@@ -6,6 +6,9 @@
 * ``pagefind/full/``: the whole article text as well. The search page asks it only when the small bundle
   finds nothing, so words that are only in an article's body are still found.
 
+Beside them, ``pagefind/lexicon/`` (portal/staticlexicon.py): the words of each language's index, for the
+search page's query rewriting (portal/static/public/searchplan.js), written while Pagefind runs.
+
 The boilerplate every article repeats (the e-service box, "last updated", the translation notices) is kept
 out of both with ``data-pagefind-ignore`` in ``templates/public/article.html``.
 """
@@ -16,9 +19,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from portal.exceptions import BuildError
+from portal.staticlexicon import write_lexicons
 
 FULL_SUBDIR = "pagefind/full"
 # What the small bundle leaves out of the page text: the article body and its lead paragraph (the summary is
@@ -43,7 +48,8 @@ def run_pagefind(site: Path) -> None:
     # A folder hard-linked from a published site must not be written through, and Pagefind does not empty
     # its output folder: start from no bundle at all.
     shutil.rmtree(site / "pagefind", ignore_errors=True)
-    _run_both(site, ["--exclude-selectors", SMALL_EXCLUDE], ["--output-subdir", FULL_SUBDIR])
+    _run_both(site, ["--exclude-selectors", SMALL_EXCLUDE], ["--output-subdir", FULL_SUBDIR],
+              lambda: write_lexicons(site, site / "pagefind"))
     if not (site / "pagefind" / "pagefind.js").is_file() or not (site / FULL_SUBDIR / "pagefind.js").is_file():
         raise BuildError("Pagefind could not index the site: it wrote no search bundle")
 
@@ -53,15 +59,22 @@ def build_bundle(site: Path, dest: Path) -> None:
     *site* only: the bundle of a published site is rebuilt beside it and then exchanged in one step."""
     full = dest / FULL_SUBDIR.split("/", 1)[1]
     _run_both(site, ["--exclude-selectors", SMALL_EXCLUDE, "--output-path", str(dest)],
-              ["--output-path", str(full)])
+              ["--output-path", str(full)], lambda: write_lexicons(site, dest))
     if not (dest / "pagefind.js").is_file() or not (full / "pagefind.js").is_file():
         raise BuildError("Pagefind could not index the site: it wrote no search bundle")
 
 
-def _run_both(site: Path, small: list[str], full: list[str]) -> None:
+def _run_both(site: Path, small: list[str], full: list[str], beside: Callable[[], object]) -> None:
     """The two Pagefind runs side by side (they write to different folders): on two cores the rebuild takes
-    about as long as the full-text run alone."""
+    about as long as the full-text run alone. *beside* (the lexicons) runs in this process meanwhile."""
     runs = [_pagefind(site, *small), _pagefind(site, *full)]
+    try:
+        beside()
+    except BaseException:
+        for other in runs:
+            other.kill()
+            other.wait()
+        raise
     errors = []
     for run in runs:
         try:

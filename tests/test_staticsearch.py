@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from portal import staticsearch
+from portal import staticlexicon, staticsearch
 from portal.exceptions import BuildError
 from tests.conftest import build_test_site
 
@@ -151,3 +152,115 @@ def test_the_published_bundle_is_never_written_through(tmp_path: Path):
     staticsearch.run_pagefind(site)
     assert published.read_text() == "the published bundle"
     assert (site / "pagefind" / "pagefind.js").read_text() != "the published bundle"
+
+
+# --- the lexicons beside the bundles (portal/staticlexicon.py) ---------------------------------------------
+
+def lexicon(site: Path, lang: str) -> dict[str, list]:
+    """Every word of *lang*'s lexicon with its entry, read through its shard table."""
+    folder = site / "pagefind" / staticlexicon.LEXICON_DIR
+    table = json.loads((folder / f"{lang}.json").read_text("utf-8"))
+    out: dict[str, list] = {}
+    for key, name in table["shards"].items():
+        shard = json.loads((folder / name).read_text("utf-8"))
+        assert all(w.startswith(key) for w in shard), name
+        out.update(shard)
+    return out
+
+
+def test_the_lexicon_knows_each_word_and_where_pagefind_has_it(site: Path):
+    sv = lexicon(site, "sv")
+    assert sv["bygglov"][0] == 1  # in the title: the small bundle has it
+    assert sv["ritning"][0] == 0 and sv["ritning"][1] >= 1  # only in the body: the full-text bundle only
+    assert "hur" not in sv and "och" not in sv  # stop words are never looked up
+    assert "bygglovsansökan" in sv["ansöka"][2].split()  # the compounds a word is a later part of
+    assert len(sv["bygglov"]) < 3  # a first part: Pagefind finds bygglovsansökan for bygglov by itself
+    table = json.loads((site / "pagefind" / "lexicon" / "sv.json").read_text("utf-8"))
+    assert table["pages"] == 3  # the public Swedish articles
+    en = lexicon(site, "en")
+    assert "bibliotekskort" in en  # an untranslated article is in the English index in Swedish
+
+
+def test_no_internal_word_enters_any_lexicon(site: Path, corpus_dir: Path):
+    """Internal articles, drafts, internal notes and attachments: none of their own words in any lexicon."""
+    from portal.analysis import normalize, tokenize
+
+    def words(paths) -> set[str]:
+        return {w for p in paths for w in tokenize(normalize(p.read_text("utf-8", errors="replace"), "sv"))}
+
+    internal = words([corpus_dir / "hemlig-rutin" / "sv.md", corpus_dir / "utkast-artikel" / "sv.md",
+                      corpus_dir / "bygglov" / "internal.md", *(corpus_dir / "bygglov" / "internal").rglob("*.*")])
+    public = words([p for p in corpus_dir.glob("*/*.md") if p.parent.name not in ("hemlig-rutin", "utkast-artikel")
+                    and p.name != "internal.md"] + [corpus_dir / "synonyms.yml"])
+    only_internal = internal - public
+    assert {"påminn", "överlämning"} <= only_internal
+    for lang in ("sv", "en", "ar"):
+        words_of_lang = set(lexicon(site, lang))
+        assert not only_internal & words_of_lang, lang
+        # The markers of tests/conftest.py are also in internal fields of public articles (owner, answer group).
+        assert "marker" not in words_of_lang and "owner" not in words_of_lang, lang
+
+
+def test_the_search_page_carries_the_stop_words_and_synonyms_of_the_server(site: Path):
+    from portal.analysis import stopwords
+    from portal.index import glossary
+
+    html = (site / "sv" / "search" / "index.html").read_text("utf-8")
+    raw = html.split('<script type="application/json" id="search-data">', 1)[1].split("</script>", 1)[0]
+    data = json.loads(raw)
+    assert set(data["stop"]) == set(stopwords("sv")) and data["lang"] == "sv" and data["api"] is None
+    assert all(group in data["synonyms"] for group in glossary())
+    assert "ansöka" in data["doing"]
+    en = json.loads((site / "en" / "search" / "index.html").read_text("utf-8").split(
+        'id="search-data">', 1)[1].split("</script>", 1)[0])
+    assert set(en["stop"]) == set(stopwords("en")) | set(stopwords("sv"))
+
+
+def test_the_page_words_reader_follows_the_article_template(site: Path):
+    page = staticlexicon.page_words((site / "en" / "bibliotekskort" / "index.html").read_text("utf-8"))
+    assert page is not None and page.lang == "en" and page.text_lang == "sv"  # a Swedish fallback page
+    assert page.small and page.body
+    assert staticlexicon.page_words((site / "sv" / "a-z" / "index.html").read_text("utf-8")) is None
+
+
+# --- site.search_api: the search API the static page asks first --------------------------------------------
+
+def _with_api(folder: Path, value: str) -> None:
+    site_yml = folder / "site.yml"
+    site_yml.write_text(site_yml.read_text("utf-8").replace(
+        "  base_url: https://www.testby.se\n", f"  base_url: https://www.testby.se\n  search_api: {value}\n"), "utf-8")
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "http://api.testby.se/api/v1/search",
+                                   "'https://api.testby.se/api/v1/search; script-src *'",
+                                   "https://user:pw@api.testby.se/search", "https://api.testby.se/search?q=x",
+                                   "https://api.testby.se:99999/search", "[1, 2]"])
+def test_a_bad_search_api_is_an_error_naming_site_yml_and_its_line(corpus_dir: Path, value: str):
+    from portal.siteconfig import load_site
+
+    _with_api(corpus_dir, value)
+    problems: list = []
+    assert load_site(corpus_dir, problems) is None
+    assert [str(p) for p in problems if p.is_error] and all(
+        str(p).split(":", 1)[0].endswith("site.yml") and p.line == 4 and "site.search_api" in p.message
+        for p in problems if p.is_error), [str(p) for p in problems]
+
+
+def test_the_search_api_origin_goes_into_connect_src_of_every_page_and_the_headers(corpus_dir: Path, tmp_path: Path):
+    from portal import pipeline
+    from portal.siteconfig import load_site
+    from tests.conftest import git_init
+
+    _with_api(corpus_dir, "https://api.testby.se/api/v1/search")
+    problems: list = []
+    config = load_site(corpus_dir, problems)
+    assert config is not None and config.search_api_origin == "https://api.testby.se"
+    git_init(corpus_dir)
+    pipeline.build(corpus_dir, tmp_path / "site", tmp_path / "index")
+    site = tmp_path / "site"
+    headers = (site / "_headers").read_text("utf-8")
+    assert "connect-src 'self' https://api.testby.se;" in headers
+    for page in (site / "sv" / "search" / "index.html", site / "en" / "bygglov" / "index.html"):
+        assert "connect-src 'self' https://api.testby.se;" in html.unescape(page.read_text("utf-8")), page
+    data = (site / "sv" / "search" / "index.html").read_text("utf-8").split('id="search-data">', 1)[1]
+    assert json.loads(data.split("</script>", 1)[0])["api"] == "https://api.testby.se/api/v1/search"

@@ -1,0 +1,272 @@
+// What the citizen typed, rewritten into searches Pagefind can answer (the static site has no server).
+// Pagefind matches every word, as a prefix, and knows nothing of stop words, typos, compounds or synonyms.
+// The agents' search (portal/search.py) does; this module does the same with what the build wrote for it:
+// the stop words and synonym groups in the search page (portal/public.py, search_data) and the words of
+// the language's index in pagefind/lexicon/ (portal/staticlexicon.py), one shard per first letter(s).
+// Pure functions, no DOM: tests/browser/test_staticsearch_plan_browser.py calls them directly.
+
+const ARABIC_MARKS = /[\u064b-\u065f\u0670\u0640]/g;
+const ARABIC_FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي" };
+// The Swedish endings a word may carry that Pagefind's stemmer takes off (analysis.py, TAIL_ENDINGS).
+const ENDINGS = ["arna", "erna", "orna", "ens", "ets", "er", "ar", "or", "en", "et", "na", "n", "s", "t", "a", "e"];
+const LINKS = ["s", "e", "a", "u", "o", ""];
+const MAX_WORDS = 12;
+
+/** Lowercase and fold as portal/analysis.py's normalize does. */
+export function normalize(text, lang) {
+  let out = String(text || "").normalize("NFC").toLocaleLowerCase();
+  if (lang === "ar" || lang === "fa") {
+    out = out.replace(ARABIC_MARKS, "").replace(/[أإآىةؤئ]/g, (c) => ARABIC_FOLD[c]);
+  }
+  return out;
+}
+
+/** Words of letters and digits, as portal/analysis.py's tokenize. */
+export function tokenize(text) {
+  return String(text).replace(/_/g, " ").match(/[\p{L}\p{M}\p{N}]+/gu) || [];
+}
+
+/** Optimal string alignment distance (a swap of two neighbours counts one), or max + 1 when above *max*. */
+export function osa(a, b, max) {
+  if (Math.abs(a.length - b.length) > max) { return max + 1; }
+  let prev2 = null;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let low = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, prev2[j - 2] + 1);
+      }
+      cur.push(d);
+      low = Math.min(low, d);
+    }
+    if (low > max) { return max + 1; }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The synonym groups as a map: every word or phrase to the others in its groups (index.synonym_map). */
+export function synonymMap(groups, lang) {
+  const out = new Map();
+  // Keyed as queries are read (after-school care → after school care); the values are asked as written.
+  const key = (phrase) => tokenize(normalize(phrase, lang)).join(" ");
+  for (const group of groups || []) {
+    for (const word of group) {
+      const others = out.get(key(word)) || [];
+      for (const other of group) { if (other !== word && !others.includes(other)) { others.push(other); } }
+      out.set(key(word), others);
+    }
+  }
+  return out;
+}
+
+/** The words of one language's static index, loaded shard by shard as queries need them. */
+export class Lexicon {
+  constructor(base, lang, fetchJson) {
+    this.base = base;
+    this.lang = lang;
+    this.fetchJson = fetchJson || ((url) => fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(r.status))));
+    this.table = null;
+    this.shards = new Map();
+    this.stop = null; // the stop words of the plan (set by plan()): in no shard, yet on every page
+  }
+
+  async _table() {
+    if (!this.table) {
+      // A failed download is not kept: the next query tries again.
+      this.table = this.fetchJson(`${this.base}${this.lang}.json`).catch((err) => { this.table = null; throw err; });
+    }
+    return this.table;
+  }
+
+  /** The shard (word → entry) that *word* belongs to; an empty one when there is none. */
+  async shard(word) {
+    const table = await this._table();
+    const key = table.split.includes(word[0]) && word.length > 1 ? word.slice(0, 2) : word[0];
+    const name = table.shards[key];
+    if (!name) { return {}; }
+    if (!this.shards.has(name)) {
+      this.shards.set(name, this.fetchJson(this.base + name).catch((err) => { this.shards.delete(name); throw err; }));
+    }
+    return this.shards.get(name);
+  }
+
+  /** {small: in the small bundle, full: about how many pages have it, containers: compounds it ends}, or
+   * null for a word not in the index (portal/staticlexicon.py, entries). */
+  async entry(word) {
+    const e = (await this.shard(word))[word];
+    if (!e) { return null; }
+    return { small: e[0] || 0, full: 2 ** (e[1] || 0) - 1, containers: e[2] ? e[2].split(" ") : [] };
+  }
+
+  /** Pages in the index (for word weights). */
+  async pages() {
+    return (await this._table()).pages || 1;
+  }
+}
+
+/** True when Pagefind will find *word* although it is not itself a word of the index: it is the start of
+ * one (Pagefind matches prefixes), or, once typed out, an inflected form whose base starts one (Pagefind
+ * stems it). */
+export async function foundAsPrefix(word, lexicon, typing) {
+  const shard = await lexicon.shard(word);
+  const words = Object.keys(shard);
+  const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
+    .map((e) => word.slice(0, -e.length)))];
+  return bases.some((b) => words.some((w) => w.startsWith(b)));
+}
+
+// A first letter typed without its accent (atervinning for återvinning) is still the same letter to the
+// citizen: those shards are searched too.
+const ACCENTS = { a: "åäà", o: "ö", e: "é", u: "ü", "å": "aä", "ä": "aå", "ö": "o", "é": "e" };
+
+/** The closest words of the index to a mistyped *word* (same first letter, give or take an accent: its
+ * shards), most common first. */
+export async function corrections(word, lexicon) {
+  if (word.length < 4) { return []; }
+  const max = word.length <= 6 ? 1 : 2;
+  const found = [];
+  const firsts = [word, ...[...(ACCENTS[word[0]] || "")].map((c) => c + word.slice(1))];
+  const shards = new Set(await Promise.all(firsts.map((w) => lexicon.shard(w))));
+  for (const shard of shards) {
+    for (const [w, e] of Object.entries(shard)) {
+      const d = osa(word, w, max);
+      if (d <= max) { found.push([d, -(e[1] || 0), w]); }
+    }
+  }
+  found.sort((x, y) => x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : 1));
+  return found.filter((f) => f[0] === (found[0] || [])[0]).slice(0, 3).map((f) => f[2]);
+}
+
+async function known(word, lexicon) {
+  return Boolean(await lexicon.entry(word));
+}
+
+/** A compound the index does not have, read as two words it has (hemtjänstavgift → hemtjänst avgift), with
+ * the linking letters and changed last vowels the Swedish analysis allows; null when there is none. */
+export async function splitCompound(word, lexicon, stop) {
+  if (word.length < 6 || !/^\p{L}+$/u.test(word)) { return null; }
+  for (let i = 3; i <= word.length - 3; i++) {
+    const head = word.slice(0, i);
+    if (stop.has(head)) { continue; }
+    const variants = [head, ...("eou".includes(head.at(-1)) ? [head.slice(0, -1) + "a"] : []), head + "a"];
+    let headWord = null;
+    for (const v of variants) { if (await known(v, lexicon)) { headWord = v; break; } }
+    if (!headWord) { continue; }
+    for (const link of LINKS) {
+      if (link && !word.startsWith(link, i)) { continue; }
+      const rest = word.slice(i + link.length);
+      if (rest.length < 3 || stop.has(rest)) { continue; }
+      const bases = [rest, ...ENDINGS.filter((e) => rest.endsWith(e) && rest.length - e.length >= 3)
+        .map((e) => rest.slice(0, -e.length))];
+      for (const b of bases) {
+        if (await lexicon.entry(b)) { return [headWord, rest]; }
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The plan for one query: a list of clauses, one per word that means something, each a list of
+ * alternatives {q: what to ask Pagefind, w: weight, full: only the full-text bundle has it}. A word that
+ * matches nothing in any way is left out (relaxed), never allowed to empty the result. Also the corrected
+ * query when a typo was corrected, the weight of each clause (rarer words weigh more) and whether the
+ * citizen wants to do the errand (an e-service first).
+ */
+export async function plan(query, data, lexicon, typing = false) {
+  const lang = data.lang;
+  const stop = data.stopSet || (data.stopSet = new Set(data.stop));
+  lexicon.stop = stop;
+  const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms, lang));
+  const words = tokenize(normalize(query, lang)).slice(0, MAX_WORDS * 2);
+  const allStop = words.every((w) => stop.has(w));
+  const pages = await lexicon.pages();
+  const doing = words.some((w) => (data.doing || []).includes(w));
+  const clauses = [];
+  const corrected = [];
+  let changed = false;
+  for (let i = 0; i < words.length && clauses.length < MAX_WORDS;) {
+    let phrase = null;
+    for (const n of [3, 2]) {
+      const p = words.slice(i, i + n);
+      if (p.length === n && synonyms.has(p.join(" "))) { phrase = p; break; }
+    }
+    if (phrase) {
+      const text = phrase.join(" ");
+      const alts = [...((await matchable(text, lexicon)) ? [{ q: text, w: 1 }] : []),
+        ...(await synonymAlts(text, synonyms, lexicon, 0.9))];
+      if (alts.length) {  // else its words are taken one by one
+        clauses.push({ word: text, weight: Math.log(1 + pages), alts });
+        corrected.push(text);
+        i += phrase.length;
+        continue;
+      }
+    }
+    const w = words[i];
+    const last = i === words.length - 1;
+    i += 1;
+    if (stop.has(w) && !allStop && !(last && typing)) {
+      corrected.push(w);
+      continue;
+    }
+    const clause = await wordClause(w, lexicon, stop, synonyms, last && typing, pages);
+    corrected.push(clause.fix || w);
+    changed = changed || Boolean(clause.fix);
+    if (clause.alts.length) { clauses.push(clause); }
+  }
+  return { clauses, corrected: changed ? corrected.join(" ") : null, doing };
+}
+
+/** True when every word of *q* is a word of the index: a synonym or phrase whose words the index lacks
+ * would only cost Pagefind a download (it ANDs the words), never a result; one that only starts words of
+ * the index would match far more than it means, and a broad Pagefind search costs time (50-80 ms at 10,000
+ * articles, bench/RESULTS.md). */
+export async function matchable(q, lexicon) {
+  for (const w of tokenize(q)) {
+    if (lexicon.stop && lexicon.stop.has(w)) { continue; }  // Pagefind has them: the lexicon does not
+    if (!(await lexicon.entry(w))) { return false; }
+  }
+  return true;
+}
+
+async function synonymAlts(word, synonyms, lexicon, weight) {
+  const out = [];
+  for (const s of synonyms.get(word) || []) {
+    if (await matchable(normalize(s, lexicon.lang), lexicon)) { out.push({ q: s, w: weight }); }
+  }
+  return out;
+}
+
+async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
+  const entry = await lexicon.entry(w);
+  const alts = [];
+  let fix = null;
+  let df = entry ? entry.full : 0;
+  if (entry) {
+    alts.push({ q: w, w: 1, full: entry.small === 0 });
+    // A part of compounds the index has: tillstånd → parkeringstillstånd (Pagefind matches prefixes only).
+    for (const c of entry.containers) { alts.push({ q: c, w: 0.6 }); }
+  } else if (await foundAsPrefix(w, lexicon, typing)) {
+    alts.push({ q: w, w: 1 });
+    df = pages / 10;
+  }
+  alts.push(...(await synonymAlts(w, synonyms, lexicon, 0.85)));
+  if (!alts.length) {
+    const parts = await splitCompound(w, lexicon, stop);
+    if (parts) { alts.push({ q: parts.join(" "), w: 0.8 }); }
+    for (const c of await corrections(w, lexicon)) {
+      const e = await lexicon.entry(c);
+      alts.push({ q: c, w: 0.75, full: e.small === 0 }, ...(await synonymAlts(c, synonyms, lexicon, 0.7)));
+      fix = fix || c;
+      df = Math.max(df, e.full);
+    }
+  }
+  const weight = Math.log(1 + pages / Math.max(1, df || pages / 20));
+  return { word: w, alts, fix, weight };
+}

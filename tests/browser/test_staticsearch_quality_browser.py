@@ -1,0 +1,147 @@
+"""The static search page as a citizen uses it, in Chromium: questions, typos, compounds, English, jargon typed
+into the box of the built sample site (no server behind it), the result links read from the page; the search
+API asked first when site.yml names one, and the static index when the API is down or slow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.staticsearch_quality import score, typed_results
+from tests.browser.conftest import ROOT, LiveServer
+from tests.conftest import git_init
+
+pytestmark = pytest.mark.browser
+
+QUERIES = ROOT / "tests" / "eval" / "static_queries.yml"
+API = "https://api.sjovik.test/api/v1/search"
+
+
+def _build(tmp: Path, api: str | None = None) -> Path:
+    from portal import pipeline
+
+    articles = tmp / "articles"
+    shutil.copytree(ROOT / "articles", articles)
+    if api:
+        site_yml = articles / "site.yml"
+        text = site_yml.read_text("utf-8")
+        site_yml.write_text(text.replace("  base_url: https://www.sjovik.se\n",
+                                         f"  base_url: https://www.sjovik.se\n  search_api: {api}\n"), "utf-8")
+    git_init(articles)
+    pipeline.build(articles, tmp / "site", tmp / "index")
+    return tmp / "site"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample content (articles/), built and served as plain files."""
+    live = LiveServer(folder=_build(tmp_path_factory.mktemp("sample-site")))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def with_api(tmp_path_factory):
+    """The sample content built with ``site.search_api`` set, served as plain files."""
+    live = LiveServer(folder=_build(tmp_path_factory.mktemp("sample-api"), API))
+    yield live
+    live.stop()
+
+
+def test_every_kind_of_query_finds_its_article_in_the_first_three(page, sample):
+    queries = yaml.safe_load(QUERIES.read_text("utf-8"))
+    results = [typed_results(page, sample.url, q.get("lang", "sv"), q["q"])[0] for q in queries]
+    table, misses = score(queries, results)
+    assert table["overall"]["s@3"] >= 0.95 and table["overall"]["mrr"] >= 0.90, (table["overall"], misses)
+    for kind, v in table.items():
+        assert v["s@3"] >= 0.90, (kind, v, misses)
+    assert {q["kind"] for q in queries} >= {"exact", "colloquial", "compound", "typo", "question", "english",
+                                            "jargon"}
+
+
+def test_a_typo_is_corrected_with_a_did_you_mean_link_to_follow(page, sample):
+    links, _ms = typed_results(page, sample.url, "sv", "tryghetslarm")
+    assert links[0] == "/sv/trygghetslarm/"
+    line = page.locator("#search-results .did-you-mean")
+    assert line.inner_text() == "Menade du: trygghetslarm"
+    line.locator("a").click()
+    page.wait_for_function("() => document.getElementById('search-results').dataset.query === 'trygghetslarm'")
+    assert page.input_value("#q-page") == "trygghetslarm"
+    assert page.locator("#search-results .did-you-mean").count() == 0
+    assert "q=trygghetslarm" in page.url
+
+
+def test_a_question_is_not_every_word_must_match(page, sample):
+    links, _ms = typed_results(page, sample.url, "sv", "hur ansöker jag om hemtjänst för min mamma")
+    assert "/sv/hemtjanst/" in links[:3]
+    assert page.locator("#search-results .did-you-mean").count() == 0  # nothing was mistyped
+
+
+def test_an_article_with_no_translation_is_found_in_english_and_marked_as_swedish(page, sample):
+    links, _ms = typed_results(page, sample.url, "en", "school bus for my child")
+    assert links[0] == "/en/skolskjuts/"
+    item = page.locator("#search-results .results > li").first
+    assert item.locator(".lang-mark").inner_text() == "(in Swedish)"
+    assert item.locator("a").first.get_attribute("lang") == "sv"
+    translated, _ms = typed_results(page, sample.url, "en", "building permit")
+    assert translated[0] == "/en/bygglov/"
+    assert page.locator("#search-results .results > li").first.locator(".lang-mark").count() == 0
+
+
+def test_nothing_is_found_for_words_in_no_article(page, sample):
+    assert typed_results(page, sample.url, "sv", "zqxwvutspork")[0] == []
+    assert page.locator("#no-js-help").is_visible()
+
+
+def _api_answer(ids: list[str]) -> dict:
+    return {"query": "x", "lang": "sv", "audience": "public", "count": len(ids), "suggestion": None,
+            "hits": [{"id": i, "lang": "sv", "title": f"API {i}", "summary": "från servern", "url": f"/sv/{i}/",
+                      "self_service_url": None, "self_service_label": None, "fallback": False} for i in ids]}
+
+
+def test_with_the_api_configured_the_page_shows_its_results_in_its_order(page, with_api):
+    asked: list[str] = []
+    order = ["torghandel", "bygglov", "skolval"]  # an order the static index would never give for this
+
+    def answer(route):
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(_api_answer(order)),
+                      headers={"Access-Control-Allow-Origin": "*"})
+
+    page.route(f"{API}*", answer)
+    links, _ms = typed_results(page, with_api.url, "sv", "bygglov")
+    assert links == [f"/sv/{i}/" for i in order]
+    assert asked and "q=bygglov" in asked[-1] and "lang=sv" in asked[-1]
+    csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+    assert "connect-src 'self' https://api.sjovik.test;" in csp
+
+
+def test_with_the_api_down_or_slow_the_static_index_answers(page, with_api):
+    page.route(f"{API}*", lambda route: route.abort("connectionrefused"))
+    links, _ms = typed_results(page, with_api.url, "sv", "bygglov")
+    assert links[0] == "/sv/bygglov/"
+
+    slow = page.context.new_page()
+
+    def late(route):
+        time.sleep(1.5)  # longer than the page waits (search.js, API_TIMEOUT_MS)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(_api_answer(["torghandel"])),
+                      headers={"Access-Control-Allow-Origin": "*"})
+
+    slow.route(f"{API}*", late)
+    links, _ms = typed_results(slow, with_api.url, "sv", "skolskjuts")
+    assert links[0] == "/sv/skolskjuts/"
+
+
+def test_without_an_api_the_page_asks_no_other_origin(page, sample):
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    typed_results(page, sample.url, "sv", "bygglov")
+    assert seen and all(u.startswith(sample.url) for u in seen), seen
+    csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+    assert "connect-src 'self';" in csp
