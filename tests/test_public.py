@@ -212,6 +212,8 @@ def test_search_page_works_without_javascript_and_in_the_preview(client):
     assert 'src="/static/public/search.js"' in html
     hits = text(client, "/sv/search/?q=dagis")
     assert 'href="/sv/forskoleplats/"' in hits
+    # the preview searches on the server: it never claims that searching needs JavaScript
+    assert "behöver JavaScript" not in html + hits and "Du hittar alla ärenden och e-tjänster i de här listorna" in html
 
 
 def test_hidden_search_terms_carry_keywords_and_synonyms(client):

@@ -184,7 +184,8 @@ def test_everything_works_without_javascript(browser, server):
         page.click('main a[href="/sv/bygglov/"]')
         assert page.locator("a.button-start").is_visible()
         page.goto(server.url + "/sv/search/")
-        assert page.locator("#no-js-help").is_visible()
+        assert page.locator("#no-js-help").is_visible() and page.locator("#help-no-js").is_visible()
+        assert page.locator("#help-no-hits").is_hidden()
         page.click('#no-js-help a[href="/sv/a-z/"]')
         page.click('main nav.letters a[href="/sv/a-z/a/"]')  # the A–Ö index leads to one page per letter
         page.wait_for_url(f"{server.url}/sv/a-z/a/")
@@ -194,6 +195,20 @@ def test_everything_works_without_javascript(browser, server):
         page.wait_for_url(f"{server.url}/sv/bygglov/")
     finally:
         context.close()
+
+
+def test_with_javascript_the_help_never_says_search_needs_it(page, server):
+    page.goto(server.url + "/sv/search/")
+    page.wait_for_function("() => document.getElementById('help-no-js').hidden")
+    assert page.locator("#no-js-help").is_hidden()  # nothing searched yet: no help needed
+    page.fill("#q-page", "qzxwv")
+    page.wait_for_selector("#search-results .result-count")
+    assert page.locator("#no-js-help").is_visible() and page.locator("#help-no-hits").is_visible()
+    assert page.locator("#help-no-js").is_hidden()
+    assert "JavaScript" not in page.inner_text("main")
+    page.fill("#q-page", "bygglov")
+    page.wait_for_selector("#search-results a[href='/sv/bygglov/']")
+    assert page.locator("#no-js-help").is_hidden()
 
 
 # The checker's Content-Security-Policy grammar predates CSP Level 3 and rejects the keyword

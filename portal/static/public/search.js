@@ -252,7 +252,12 @@ function submit() {
 
 if (box && input && dataNode && !box.dataset.server) {
   data = JSON.parse(dataNode.textContent);
-  if (help) { help.hidden = true; }
+  if (help) {
+    // JavaScript works: the help is for a search that finds nothing, and says so (not "needs JavaScript").
+    help.hidden = true;
+    document.getElementById("help-no-js").hidden = true;
+    document.getElementById("help-no-hits").hidden = false;
+  }
   input.addEventListener("input", () => {
     clearTimeout(timer);
     // With an API that answers, the static index is not needed: nothing of it is fetched ahead.
