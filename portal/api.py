@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
-from portal import searchlog
+from portal import feedback, searchlog
 from portal.auth import bad_token, current_user
 from portal.errors import json_error
+from portal.feedbackstore import current_store
 from portal.model import Article, Corpus
 from portal.openapi import document
 from portal.render import public_url
@@ -42,6 +43,14 @@ def _bad_parameter(exc: BadParameter) -> Response:
     return json_error(exc.status, str(exc), exc.code)
 
 
+@bp.errorhandler(feedback.PostError)
+def _bad_post(exc: feedback.PostError) -> Response:
+    response = json_error(exc.status, str(exc), exc.code)
+    if exc.retry_after:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @bp.before_request
 def _credentials() -> Any:
     """A wrong or malformed token is a 401 wherever it is sent."""
@@ -56,7 +65,7 @@ def _headers(response: Response) -> Response:
     if current_user() is not None:
         response.headers["Cache-Control"] = "private, no-store"
         return response
-    if response.status_code >= 400:
+    if response.status_code >= 400 or request.method == "POST":
         response.headers["Cache-Control"] = "no-store"
     elif request.method in ("GET", "HEAD"):
         response.headers["Cache-Control"] = "public, max-age=60"
@@ -78,8 +87,8 @@ def _cors(response: Response) -> None:
         response.vary.add("Origin")
     else:
         return
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Content-Type"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
     response.headers["Access-Control-Max-Age"] = "600"
 
@@ -250,6 +259,36 @@ def languages() -> Any:
     site = get_state().corpus().site
     return jsonify({"source_language": site.source_language,
                     "languages": [dataclasses.asdict(lang) for lang in site.languages]})
+
+
+@bp.post("/feedback")
+def post_feedback() -> Any:
+    """Store a citizen's answer to "Did this answer your question?" (JSON, or a plain form: then a redirect
+    back to the article, whose page shows the thanks)."""
+    feedback.limit_rate("feedback")
+    fields = feedback.read_fields(("article", "lang", "helpful", "comment"), ("article", "lang", "helpful"))
+    state = get_state()
+    art, lang = feedback.public_article(state.corpus(), fields, state.today())
+    answer = feedback.helpful(fields["helpful"])
+    comment = feedback.clean_text(fields.get("comment"), "comment", feedback.MAX_COMMENT)
+    current_store().add_feedback(art.id, lang, answer, comment, "web")
+    if feedback.wants_page():
+        target = feedback.back_to(state.corpus().site.base_url, public_url(art.id, lang) + "#feedback-thanks")
+        return redirect(target, 303)
+    return jsonify({"received": True, "article": art.id, "lang": lang}), 201
+
+
+@bp.post("/starts")
+def post_start() -> Any:
+    """Count a click on an article's e-service start button (sent by the static site's script)."""
+    feedback.limit_rate("start")
+    fields = feedback.read_fields(("article", "lang"), ("article", "lang"))
+    state = get_state()
+    art, lang = feedback.public_article(state.corpus(), fields, state.today())
+    if art.self_service is None:
+        raise feedback.PostError(f"the article '{art.id}' has no e-service", "no_eservice", 404)
+    current_store().add_start(art.id, lang, "web")
+    return "", 204
 
 
 @bp.get("/openapi.json")

@@ -68,6 +68,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,
     "FIRST_USER": False,                # `portal serve` turns it on: a random first user when there is none
     "SEARCH_LOG_DAYS": 90, "CORS_ORIGINS": "*",
+    "DATABASE_URL": None, "FEEDBACK_DAYS": 90,  # DATABASE_URL: PostgreSQL; unset: SQLite in DATA_DIR
+    "FEEDBACK_MAX_POSTS": 10, "FEEDBACK_WINDOW_SECONDS": 600,  # posts per client address per window
 }
 bp = Blueprint("auth", __name__, url_prefix="/agent")
 

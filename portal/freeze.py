@@ -188,7 +188,8 @@ def _freeze(app: Any, root: Path, paths: list[str], workers: int | None, progres
         progress(total, total)
     headers = root / "_headers.tmp"  # a new file: the old one may be shared with another tree
     headers.unlink(missing_ok=True)
-    headers.write_text(static_headers_file(app.config["PUBLIC_CORPUS"].site.search_api_origin), "utf-8")
+    headers.write_text(static_headers_file(
+        app.config["PUBLIC_CORPUS"].site.connect_origins, app.config["PUBLIC_CORPUS"].site.api_origin), "utf-8")
     os.replace(headers, root / "_headers")
     return frozen
 

@@ -113,6 +113,36 @@ def _get(summary: str, params: list[dict[str, Any]], responses: dict[str, Any], 
                     "security": [{}, {"bearer": []}, {"session": []}]}}
 
 
+def _post(summary: str, body: dict[str, Any], ok: dict[str, Any], op: str) -> dict[str, Any]:
+    """A public POST taking JSON or a form; bad posts are a 400, floods a 429."""
+    schema = {"type": "object", "properties": body["properties"], "required": body["required"],
+              "additionalProperties": False}
+    return {"post": {"operationId": op, "summary": summary, "security": [{}],
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": schema},
+                         "application/x-www-form-urlencoded": {"schema": schema}}},
+                     "responses": {**ok, "400": _error("A bad post (too large, not UTF-8, unknown fields…)"),
+                                   "404": _error("No such public article (internal ones look the same)"),
+                                   "429": _error("Too many posts from this address (see Retry-After)")}}}
+
+
+def _feedback_paths(lang_schema: dict[str, Any]) -> dict[str, Any]:
+    article = {"type": "string", "description": "A public article id", "minLength": 1, "maxLength": 200}
+    answer = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["yes", "no", "ja", "nej"]}]}
+    feedback = {"properties": {"article": article, "lang": lang_schema, "helpful": answer,
+                               "comment": {"type": "string", "maxLength": 500,
+                                           "description": "Optional; personal data is removed before storage"}},
+                "required": ["article", "lang", "helpful"]}
+    starts = {"properties": {"article": article, "lang": lang_schema}, "required": ["article", "lang"]}
+    return {
+        "/feedback": _post("Answer \"Did this page answer your question?\"", feedback, {
+            "201": {"description": "Stored", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "303": {"description": "A plain form: back to the article's #feedback-thanks"}}, "postFeedback"),
+        "/starts": _post("Count a click on an article's e-service start button", starts,
+                         {"204": {"description": "Counted"}}, "postStart"),
+    }
+
+
 def _keys(keys: Any) -> dict[str, Any]:
     return {"type": "string", "enum": sorted(keys)} if keys else STR
 
@@ -159,6 +189,7 @@ def document(site: SiteConfig | None = None) -> dict[str, Any]:
                                 "listCategories"),
             "/languages": _get("The languages", [], _ok("LanguageList", "The languages"), "listLanguages"),
             "/openapi.json": _get("This document", [], _ok("OpenAPI", "The OpenAPI document"), "openapi"),
+            **_feedback_paths(_keys(site.language_codes) if site else STR),
         },
         "components": {
             "schemas": SCHEMAS,

@@ -22,6 +22,7 @@ from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
 from portal.analysis import stopwords
+from portal.feedback import endpoints as feedback_endpoints
 from portal.gitinfo import statement_date
 from portal.index import glossary, synonym_map
 from portal.localize import (
@@ -213,7 +214,7 @@ def render_page(template: str, lang: str, alternates: list[Alternate], **context
         f"public/{template}", language=site.language(lang), site=site, notice=notice,
         source_lang=site.language(site.source_language), alternates=alternates, footer=footer,
         source_label=language_label(site.source_language, lang), preview=preview(), absolute=absolute,
-        static_csp=static_csp(site.search_api_origin), **shared, **context)
+        static_csp=static_csp(site.connect_origins, form_origin=site.api_origin), **shared, **context)
 
 
 def public_html(html: str, lang: str) -> str:
@@ -366,7 +367,8 @@ def article(lang: str, article_id: str) -> str:
         text_language=site.language(s.text_lang), source_url=source_url,
         language_label=language_label(lang, lang), text_label=language_label(s.text_lang, lang),
         terms=search_terms(a, s.version), department=site.department_name(a.department, lang),
-        draft=not a.is_public(today()),
+        draft=not a.is_public(today()), article_id=a.id,
+        feedback=feedback_endpoints(site) if a.is_public(today()) else None,
         label_lang=s.text_lang if s.version.self_service_label else a.source.lang,
         needs_lang=s.text_lang if s.version.self_service_needs is not None else a.source.lang)
 

@@ -4,7 +4,9 @@ The static site carries the same policy twice: as a `<meta>` tag in every page (
 `frame-ancestors`) and as a `_headers` file that static hosts and CDNs apply (Netlify/Cloudflare
 format). Its search runs Pagefind's WebAssembly, hence `'wasm-unsafe-eval'` there and only there. When
 `site.yml` names the public search API (`site.search_api`), the static site may ask that one origin too:
-it is added to `connect-src`, and nothing else is.
+it is added to `connect-src`, and nothing else is; when it names the public API (`site.api`), where the
+feedback form posts and the e-service buttons count their starts, that origin is added to `connect-src` and
+`form-action`.
 
 Search pages keep the query in their address (``?q=…``) so that reload and back work, and a query is personal
 data. A browser sends the address it leaves as the Referer, which access logs record: so no page ever sends more
@@ -12,6 +14,8 @@ than its origin (``strict-origin``), and the agent app, whose queries come from 
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import Flask, Response, request
 
@@ -35,18 +39,22 @@ AGENT_REFERRER_POLICY = "no-referrer"
 AGENT_BLUEPRINTS = frozenset({"agent", "auth"})
 
 
-def static_csp(api_origin: str | None = None, *, meta: bool = True) -> str:
-    """The static site's CSP (*meta*: the `<meta>` tag's, without `frame-ancestors`), its `connect-src`
-    widened to exactly *api_origin* when the site's search asks an API."""
+def static_csp(api_origin: str | Iterable[str] | None = None, *, meta: bool = True,
+               form_origin: str | None = None) -> str:
+    """The static site's CSP (*meta*: the `<meta>` tag's, without `frame-ancestors`): `connect-src` widened to
+    exactly the API origin(s) the site's scripts ask, `form-action` to the origin its feedback form posts to."""
     csp = STATIC_CSP_META if meta else STATIC_CSP
-    if api_origin:
-        csp = csp.replace("connect-src 'self'", f"connect-src 'self' {api_origin}")
+    origins = [api_origin] if isinstance(api_origin, str) else list(api_origin or ())
+    if origins:
+        csp = csp.replace("connect-src 'self'", "connect-src 'self' " + " ".join(origins))
+    if form_origin:
+        csp = csp.replace("form-action 'self'", f"form-action 'self' {form_origin}")
     return csp
 
 
-def static_headers_file(api_origin: str | None = None) -> str:
+def static_headers_file(api_origin: str | Iterable[str] | None = None, form_origin: str | None = None) -> str:
     """The `_headers` file for the static site: the app's headers, with the static site's CSP."""
-    headers = {**HEADERS, "Content-Security-Policy": static_csp(api_origin, meta=False)}
+    headers = {**HEADERS, "Content-Security-Policy": static_csp(api_origin, meta=False, form_origin=form_origin)}
     return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in headers.items())
 
 

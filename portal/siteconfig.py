@@ -68,6 +68,7 @@ class SiteConfig:
     notice_until: dt.date | None = None
 
     search_api: str = ""  # the public search API's URL (site.search_api), asked first by the static site
+    api: str = ""  # the public API's address (site.api): the static site posts feedback and e-service starts there
 
     def notice_on(self, lang: str, day: dt.date) -> str:
         """The site-wide notice for pages in *lang* on *day*: empty outside its from/until dates and in a
@@ -83,6 +84,23 @@ class SiteConfig:
             return None
         parts = urlsplit(self.search_api)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def api_origin(self) -> str | None:
+        """The origin of :attr:`api`, where the static site's feedback form posts (CSP form-action)."""
+        if not self.api:
+            return None
+        parts = urlsplit(self.api)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def connect_origins(self) -> tuple[str, ...]:
+        """Every origin the static site's scripts may talk to (CSP connect-src): the search API's, the API's."""
+        return tuple(dict.fromkeys(o for o in (self.search_api_origin, self.api_origin) if o))
+
+    def api_endpoint(self, name: str) -> str | None:
+        """The address of the API's *name* route (feedback, starts) for the static site, None without site.api."""
+        return f"{self.api.rstrip('/')}/api/v1/{name}" if self.api else None
 
     @property
     def language_codes(self) -> list[str]:
@@ -183,8 +201,8 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
 
     site = c.mapping(data.get("site"), ("site",), "site")
     for key in site:
-        if key not in ("name", "base_url", "search_api"):
-            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api")
+        if key not in ("name", "base_url", "search_api", "api"):
+            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api, api")
     name = c.string(site.get("name"), ("site", "name"), "site.name", required=True)
     base_url = c.string(site.get("base_url"), ("site", "base_url"), "site.base_url", required=True)
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
@@ -196,6 +214,13 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
                 "API, such as https://www.example.se/api/v1/search (no user name, query or fragment; "
                 "http:// only for localhost)")
         search_api = ""
+    api = c.string(site.get("api"), ("site", "api"), "site.api")
+    if api and not _api_url(api):
+        c.error(("site", "api"), "site.api must be the https:// address of the server that answers the public "
+                "API, such as https://api.example.se (no user name, query or fragment; http:// only for localhost)")
+        api = ""
+    if api and not search_api:
+        search_api = f"{api.rstrip('/')}/api/v1/search"  # the static search asks the same server first
 
     languages = _languages(c, data.get("languages"))
     codes = {lang.code for lang in languages}
@@ -233,7 +258,7 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
                       tables["answer_groups"], tables["departments"], contact, featured, notice, doc,
-                      shown_from, shown_until, search_api)
+                      shown_from, shown_until, search_api, api)
 
 
 def _notice(c: _Checker, value: Any, codes: set[str],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the product needs in .venv (idempotent). With --test, also what the tests need:
-# Debian's Chromium and linkchecker, and the npm test tools (axe-core, the Nu HTML checker).
+# Debian's Chromium, linkchecker and PostgreSQL (the feedback store runs its tests on it), and the npm test tools (axe-core, the Nu HTML checker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -28,6 +28,7 @@ if [ "$want_test" = 1 ]; then
   command -v java >/dev/null || missing+=(default-jre-headless)
   command -v npm >/dev/null || missing+=(npm)
   command -v git >/dev/null || missing+=(git)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)  # the feedback store's tests
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${missing[*]}" >&2
     $sudo apt-get update -qq

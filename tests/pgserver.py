@@ -1,0 +1,41 @@
+"""A real PostgreSQL server for the tests, started in a temporary folder on a Unix socket (no TCP port)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        raise RuntimeError(f"PostgreSQL's {name} is missing: run `bash scripts/setup.sh --test` "
+                           "(it installs Debian's postgresql)")
+    return found[-1]
+
+
+@contextmanager
+def postgres_server(folder: Path) -> Iterator[str]:
+    """Start a throwaway server in *folder* and yield its DATABASE_URL; stop it afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: the Debian package's postgres user runs it
+        shutil.chown(folder, "postgres")
+        folder.chmod(0o755)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data = folder / "data"
+    subprocess.run([*as_user, _bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
+                   capture_output=True)
+    options = f"-k {folder} -c listen_addresses='' -p 54329 -c fsync=off"
+    subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "start", "-l",
+                    str(folder / "log")], check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@/postgres?host={folder}&port=54329"
+    finally:
+        subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True)
