@@ -247,9 +247,9 @@ class Store:
         if article is not None:
             where.append("article = ?")
             params.append(article)
-        sql = ("SELECT id, article, owner, what, suggestion, reporter, revision, at, closed_at, closed_by, "
-               "closed_how FROM reports" + (" WHERE " + " AND ".join(where) if where else "") +
-               " ORDER BY at DESC, id DESC LIMIT ?")
+        clauses = " WHERE " + " AND ".join(where) if where else ""  # fixed texts, values are parameters
+        sql = ("SELECT id, article, owner, what, suggestion, reporter, revision, at, closed_at, closed_by, "  # noqa: S608
+               f"closed_how FROM reports{clauses} ORDER BY at DESC, id DESC LIMIT ?")
         return [Report(*row) for row in self._run(sql, [*params, int(limit)])]
 
     def figures(self, days: int | None = None, now: dt.datetime | None = None) -> dict[str, Figures]:
