@@ -80,18 +80,12 @@ class SiteConfig:
     @property
     def search_api_origin(self) -> str | None:
         """The origin (scheme://host[:port]) of :attr:`search_api`, for the static site's CSP."""
-        if not self.search_api:
-            return None
-        parts = urlsplit(self.search_api)
-        return f"{parts.scheme}://{parts.netloc}"
+        return _origin(self.search_api)
 
     @property
     def api_origin(self) -> str | None:
         """The origin of :attr:`api`, where the static site's feedback form posts (CSP form-action)."""
-        if not self.api:
-            return None
-        parts = urlsplit(self.api)
-        return f"{parts.scheme}://{parts.netloc}"
+        return _origin(self.api)
 
     @property
     def connect_origins(self) -> tuple[str, ...]:
@@ -286,6 +280,14 @@ def _notice(c: _Checker, value: Any, codes: set[str],
             c.warn(("notice",), f"notice: no text in '{code}', so pages in that language show no notice; "
                    f"add {code}: with a translation")
     return texts, start, end
+
+
+def _origin(url: str) -> str | None:
+    """scheme://host[:port] of *url*, None for an empty one."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _api_url(url: str) -> bool:
