@@ -23,7 +23,7 @@ from flask import (
 )
 from werkzeug.utils import safe_join
 
-from portal import redact, searchlog
+from portal import agentreports, feedback, redact, searchlog
 from portal.auth import current_user, login_required, login_url, role_required
 from portal.localize import login_names
 from portal.model import Article, Corpus
@@ -36,6 +36,8 @@ ROSA_NAMES = {"information": "Information", "radgivning": "Rådgivning", "vidare
               "forenklad-myndighetsutovning": "Förenklad myndighetsutövning"}
 AUDIENCE_NAMES = {"public": "Publika", "internal": "Interna"}
 RESULT_LIMIT = 20
+REPORT_ERRORS = {"missing": "Skriv vad som är fel i artikeln.",
+                 "long": f"Texten är för lång: högst {feedback.MAX_REPORT} tecken i varje fält."}
 
 
 @bp.before_request
@@ -150,7 +152,9 @@ def article(article_id: str) -> Any:
         related=[(rid, a) for rid, a in related], translations=_translations(art, corpus),
         internal_files=[p.relative_to(art.folder / "internal").as_posix() for p in art.internal_attachments
                         if _is_below(p, art.folder / "internal")],
-        public_files=[p.name for p in art.attachments], **_context(corpus))
+        public_files=[p.name for p in art.attachments], reports=agentreports.open_reports_for(art.id),
+        may_close=agentreports.may_close, reported=request.args.get("reported") == "1",
+        report_error=REPORT_ERRORS.get(request.args.get("report_error", ""), ""), **_context(corpus))
 
 
 def _is_below(path: Any, folder: Any) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 # Each part registers itself with init_app(app), in this order.
-PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "api", "preview")
+PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "agentreports", "api", "preview")
 
 
 def package_folder(name: str) -> Path:

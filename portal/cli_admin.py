@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -120,6 +121,33 @@ def tokens_remove(name: str, data_dir: Path | None, tokens_file: Path | None) ->
     click.echo(f"Token '{name}' revoked.", err=True)
 
 
+def _corpus(articles: Path) -> Any:
+    """The content folder, loaded (a ContentError when it has errors)."""
+    from portal import pipeline
+    from portal.exceptions import ContentError
+
+    if not articles.is_dir():
+        raise click.BadParameter(f"the content folder '{articles}' does not exist", param_hint="'--articles'")
+    corpus, problems = pipeline.load(articles.resolve())
+    if corpus is None:
+        raise ContentError(problems)
+    return corpus
+
+
+def _store(data_dir: Path | None) -> Any:
+    """The feedback store the app uses: DATABASE_URL, else the SQLite file in the data folder."""
+    from portal.feedbackstore import open_store
+
+    days = int(os.environ.get("PORTAL_FEEDBACK_DAYS") or 90)
+    return open_store(_data_dir(data_dir),
+                      os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None, days)
+
+
+ARTICLES = click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
+                        show_default=True, help="The content folder.")
+AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
 @click.group(invoke_without_command=True)
 @click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
               show_default=True, help="The content folder.")
@@ -127,20 +155,24 @@ def tokens_remove(name: str, data_dir: Path | None, tokens_file: Path | None) ->
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: bool) -> None:
-    """Content health for editors; `portal report searches` lists the searches that found nothing."""
+    """Content health for editors, then the top of what came back about the content (`portal report feedback`:
+    all of it; `portal report errors`: the agents' error reports; `portal report searches`: searches that
+    found little)."""
     if ctx.invoked_subcommand is not None:
         return
-    from portal import pipeline
-    from portal.exceptions import ContentError
+    from portal import feedbackreport
     from portal.health import content_health, format_text
 
-    if not articles.is_dir():
-        raise click.BadParameter(f"the content folder '{articles}' does not exist", param_hint="'--articles'")
-    corpus, problems = pipeline.load(articles.resolve())
-    if corpus is None:
-        raise ContentError(problems)
-    health = content_health(corpus, zero_results=searchlog.for_data_dir(_data_dir(data_dir)).zero_results())
-    click.echo(json.dumps(health.as_dict(), ensure_ascii=False, indent=1) if as_json else format_text(health, corpus))
+    corpus, store = _corpus(articles), _store(data_dir)
+    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results()
+    health = content_health(corpus, zero_results=zero)
+    feedbackreport.close_changed_reports(store, corpus)
+    rows = feedbackreport.feedback_rows(corpus, store, zero, 30)
+    if as_json:
+        click.echo(json.dumps({**health.as_dict(), "feedback": [r.as_dict() for r in rows[:20]]},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_text(health, corpus) + "\n" + feedbackreport.format_text(rows, 30, 10))
 
 
 @report.command("searches")
@@ -166,6 +198,61 @@ def report_searches(data_dir: Path | None, days: int, limit: int, retention_days
         click.echo(f"{len(rows)} quer(ies) with fewer than {searchlog.LOW_RESULTS} hits in the last {days} "
                    f"day(s) (columns: searches, of which with no hit, language, query); "
                    f"{pruned} row(s) older than {keep} days deleted.", err=True)
+
+
+@report.command("feedback")
+@ARTICLES
+@DATA_DIR
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True, help="How far back to look.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@AS_JSON
+def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int, as_json: bool) -> None:
+    """Per article: yes/no answers, comments, e-service starts, open error reports, and the searches that found
+    nothing, what to fix first at the top."""
+    from portal.feedbackreport import close_changed_reports, feedback_rows, format_text, totals
+
+    corpus, store = _corpus(articles), _store(data_dir)
+    close_changed_reports(store, corpus)
+    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results(limit=50)
+    rows = feedback_rows(corpus, store, zero, days)
+    if as_json:
+        click.echo(json.dumps({"days": days, "totals": totals(rows), "rows": [r.as_dict() for r in rows[:limit]]},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_text(rows, days, limit))
+
+
+@report.command("errors")
+@ARTICLES
+@DATA_DIR
+@click.option("--owner", default=None, help="Only the reports on this owner's articles.")
+@click.option("--all", "show_all", is_flag=True, help="Also the closed reports.")
+@click.option("--done", "done", type=int, default=None, metavar="ID", help="Mark report ID as done.")
+@AS_JSON
+def report_errors(articles: Path, data_dir: Path | None, owner: str | None, show_all: bool, done: int | None,
+                  as_json: bool) -> None:
+    """The agents' error reports on articles, per owner; reports on articles changed since are closed first."""
+    from portal.feedbackreport import close_changed_reports
+
+    corpus, store = _corpus(articles), _store(data_dir)
+    closed = close_changed_reports(store, corpus)
+    if done is not None:
+        if not store.close_report(done, os.environ.get("USER", "") or "portal", "done"):
+            raise click.ClickException(f"there is no open report {done}")
+        click.echo(f"Report {done} marked as done.", err=True)
+        return
+    reports = store.reports(open_only=not show_all, owner=owner, limit=10000)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in reports], ensure_ascii=False, indent=1))
+        return
+    for r in reports:
+        state = f"closed {r.closed_at[:10]} ({r.closed_how})" if r.closed_at else "open"
+        click.echo(f"#{r.id}  {r.article}  owner: {r.owner or '(none)'}  {r.at[:16].replace('T', ' ')}  {state}")
+        click.echo(f"      wrong: {r.what}")
+        if r.suggestion:
+            click.echo(f"      suggestion: {r.suggestion}")
+    click.echo(f"{len(reports)} report(s); {closed} closed now because their article changed. "
+               "Mark one as done: portal report errors --done ID", err=True)
 
 
 def register(cli: click.Group) -> None:

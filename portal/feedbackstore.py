@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS reports (
     closed_at TEXT, closed_by TEXT, closed_how TEXT);
 CREATE INDEX IF NOT EXISTS reports_open ON reports (closed_at, article);
 """
+_REPORT_COLUMNS = "id, article, owner, what, suggestion, reporter, revision, at, closed_at, closed_by, closed_how"
 
 
 @dataclass(frozen=True)
@@ -248,9 +249,13 @@ class Store:
             where.append("article = ?")
             params.append(article)
         clauses = " WHERE " + " AND ".join(where) if where else ""  # fixed texts, values are parameters
-        sql = ("SELECT id, article, owner, what, suggestion, reporter, revision, at, closed_at, closed_by, "  # noqa: S608
-               f"closed_how FROM reports{clauses} ORDER BY at DESC, id DESC LIMIT ?")
+        sql = f"SELECT {_REPORT_COLUMNS} FROM reports{clauses} ORDER BY at DESC, id DESC LIMIT ?"  # noqa: S608
         return [Report(*row) for row in self._run(sql, [*params, int(limit)])]
+
+    def report(self, report_id: int) -> Report | None:
+        """One report by its id (open or closed), or None."""
+        rows = self._run(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (int(report_id),))  # noqa: S608
+        return Report(*rows[0]) if rows else None
 
     def figures(self, days: int | None = None, now: dt.datetime | None = None) -> dict[str, Figures]:
         """Per article: yes and no answers, comments and e-service starts of the last *days*, open reports."""

@@ -98,6 +98,17 @@
     });
   }
 
+  // A copied e-service link counts as an e-service start for the editors' figures (nothing about who).
+  function countStart(button) {
+    var url = button.getAttribute("data-count");
+    if (!url) { return; }
+    var body = new URLSearchParams({ lang: button.getAttribute("data-lang") || "" });
+    fetch(url, {
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
+      headers: { "X-CSRF-Token": button.getAttribute("data-csrf") || "" }
+    }).catch(function () { /* a lost count must never get in the agent's way */ });
+  }
+
   function setupCopy() {
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -110,6 +121,7 @@
           try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
           out.textContent = ok ? "Kopierad" : "Markerad – tryck Ctrl+C för att kopiera";
         }
+        countStart(button);
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(field.value).then(function () {
             out.textContent = "Kopierad";
