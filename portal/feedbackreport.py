@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal.feedbackstore import Store
+from portal.feedbackstore import Store, YesNo
 from portal.model import Article, Corpus
 
 REPORT_WEIGHT, NO_WEIGHT, COMMENT_WEIGHT = 5, 2, 1
@@ -28,7 +28,7 @@ BAR_WIDTH = 20
 
 
 @dataclass
-class Row:
+class Row(YesNo):
     """One line of the report: an article, or a search that found nothing."""
 
     kind: str  # "article" or "search"
@@ -41,16 +41,6 @@ class Row:
     open_reports: int = 0
     searches: int = 0  # times searched with no hit (a search row)
     has_eservice: bool = False
-
-    @property
-    def answers(self) -> int:
-        """How many answered "Did this answer your question?"."""
-        return self.yes + self.no
-
-    @property
-    def yes_share(self) -> float | None:
-        """The share of yes answers, None without answers."""
-        return self.yes / self.answers if self.answers else None
 
     @property
     def score(self) -> int:
@@ -147,7 +137,7 @@ def format_text(rows: list[Row], days: int, limit: int = 50) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(rows: list[Row], limit: int = 10, width: int = 300) -> list[dict[str, Any]]:
+def chart(rows: list[Row], limit: int = 10, width: int = 220) -> list[dict[str, Any]]:
     """The bars of the editors' chart: the articles with the most answers, yes and no widths in pixels."""
     answered = sorted((r for r in rows if r.kind == "article" and r.answers),
                       key=lambda r: (-r.answers, r.key))[:limit]

@@ -70,16 +70,11 @@ class Report:
     closed_how: str | None = None  # "done" (an editor) or "changed" (the article changed) or "removed"
 
 
-@dataclass
-class Figures:
-    """What came back about one article in a period."""
+class YesNo:
+    """The yes/no answers' derived figures, for anything with ``yes`` and ``no`` counts."""
 
-    article: str
-    yes: int = 0
-    no: int = 0
-    comments: int = 0
-    starts: dict[str, int] = field(default_factory=dict)  # channel -> count
-    open_reports: int = 0
+    yes: int
+    no: int
 
     @property
     def answers(self) -> int:
@@ -90,6 +85,18 @@ class Figures:
     def yes_share(self) -> float | None:
         """The share of yes answers (None when nobody answered)."""
         return self.yes / self.answers if self.answers else None
+
+
+@dataclass
+class Figures(YesNo):
+    """What came back about one article in a period."""
+
+    article: str
+    yes: int = 0
+    no: int = 0
+    comments: int = 0
+    starts: dict[str, int] = field(default_factory=dict)  # channel -> count
+    open_reports: int = 0
 
 
 @dataclass(frozen=True)
