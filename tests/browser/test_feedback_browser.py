@@ -52,6 +52,10 @@ def figures(app):
 def test_a_citizen_answers_without_a_reload_and_is_told_when_the_api_is_down(browser, app, server, static_site):  # noqa: F811
     context, page = _tab(browser)
     try:
+        for lang in ("en", "ar"):  # the form in every language, right-to-left too
+            page.goto(static_site.url + f"/{lang}/bygglov/")
+            assert page.is_visible("form[data-feedback]")
+            no_violations(page, f"feedback-form-{lang}")
         page.goto(static_site.url + "/sv/bygglov/")
         page.evaluate("() => { window.__noReload = true; }")
         no_violations(page, "feedback-form-sv")
