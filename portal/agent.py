@@ -88,6 +88,11 @@ def _context(corpus: Corpus) -> dict[str, Any]:
             "audience_names": AUDIENCE_NAMES, "login_names": login_names}
 
 
+def _results_context(corpus: Corpus, result: SearchResult | None) -> dict[str, Any]:
+    """What the result list shows besides the hits: which of them have open error reports."""
+    return {**_context(corpus), "reported": agentreports.reported_articles() if result and result.hits else {}}
+
+
 @bp.route("/")
 @login_required
 def search() -> Any:
@@ -95,7 +100,7 @@ def search() -> Any:
     corpus = get_state().corpus()
     params = _params(corpus)
     result = _search(params, prefix=False, log=True)
-    return render_template("agent/search.html", params=params, result=result, **_context(corpus))
+    return render_template("agent/search.html", params=params, result=result, **_results_context(corpus, result))
 
 
 @bp.route("/search.json")
@@ -109,7 +114,7 @@ def search_json() -> Any:
     corpus = get_state().corpus()
     params = _params(corpus)
     result = _search(params, prefix=request.args.get("prefix", "1") != "0", log=request.args.get("log") == "1")
-    html = render_template("agent/_results.html", params=params, result=result, **_context(corpus))
+    html = render_template("agent/_results.html", params=params, result=result, **_results_context(corpus, result))
     return jsonify({"html": html, "count": len(result.hits) if result else 0,
                     "suggestion": result.suggestion if result else None})
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 
 from portal import feedback, searchlog
 from portal.auth import User, current_user, login_required, role_required, safe_next
@@ -47,6 +47,16 @@ def open_reports_for(article_id: str) -> list[Report]:
     store = current_store()
     close_changed_reports(store, get_state().corpus())
     return store.reports(article=article_id)
+
+
+def reported_articles() -> dict[str, int]:
+    """Article id -> open error reports, for the agent's search results; empty when the store cannot answer
+    (a search with a caller on the line never fails for it)."""
+    try:
+        return current_store().reported_articles()
+    except Exception:  # SQLite or PostgreSQL down: the results matter more than the badge
+        current_app.logger.exception("could not read the open error reports")
+        return {}
 
 
 @bp.post("/article/<article_id>/report")

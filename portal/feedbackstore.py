@@ -277,6 +277,11 @@ class Store:
         sql = f"SELECT {_REPORT_COLUMNS} FROM reports{clauses} ORDER BY at DESC, id DESC LIMIT ?"  # noqa: S608
         return [Report(*row) for row in self._run(sql, [*params, int(limit)])]
 
+    def reported_articles(self) -> dict[str, int]:
+        """The articles with open error reports, and how many each has."""
+        return {a: int(n) for a, n in self._run(
+            "SELECT article, COUNT(*) FROM reports WHERE closed_at IS NULL GROUP BY article")}
+
     def report(self, report_id: int) -> Report | None:
         """One report by its id (open or closed), or None."""
         rows = self._run(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (int(report_id),))  # noqa: S608
@@ -298,8 +303,8 @@ class Store:
         for article, channel, n in self._run(
                 "SELECT article, channel, SUM(n) FROM starts WHERE day >= ? GROUP BY article, channel", (cut[:10],)):
             get(article).starts[channel] = int(n or 0)
-        for article, n in self._run("SELECT article, COUNT(*) FROM reports WHERE closed_at IS NULL GROUP BY article"):
-            get(article).open_reports = int(n)
+        for article, n in self.reported_articles().items():
+            get(article).open_reports = n
         return out
 
     def comments(self, article: str | None = None, limit: int = 20, days: int | None = None) -> list[Comment]:

@@ -210,3 +210,20 @@ def test_the_command_line_closes_reports_whose_article_changed(agent, app, runne
     r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", str(tmp_path / "data"),
                             "--all"])
     assert r.exit_code == 0 and "1 closed now" in r.output and "(changed)" in r.output
+
+
+def test_agents_see_open_reports_in_the_results_and_atop_the_article(agent, app, monkeypatch):  # noqa: F811
+    assert "Felrapporterad" not in agent.get("/agent/search.json?q=bygglov").get_json()["html"]
+    report(agent)
+    results = agent.get("/agent/search.json?q=bygglov").get_json()["html"]
+    assert "Felrapporterad (1)" in results
+    assert "Felrapporterad (1)" in text(agent.get("/agent/?q=bygglov"))  # without JavaScript too
+    page = text(agent.get("/agent/article/bygglov"))
+    assert '<a class="badge badge-warn" href="#report-h"' in page and "1 öppen felrapport: läs" in page
+
+    def broken(self):
+        raise OSError("the database is down")
+
+    monkeypatch.setattr("portal.feedbackstore.Store.reported_articles", broken)
+    r = agent.get("/agent/search.json?q=bygglov")
+    assert r.status_code == 200 and r.get_json()["count"] >= 1  # the search never fails for a badge
