@@ -206,8 +206,11 @@ def test_reports_close_when_the_article_changes_or_an_editor_marks_them_done(sto
     second = store.add_report("forskoleplats", "bsu", "Fel länk", "Ny länk", "anna", "rev9")
     store.add_report("borta", "bsu", "x", "", "anna", "rev5")
     assert len(store.reports()) == 3
+    assert store.reported_articles() == {"bygglov": 1, "forskoleplats": 1, "borta": 1}
     assert store.close_changed({"bygglov": "rev2", "forskoleplats": "rev9"}) == 2
     assert [r.id for r in store.reports()] == [second]
     assert store.close_report(second, "erik") and not store.close_report(second, "erik")
     closed = {r.id: r.closed_how for r in store.reports(open_only=False)}
     assert closed[first] == "changed" and closed[second] == "done"
+    assert store.report(second).closed_by == "erik" and store.report(second).what == "Fel länk"
+    assert store.report(99999) is None and store.reported_articles() == {}
