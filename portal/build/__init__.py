@@ -1,0 +1,1 @@
+"""Stage 4, build: the incremental machinery (docstring to come)."""
