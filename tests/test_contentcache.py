@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from portal.build import cachedload, contentcache
-from portal.build.published import PublicSite, page_facts
+from portal.build.pagefacts import page_facts
+from portal.build.published import PublicSite
 from portal.content.crosscheck import facts_of
 from portal.site import pipeline
 from tests.conftest import TODAY, git_init

@@ -39,7 +39,7 @@ from portal.content.crosscheck import ArticleFacts, Resolver, cross_check, facts
 from portal.exceptions import PortalError, Problem, display_path
 from portal.content.gitinfo import GitFacts, GitReader, read_history
 from portal.content.model import Article, Corpus
-from portal.build.published import PageFacts, page_facts
+from portal.build.pagefacts import PageFacts, page_facts
 from portal.content.siteconfig import SiteConfig, load_site
 
 log = logging.getLogger("portal")

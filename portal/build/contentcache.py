@@ -39,7 +39,7 @@ from portal.content.load import folder_names
 from portal.content.crosscheck import ArticleFacts
 from portal.exceptions import Problem
 from portal.content.gitinfo import GitFacts
-from portal.build.published import PageFacts
+from portal.build.pagefacts import PageFacts
 
 log = logging.getLogger("portal")
 
@@ -50,7 +50,7 @@ SITE_FILES = ("site.yml", "synonyms.yml")
 # The code whose output is cached: a change to any of these files (an upgrade, a fix) reloads everything.
 _CODE = ("portal.build.cachedload", "portal.content.load", "portal.build.contentcache", "portal.content.crosscheck",
          "portal.exceptions", "portal.content.frontmatter", "portal.content.gitinfo", "portal.content.model",
-         "portal.build.published", "portal.render.markdown", "portal.content.siteconfig", "portal.content.sourcefile")
+         "portal.build.pagefacts", "portal.render.markdown", "portal.content.siteconfig", "portal.content.sourcefile")
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
 
 FileStat = tuple[tuple[str, int, int], ...]

@@ -12,10 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
-from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from rapidfuzz import process
@@ -23,8 +20,8 @@ from rapidfuzz.distance import OSA
 
 from portal.exceptions import QueryError
 from portal.search.analysis import Analyzer, QueryWord
-from portal.search.highlight import excerpt, mark
 from portal.search.index import Alternative, IndexHandle, run_query, synonym_map
+from portal.search.results import Hit, ResultCache, SearchResult, add_highlights, copy_result, in_window
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
@@ -37,62 +34,6 @@ beställer byta byter säga säger upp ändra ändrar registrera begära begär 
 register change cancel renew hakea hakemus varata ilmoittaa
 """.split())
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-@dataclass
-class Hit:
-    """One article in a result list, in the language it is shown in."""
-
-    id: str
-    lang: str
-    title: str
-    summary: str
-    score: float
-    audience: str
-    url: str | None
-    self_service_url: str | None
-    self_service_label: str | None = None
-    fallback: bool = False
-    category: str = ""
-    answer_group: str | None = None
-    department: str | None = None
-    status: str = "published"
-    review_by: str | None = None
-    outdated: bool = False
-    updated: str | None = None
-    langs: list[str] = field(default_factory=list)
-    in_internal: bool = False
-    publish_from: str | None = None
-    expires: str | None = None
-    highlights: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Every field, as JSON-ready values (a flat copy: dataclasses.asdict's deep copy cost more than
-        the rest of the answer)."""
-        d = {name: getattr(self, name) for name in _HIT_FIELDS}
-        d["langs"], d["highlights"] = list(self.langs), dict(self.highlights)
-        return d
-
-    def public_dict(self) -> dict[str, Any]:
-        """The fields any caller may see (no routing, no internal notes)."""
-        d = self.as_dict()
-        for key in ("answer_group", "review_by", "in_internal", "publish_from", "expires"):
-            d.pop(key)
-        d["highlights"] = {k: v for k, v in self.highlights.items() if k != "internal"}
-        return d
-
-
-_HIT_FIELDS = tuple(f.name for f in fields(Hit))
-
-
-@dataclass
-class SearchResult:
-    """Hits plus what the searcher may want to hear: a spelling suggestion, the language used."""
-
-    query: str
-    lang: str
-    hits: list[Hit]
-    suggestion: str | None = None
 
 
 def clean_query(text: str) -> str:
@@ -145,13 +86,13 @@ class Searcher:
         open_end = prefix and bool(typed) and not typed[-1:].isspace()
         today = today or dt.date.today()
         key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today)
-        cache = self.handle.refresh().cache.setdefault("results", _Results())
+        cache = self.handle.refresh().cache.setdefault("results", ResultCache())
         cached = cache.get(key)
         if cached is not None:
-            return _copy(cached)
+            return copy_result(cached)
         result = self._search(query, lang, internal, limit, filters, open_end, today)
         cache.put(key, result)
-        return _copy(result)
+        return copy_result(result)
 
     def _search(self, query: str, lang: str, internal: bool, limit: int, filters: dict[str, str],
                 open_end: bool, today: dt.date) -> SearchResult:
@@ -169,7 +110,7 @@ class Searcher:
         hits = hits[:limit]
         stems = self._highlight_stems(query, lang)
         for hit in hits:
-            _highlight(hit, raw, stems.get(hit.lang, set()), internal)
+            add_highlights(hit, raw, stems.get(hit.lang, set()), internal)
         suggestion = None
         if suggestion_words is not None and " ".join(suggestion_words).lower() != query.lower():
             suggestion = " ".join(suggestion_words)
@@ -310,7 +251,7 @@ class Searcher:
         best: dict[str, Hit] = {}
         for r in raw:
             m = r.meta
-            if not internal and not _in_window(m, today):
+            if not internal and not in_window(m, today):
                 continue
             fallback = m["lang"] != lang
             if fallback and lang in m["langs"] and m["audience"] == "public":
@@ -343,35 +284,6 @@ class Searcher:
         return out
 
 
-class _Results:
-    """The most recent search results of one index generation (agents repeat popular questions, and
-    typing repeats prefixes); a new generation starts with an empty cache."""
-
-    SIZE = 1024
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._data: OrderedDict[tuple, SearchResult] = OrderedDict()
-
-    def get(self, key: tuple) -> SearchResult | None:
-        with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value: SearchResult) -> None:
-        with self._lock:
-            self._data[key] = value
-            if len(self._data) > self.SIZE:
-                self._data.popitem(last=False)
-
-
-def _copy(result: SearchResult) -> SearchResult:
-    """A copy of a cached result that a caller may change without changing the cache."""
-    return replace(result, hits=[Hit(**h.as_dict()) for h in result.hits])
-
-
 def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:
     """The alternatives that can match anything (every term is in the index), each once.
 
@@ -386,22 +298,3 @@ def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]
         seen.add(key)
         out.append(alt)
     return out
-
-
-def _in_window(meta: dict[str, Any], today: dt.date) -> bool:
-    start, end = meta.get("publish_from"), meta.get("expires")
-    return not ((start and dt.date.fromisoformat(start) > today) or (end and dt.date.fromisoformat(end) <= today))
-
-
-def _highlight(hit: Hit, raw: list[Any], stems: set[str], internal: bool) -> None:
-    found = next((r for r in raw if r.meta["id"] == hit.id and r.meta["lang"] == hit.lang), None)
-    if found is None:
-        return
-    body, notes = found.texts()
-    hit.highlights = {"title": mark(hit.title, stems, hit.lang), "summary": mark(hit.summary, stems, hit.lang),
-                      "body": excerpt(body, stems, hit.lang)}
-    if internal and notes:
-        snippet = excerpt(notes, stems, "sv")
-        if snippet:
-            hit.highlights["internal"] = snippet
-            hit.in_internal = True

@@ -26,7 +26,8 @@ from werkzeug.utils import safe_join
 from portal.content.model import Article, Corpus
 from portal.render.localize import login_names
 from portal.render.markdown import public_url
-from portal.search.searcher import MAX_QUERY_CHARS, SearchResult
+from portal.search.results import SearchResult
+from portal.search.searcher import MAX_QUERY_CHARS
 from portal.web import redact, searchlog
 from portal.web.auth import current_user, login_required, login_url, role_required
 from portal.web.state import get_state

@@ -18,7 +18,7 @@ from markupsafe import escape
 from portal.build.pagecache import article_urls, memo
 from portal.build.published import Published
 from portal.render.localize import collation_key, letter_slug
-from portal.web.public import (
+from portal.web.pages import (
     Alternate,
     _alternates,
     _breadcrumbs,

@@ -70,7 +70,7 @@ def lexicon(cache_dir: Path | None = None) -> Lexicon:
         try:
             with path.open("rb") as f:
                 return pickle.load(f)  # noqa: S301 (a file this process wrote itself)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):  # ImportError: a class moved
             pass
     lex = hunspell_lexicon("sv")
     if cache_dir is not None:
