@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from portal.build import collector
-from portal.content.load import load_synonyms, read_article, valid_folder_names
 from portal.build.contentcache import (
     Blob,
     ContentCache,
@@ -35,12 +34,13 @@ from portal.build.contentcache import (
     site_digest,
     unpack_article,
 )
-from portal.content.crosscheck import ArticleFacts, Resolver, cross_check, facts_of
-from portal.exceptions import PortalError, Problem, display_path
-from portal.content.gitinfo import GitFacts, GitReader, read_history
-from portal.content.model import Article, Corpus
 from portal.build.pagefacts import PageFacts, page_facts
+from portal.content.crosscheck import ArticleFacts, Resolver, cross_check, facts_of
+from portal.content.gitinfo import GitFacts, GitReader, read_history
+from portal.content.load import load_synonyms, read_article, valid_folder_names
+from portal.content.model import Article, Corpus
 from portal.content.siteconfig import SiteConfig, load_site
+from portal.exceptions import PortalError, Problem, display_path
 
 log = logging.getLogger("portal")
 Progress = Callable[[int, int], None]

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal.content.load import folder_names
-from portal.content.crosscheck import ArticleFacts
-from portal.exceptions import Problem
-from portal.content.gitinfo import GitFacts
 from portal.build.pagefacts import PageFacts
+from portal.content.crosscheck import ArticleFacts
+from portal.content.gitinfo import GitFacts
+from portal.content.load import folder_names
+from portal.exceptions import Problem
 
 log = logging.getLogger("portal")
 

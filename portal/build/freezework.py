@@ -22,8 +22,8 @@ from unicodedata import normalize
 
 from flask_frozen import Freezer, FrozenFlaskWarning, MissingURLGeneratorWarning
 
-from portal.exceptions import BuildError
 from portal.build.linkcheck import Links
+from portal.exceptions import BuildError
 
 Progress = Callable[[int], None]
 REPORT_EVERY = 25  # pages between progress messages from a worker

@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from portal.build.published import PublicSite
+from portal.content.model import Corpus
 from portal.folders import PACKAGE, package_folder
 from portal.render.localize import letter_slug
-from portal.content.model import Corpus
-from portal.build.published import PublicSite
 
 MANIFEST = "_build.json"
 FORMAT = 3  # 2: each article's A–Ö letter per language; 3: fingerprints from portal.build.published

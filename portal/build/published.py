@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from portal.build.pagefacts import PageFacts, listed_versions, page_facts
+from portal.build.pagefacts import ListedVersion, PageFacts, listed_versions, page_facts
 from portal.content.model import Article, Corpus
 from portal.render.localize import letter
 

@@ -8,7 +8,6 @@ follows is added by :mod:`portal.site.pipeline` (it needs the web app, which its
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -20,11 +19,11 @@ from typing import Any
 
 from portal.build import cachedload, contentcache
 from portal.content.load import all_problems, reload_articles
+from portal.content.model import Corpus
 from portal.exceptions import ContentError, PortalError, Problem
+from portal.render.markdown import render_corpus
 from portal.search.index import build_index, current_generation, update_index
 from portal.search.index.writer import CONTENT_STATE
-from portal.content.model import Corpus
-from portal.render.markdown import render_corpus
 
 Progress = Callable[[int, int], None]
 Loaded = cachedload.Loaded

@@ -22,8 +22,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from portal.exceptions import BuildError
 from portal.build.staticlexicon import write_lexicons
+from portal.exceptions import BuildError
 
 FULL_SUBDIR = "pagefind/full"
 # What the small bundle leaves out of the page text: the article body and its lead paragraph (the summary is
