@@ -1,4 +1,6 @@
-"""The spare tree: an incremental build patches the site the last swap moved out instead of copying the site.
+"""What lives beside a published site: the spare tree, the search-pending mark, a build's lock and its strays.
+
+The spare tree: an incremental build patches the site the last swap moved out instead of copying the site.
 
 Publishing exchanges a new tree with the live site in one step (portal.site.freeze.swap_into_place), which
 moves the previous site out. Instead of removing it, an incremental build keeps it beside the output as
@@ -26,14 +28,21 @@ How it stays safe:
   bundle: the same files (hard links; the search step keeps them so, :func:`install_bundle`).
 * A different day, code or settings in the spare's record, no record, another bundle: the spare is not
   used, and the build hard-links the live site into a new tree as before.
+
+Beside ``out`` a build also keeps the mark that the search index is behind the pages (:func:`search_pending`)
+and, while it runs, its temporary folders (``mkdtemp`` names ``.<out>.<kind>-…``), which a killed build leaves
+behind for the next one to remove (:func:`remove_strays`). One build of a folder runs at a time (:func:`locked`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +160,30 @@ def link_copy(folder: Path, near: Path) -> Path:
     copy = Path(tempfile.mkdtemp(prefix=f".{near.name}.bundle-", dir=near.parent))
     inc.link_tree(folder, copy, lambda _rel: True)
     return copy
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """One build of *out* at a time: two builds patching the same spare tree would corrupt it. The lock is
+    on the folder holding *out* (no lock file is left beside the site), so it covers its siblings too."""
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+STRAYS = ("new", "old", "search", "bundle")  # the temporary folders a build makes beside *out* (mkdtemp prefixes)
+
+
+def search_pending(out: Path) -> Path:
+    """The mark (beside the site, never in it) that the site's pages are newer than its search bundle."""
+    return out.parent / f".{out.name}.pending-search"
+
+
+def remove_strays(out: Path) -> None:
+    """Remove what a killed build left beside *out* (its temporary trees and bundles; never the spare)."""
+    for kind in STRAYS:
+        for path in out.parent.glob(f".{out.name}.{kind}-*"):
+            shutil.rmtree(path, ignore_errors=True)

@@ -33,8 +33,16 @@ from portal.build.freezework import Frozen, default_workers, freeze_urls
 from portal.build.linkcheck import broken_links, file_checker
 from portal.build.pagecache import article_urls
 from portal.build.published import PublicSite
-from portal.build.sitefolders import locked, remove_strays, search_pending
-from portal.build.spare import discard, install_bundle, link_copy, spare_path, usable_record
+from portal.build.spare import (
+    discard,
+    install_bundle,
+    link_copy,
+    locked,
+    remove_strays,
+    search_pending,
+    spare_path,
+    usable_record,
+)
 from portal.build.spare import exchange as _exchange
 from portal.build.spare import patch as spare_patch
 from portal.build.staticsearch import build_bundle, run_pagefind
