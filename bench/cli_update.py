@@ -26,6 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import change_article
 
+# The command's entry point in this code and in a checkout from before the sub-packages (992f37a), which
+# --code may name.
+IMPORT_MAIN = ("try:\n    from portal.cli.main import main\nexcept ImportError:\n"
+               "    from portal.cli import main\n")
+
 SPLIT = """
 import sys, time
 t0 = time.perf_counter()
@@ -51,7 +56,7 @@ def one_run(content: Path, index: Path, article: str | None, commit: bool, code:
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-c", "from portal.cli.main import main; main()", "index", "--articles", str(content),
+    cmd = [sys.executable, "-c", IMPORT_MAIN + "main()", "index", "--articles", str(content),
            "--index", str(index)]
     if split:
         cmd = [sys.executable, "-c", SPLIT, str(content), str(index)]
