@@ -4,7 +4,7 @@
 
 Each run appends a sentence to one article's `sv.md` (:func:`generate.change_article`; with ``--commit`` the
 edit is committed to the content's git repository first, so the command sees a new HEAD), then runs
-``python -c 'from portal.cli import main; main()' index --articles CONTENT --index INDEX`` in a child process, as
+``python -c 'from portal.cli.main import main; main()' index --articles CONTENT --index INDEX`` in a child process, as
 `bench/phases.py` does. ``--code DIR`` runs another checkout's `portal` package (put first on PYTHONPATH), to
 measure the code before a change on its own copy of the content and index. ``--split`` runs the same steps in
 a child process that reports its import, load and index-update seconds (the lazy corpus, as the command uses).
@@ -26,11 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import change_article
 
+# The command's entry point in this code and in a checkout from before the sub-packages (992f37a), which
+# --code may name.
+IMPORT_MAIN = ("try:\n    from portal.cli.main import main\nexcept ImportError:\n"
+               "    from portal.cli import main\n")
+
 SPLIT = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from portal import cli, pipeline
+from portal.cli import main as cli
+from portal.site import pipeline
 t_import = time.perf_counter() - t0
 import inspect
 lazy = {"lazy": True} if "lazy" in inspect.signature(pipeline.index_content).parameters else {}  # older code
@@ -50,7 +56,7 @@ def one_run(content: Path, index: Path, article: str | None, commit: bool, code:
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-c", "from portal.cli import main; main()", "index", "--articles", str(content),
+    cmd = [sys.executable, "-c", IMPORT_MAIN + "main()", "index", "--articles", str(content),
            "--index", str(index)]
     if split:
         cmd = [sys.executable, "-c", SPLIT, str(content), str(index)]

@@ -19,11 +19,11 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from portal import pipeline  # noqa: E402
-from portal.analysis import Analyzer  # noqa: E402
-from portal.index import IndexHandle, build_index  # noqa: E402
-from portal.index import documents as docs  # noqa: E402
-from portal.search import Searcher  # noqa: E402
+from portal.search.analysis import Analyzer  # noqa: E402
+from portal.search.index import IndexHandle, build_index  # noqa: E402
+from portal.search.index import documents as docs  # noqa: E402
+from portal.search.searcher import Searcher  # noqa: E402
+from portal.site import pipeline  # noqa: E402
 
 
 def _eval_module() -> Any:
@@ -46,7 +46,7 @@ def measure(articles: Path, queries: Path, repeat: int, split: bool) -> dict[str
     """Build, query and evaluate with compound splitting on (*split*) or off."""
     corpus, _ = pipeline.load_valid(articles)
     patch = mock.patch.object(docs, "analyzers_for", docs.analyzers_for if split else _plain_analyzers)
-    import portal.index.writer as writer
+    import portal.search.index.writer as writer
 
     patch_writer = mock.patch.object(writer, "analyzers_for", docs.analyzers_for if split else _plain_analyzers)
     builds, sizes, latencies = [], [], []

@@ -5,7 +5,7 @@ Usage::
     python bench/eval_search.py [--articles DIR] [--queries FILE] [--index DIR] [--json OUT] [--verbose]
 
 The script builds a search index from the articles (into a temporary folder unless ``--index`` is
-given), runs every query in the evaluation set in-process through :class:`portal.search.Searcher`
+given), runs every query in the evaluation set in-process through :class:`portal.search.searcher.Searcher`
 and prints, per query kind and overall: the number of queries, success@1, success@3 and the mean
 reciprocal rank (MRR) of the first expected article within the top 10 (0 when it is absent).
 
@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from portal import pipeline
-from portal.index import IndexHandle
-from portal.search import QueryError, Searcher
+from portal.search.index import IndexHandle
+from portal.search.searcher import QueryError, Searcher
+from portal.site import pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = REPO / "articles"

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("site", type=Path)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args(argv)
-    from portal import freeze, pipeline
+    from portal.site import freeze, pipeline
 
     loaded = pipeline.load_content(args.content.resolve(), dt.date.today(),
                                    cache_dir=pipeline.cache_dir_for(args.index.resolve()))

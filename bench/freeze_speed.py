@@ -38,7 +38,7 @@ def cpu() -> float:
 
 def load(content: Path, pickled: Path | None) -> tuple[Any, float]:
     """The corpus and the seconds loading it took (measured now, or recorded beside the pickle)."""
-    from portal import pipeline
+    from portal.site import pipeline
 
     if pickled and pickled.is_file():
         # A file this script wrote itself in an earlier run, never one from elsewhere.
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--no-mkdocs", action="store_true")
     args = ap.parse_args(argv)
-    from portal.freeze import freeze_site
+    from portal.site.freeze import freeze_site
 
     work = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)

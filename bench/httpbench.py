@@ -89,7 +89,7 @@ def stop_server(proc: subprocess.Popen, rss_file: Path) -> list[int]:
 
 def http_latencies(content: Path, index: Path, data: Path, per_kind: int, workers: int = 1) -> dict[str, Any]:
     """Query latency through HTTP for agents and the public; startup time and worker peak memory."""
-    from portal.auth import add_token
+    from portal.web.auth import add_token
 
     token = add_token(data / "tokens.json", "bench", "agent")
     port = free_port()

@@ -34,6 +34,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# The command's entry point in this code and in a checkout from before the sub-packages (992f37a), which CODE
+# may name.
+IMPORT_MAIN = ("import sys\ntry:\n    from portal.cli.main import main\nexcept ImportError:\n"
+               "    from portal.cli import main\n")
 MARKS = {"start": re.compile(r"Checking (?:and indexing )?the content"),
          "freeze": re.compile(r"(?:Freezing|Updating the search index and freezing) the public site"),
          "published": re.compile(r"Published \d+ updated page"),
@@ -55,7 +59,7 @@ def edit(content: Path, article: str, n: int, body: bool) -> None:
 
 def run(content: Path, site: Path, index: Path, code: Path | None) -> dict[str, Any]:
     """One ``portal build --incremental``; the seconds at which each mark was printed, wall and CPU."""
-    cmd = [sys.executable, "-c", "import sys; from portal.cli import main; sys.argv[0] = 'portal'; main()",
+    cmd = [sys.executable, "-c", IMPORT_MAIN + "sys.argv[0] = 'portal'; main()",
            "build", "--incremental", "--articles", str(content), "--index", str(index), "--out", str(site)]
     env = dict(os.environ)
     cwd = code or HERE.parent

@@ -49,7 +49,7 @@ def start_gunicorn(articles: Path, index: Path, data: Path, port: int, workers: 
            "PORTAL_DATA_DIR": str(data), "PYTHONWARNINGS": "ignore", "PORTAL_FEEDBACK_MAX_POSTS": "1000000"}
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--worker-class", "gthread", "--threads", "4", "--preload", "--log-level", "warning",
-           "portal.app:create_app()"]
+           "portal.web.app:create_app()"]
     with open(log or os.devnull, "w", encoding="utf-8") as err:
         return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
 
@@ -153,7 +153,7 @@ def run_load(articles: Path, duration: float = 60.0, clients: int = 16, rebuild_
     rebuild_after = duration / 3 if rebuild_after is None else rebuild_after
     with tempfile.TemporaryDirectory(prefix="portal-load-") as tmp:
         index, data = Path(tmp) / "index", Path(tmp) / "data"
-        portal = [sys.executable, "-c", "from portal.cli import main; main()"]
+        portal = [sys.executable, "-c", "from portal.cli.main import main; main()"]
         subprocess.run([*portal, "index", "--articles", str(articles), "--index", str(index)], check=True,
                        capture_output=True)
         before = os.readlink(index / "current")

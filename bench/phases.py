@@ -77,8 +77,8 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
     cache, and the command line's incremental path (`portal index` over a warm content cache)."""
     from generate import change_article
 
-    from portal import pipeline
-    from portal.index import build_index, update_index
+    from portal.search.index import build_index, update_index
+    from portal.site import pipeline
 
     root, index_dir = Path(content), Path(index)
     cache = pipeline.cache_dir_for(index_dir)
@@ -108,7 +108,7 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
     out["warm_load_read"] = len(warm.stats.read)
     # The command line's incremental path, whole process included (start-up, imports, load, update).
     change_article(root, changed)
-    cmd = [sys.executable, "-c", "from portal.cli import main; main()", "index", "--articles", str(root),
+    cmd = [sys.executable, "-c", "from portal.cli.main import main; main()", "index", "--articles", str(root),
            "--index", str(index_dir)]
     t_cli, done = timed(lambda: subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600))
     if done.returncode != 0:
@@ -125,8 +125,8 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
 
 def phase_query(content: str, index: str, per_kind: int) -> dict[str, Any]:
     """In-process Searcher.search latency for agents (internal=True) and the public, per query kind."""
-    from portal.index import IndexHandle
-    from portal.search import Searcher
+    from portal.search.index import IndexHandle
+    from portal.search.searcher import Searcher
 
     queries = make_queries(Path(content), per_kind)
     t_open, searcher = timed(lambda: Searcher(IndexHandle(Path(index))))
@@ -143,8 +143,8 @@ def phase_freeze(content: str, index: str, out: str) -> dict[str, Any]:
     """Load + freeze the whole static site, again after one changed article, and Pagefind alone."""
     from generate import change_article
 
-    from portal import pipeline
-    from portal.freeze import freeze_site
+    from portal.site import pipeline
+    from portal.site.freeze import freeze_site
 
     root, site = Path(content), Path(out)
     t_load, (corpus, _p) = timed(lambda: pipeline.load(root))

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--prefix", action="store_true", help="treat the given queries as unfinished")
     args = ap.parse_args(argv)
-    from portal.index import IndexHandle
-    from portal.search import Searcher
+    from portal.search.index import IndexHandle
+    from portal.search.searcher import Searcher
 
     searcher = Searcher(IndexHandle(args.index))
     todo = [(q, q, args.prefix) for q in args.queries] or DEFAULT

@@ -54,9 +54,9 @@ def machine() -> dict[str, Any]:
 
 
 def freeze_available() -> bool:
-    """True when the static site freezer exists (portal/freeze.py with freeze_site)."""
+    """True when the static site freezer exists (portal/site/freeze.py with freeze_site)."""
     try:
-        from portal import freeze
+        from portal.site import freeze
     except ImportError:
         return False
     return hasattr(freeze, "freeze_site")
@@ -76,7 +76,7 @@ def _importable(name: str) -> bool:
 def portal_check(content: Path) -> tuple[float, int]:
     """Run ``portal check`` on *content*; seconds taken and exit code."""
     exe = Path(sys.executable).with_name("portal")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from portal.cli import main; main()"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from portal.cli.main import main; main()"]
     t0 = time.perf_counter()
     done = subprocess.run([*cmd, "check", "--articles", str(content)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -135,7 +135,7 @@ def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], 
             say(f"[{n}] queries through HTTP")
             guarded(res, "http", lambda: http_latencies(content, index, base / "data", args.http_queries))
         else:
-            res["http"] = {"skipped": "portal/api.py has no /api/v1/search yet"}
+            res["http"] = {"skipped": "portal/web/api.py has no /api/v1/search yet"}
     if "freeze" in steps:
         if freeze_available():
             say(f"[{n}] static site freeze")
@@ -145,7 +145,7 @@ def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], 
                 guarded(res, "pagefind", lambda: run_phase("pagefind", site=str(base / "site")))
                 guarded(res, "bytes", lambda: site_bytes(base / "site"))
         else:
-            res["freeze"] = {"skipped": "portal/freeze.py has no freeze_site yet"}
+            res["freeze"] = {"skipped": "portal/site/freeze.py has no freeze_site yet"}
     if "mkdocs" in steps:
         if mkdocs_available():
             say(f"[{n}] MkDocs baseline")

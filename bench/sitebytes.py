@@ -5,7 +5,7 @@
 * A first static search in one language: ``pagefind.js``, its web worker, ``pagefind-entry.json``, the
   language's WebAssembly and metadata file, one index chunk (the largest: an upper bound) and the
   fragments the site's search script loads for one query (up to 25 results, median fragment size), the
-  lexicon's shard table and one shard (the largest) of the query rewriting (portal/staticlexicon.py).
+  lexicon's shard table and one shard (the largest) of the query rewriting (portal/build/staticlexicon.py).
   Pagefind's own files are already compressed; they count at their stored size.
 """
 
@@ -107,7 +107,7 @@ def first_search_bytes(site: Path, lang: str = "sv") -> dict[str, int]:
         "index_chunk_max": chunks[-1] if chunks else 0,
         "fragments": int(statistics.median(fragments)) * min(RESULTS_SHOWN, len(fragments)) if fragments else 0,
     }
-    # The query rewriting's lexicon (portal/staticlexicon.py): the shard table and, per word of the query, the
+    # The query rewriting's lexicon (portal/build/staticlexicon.py): the shard table and, per word of the query, the
     # shard of its first letter(s); the largest shard here (an upper bound for a one-word query).
     lexicon = pf / "lexicon"
     shards = sorted(size(lexicon / name) for name in json.loads((lexicon / f"{lang}.json").read_text("utf-8"))

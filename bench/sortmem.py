@@ -20,8 +20,8 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     """Build the index of CONTENT once per MB value and print the times."""
-    from portal import pipeline
-    from portal.index import build_index, writer
+    from portal.search.index import build_index, writer
+    from portal.site import pipeline
 
     content, work = Path(argv[0]), Path(argv[1])
     sizes = [int(x) for x in argv[2:]] or [256, 1024]

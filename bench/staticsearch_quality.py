@@ -7,7 +7,7 @@ Usage::
 Without ``--site`` it builds ``articles/`` into a temporary folder first. The public queries of the evaluation
 set (not the ``internal`` kind: the static site has no internal notes; the ``jargon`` kind only where the
 expected articles are public) run three ways over the built site's
-Pagefind bundles (portal/staticsearch.py): the small bundle alone (``pagefind/``), the full-text bundle alone
+Pagefind bundles (portal/build/staticsearch.py): the small bundle alone (``pagefind/``), the full-text bundle alone
 (``pagefind/full/``), and as the search page does it (the small bundle, the full text when it finds nothing).
 success@k = the expected article is among the first k results; MRR over the first 10. A site built before
 the two bundles existed has only ``pagefind/``: then only the first way runs. Pagefind has no typo
@@ -189,7 +189,7 @@ def main() -> None:
     site = args.site
     if site is None:
         sys.path.insert(0, str(ROOT))
-        from portal import pipeline
+        from portal.site import pipeline
 
         tmp = Path(tempfile.mkdtemp(prefix="staticsearch-quality-"))
         pipeline.build(ROOT / "articles", tmp / "site", tmp / "index")

@@ -2,7 +2,7 @@
 
 Run:  PORTAL_ARTICLES_DIR=/srv/content/articles PORTAL_INDEX_DIR=/srv/portal/index \
       PORTAL_DATA_DIR=/srv/portal/data PORTAL_COOKIE_SECURE=true \
-      gunicorn -c docs/gunicorn.conf.py 'portal.app:create_app()'
+      gunicorn -c docs/gunicorn.conf.py 'portal.web.app:create_app()'
 
 Search queries are personal data: the access log below records the path WITHOUT the query string
 (%(U)s), never %(r)s, %(q)s or the full URL. See docs/production.md.

@@ -12,7 +12,7 @@ def __getattr__(name: str) -> Any:
     # The app (Flask, Jinja, Werkzeug: ~0.15 s of imports) is imported when asked for, not by every command
     # line run: `portal index` never needs it.
     if name == "create_app":
-        from portal.app import create_app
+        from portal.web.app import create_app
 
         return create_app
     raise AttributeError(f"module 'portal' has no attribute {name!r}")

@@ -31,7 +31,7 @@ class Problem:
     line: int
     message: str
     severity: str = ERROR
-    # What the agent app needs to show the message in Swedish (portal.problemtext): a message code and its
+    # What the agent app needs to show the message in Swedish (portal.content.problemtext): a message code and its
     # values. Plain data, so that problems still pickle into the content cache; not compared.
     code: str = field(default="", compare=False)
     params: tuple[tuple[str, str], ...] = field(default=(), compare=False)

@@ -33,7 +33,7 @@ def git_init(folder: Path) -> None:
 
 def build_test_site(tmp: Path) -> Path:
     """The test corpus, committed to git and built (checked, indexed, frozen) below *tmp*; the site."""
-    from portal import pipeline
+    from portal.site import pipeline
 
     articles = tmp / "articles"
     shutil.copytree(CORPUS, articles)

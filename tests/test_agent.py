@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from flask_babel import force_locale
 
-from portal import problemtext
+from portal.content import problemtext
 from portal.exceptions import Problem
 from tests.test_auth import add_users, csrf, login
 

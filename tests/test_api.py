@@ -8,8 +8,8 @@ import sqlite3
 import jsonschema
 import pytest
 
-from portal import auth
-from portal.openapi import document
+from portal.web import auth
+from portal.web.openapi import document
 from tests.conftest import MARKERS
 from tests.test_auth import add_users, login
 

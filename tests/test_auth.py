@@ -11,7 +11,9 @@ import time
 import pytest
 from werkzeug.security import generate_password_hash
 
-from portal import auth, cli_admin, create_app
+from portal import create_app
+from portal.cli import admin as cli_admin
+from portal.web import auth
 from tests.conftest import MARKERS, TODAY
 
 FAST = "pbkdf2:sha256:1000"  # quick hashes for tests; production uses werkzeug's default (scrypt)

@@ -20,7 +20,7 @@ import queries  # noqa: E402
 import report  # noqa: E402
 import run  # noqa: E402
 
-from portal import pipeline  # noqa: E402
+from portal.site import pipeline  # noqa: E402
 
 ARTICLES = 30
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from portal.beside import Beside
+from portal.build.beside import Beside
 from portal.exceptions import PortalError
 
 

@@ -9,10 +9,10 @@ import pytest
 import whoosh.searching
 from whoosh import query as wq
 
-from portal import pipeline
-from portal.index import IndexHandle, champions, reader, update_index
-from portal.index.champions import Leaf, champion_scores
-from portal.search import Searcher
+from portal.search.index import IndexHandle, champions, reader, update_index
+from portal.search.index.champions import Leaf, champion_scores
+from portal.search.searcher import Searcher
+from portal.site import pipeline
 from tests.conftest import TODAY
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.cli import cli
-from portal.content import load_corpus
+from portal.cli.main import cli
+from portal.content.load import load_corpus
 
 SITE = """\
 site:

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from portal.cli import cli
+from portal.cli.main import cli
 
-PORTAL = [sys.executable, "-c", "from portal.cli import main; main()"]
+PORTAL = [sys.executable, "-c", "from portal.cli.main import main; main()"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from portal import cachedload, contentcache, pipeline
-from portal.crosscheck import facts_of
-from portal.published import PublicSite, page_facts
+from portal.build import cachedload, contentcache
+from portal.build.pagefacts import page_facts
+from portal.build.published import PublicSite
+from portal.content.crosscheck import facts_of
+from portal.site import pipeline
 from tests.conftest import TODAY, git_init
 
 

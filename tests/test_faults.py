@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from portal.freeze import broken_links
-from portal.index import IndexHandle, current_generation
-from portal.search import Searcher
+from portal.search.index import IndexHandle, current_generation
+from portal.search.searcher import Searcher
+from portal.site.freeze import broken_links
 
 SAMPLE = Path(__file__).resolve().parents[1] / "articles"
-PORTAL = [sys.executable, "-c", "from portal.cli import main; main()"]
+PORTAL = [sys.executable, "-c", "from portal.cli.main import main; main()"]
 
 
 def start(*args: str, cwd: Path) -> subprocess.Popen:

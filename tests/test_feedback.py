@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import pipeline
-from portal.feedbackstore import Store, current_store
+from portal.site import pipeline
+from portal.web.feedbackstore import Store, current_store
 from tests.pgserver import postgres_server
 
 

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from werkzeug.security import generate_password_hash
 
-from portal import searchlog
-from portal.cli import cli
-from portal.feedbackstore import current_store
+from portal.cli.main import cli
+from portal.web import searchlog
+from portal.web.feedbackstore import current_store
 from tests.test_agent import agent, editor  # noqa: F401 - fixtures
 from tests.test_auth import FAST, add_users, csrf, login
 
@@ -224,6 +224,6 @@ def test_agents_see_open_reports_in_the_results_and_atop_the_article(agent, app,
     def broken(self):
         raise OSError("the database is down")
 
-    monkeypatch.setattr("portal.feedbackstore.Store.reported_articles", broken)
+    monkeypatch.setattr("portal.web.feedbackstore.Store.reported_articles", broken)
     r = agent.get("/agent/search.json?q=bygglov")
     assert r.status_code == 200 and r.get_json()["count"] >= 1  # the search never fails for a badge

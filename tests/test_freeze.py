@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from portal import freeze, pipeline, public
 from portal.exceptions import BuildError, ContentError
-from portal.freeze import broken_links, swap_into_place
+from portal.site import freeze, pipeline
+from portal.site.freeze import broken_links, swap_into_place
+from portal.web import public
 from tests.conftest import MARKERS, TODAY
 
 GZIPPED = (".pf_fragment", ".pf_index", ".pf_meta")
@@ -148,7 +149,7 @@ def test_swap_replaces_the_old_site(tmp_path: Path):
 
 
 def test_cli_build(runner, corpus_dir: Path, tmp_path: Path):
-    from portal.cli import cli
+    from portal.cli.main import cli
 
     result = runner.invoke(cli, ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
                                  "--out", str(tmp_path / "cli-site")])
@@ -157,7 +158,7 @@ def test_cli_build(runner, corpus_dir: Path, tmp_path: Path):
 
 
 def test_static_site_ships_its_security_policy(tmp_path: Path, corpus_dir: Path) -> None:
-    from portal.security import STATIC_CSP
+    from portal.web.security import STATIC_CSP
 
     out = tmp_path / "site"
     pipeline.build(corpus_dir, out, tmp_path / "index", TODAY)

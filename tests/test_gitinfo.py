@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from portal import pipeline
+from portal.site import pipeline
 from tests.conftest import CORPUS
 
 

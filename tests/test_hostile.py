@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal import pipeline
-from portal.content import load_corpus
-from portal.index import IndexHandle
-from portal.search import Searcher
+from portal.content.load import load_corpus
+from portal.search.index import IndexHandle
+from portal.search.searcher import Searcher
+from portal.site import pipeline
 from tests.conftest import CORPUS, TODAY
 
 SITE = (CORPUS / "site.yml").read_text("utf-8")

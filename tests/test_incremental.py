@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from portal import cachedload, freeze, incremental, pipeline, public
-from portal import spare as spare_mod
+from portal.build import cachedload, incremental
+from portal.build import spare as spare_mod
+from portal.build.freezework import split_urls
+from portal.build.published import PublicSite
 from portal.exceptions import BuildError, PortalError
-from portal.freezework import split_urls
-from portal.index import IndexHandle, current_generation
-from portal.published import PublicSite
-from portal.search import Searcher
+from portal.search.index import IndexHandle, current_generation
+from portal.search.searcher import Searcher
+from portal.site import freeze, pipeline
+from portal.web import public
 from tests.conftest import TODAY
 from tests.test_freeze import all_bytes, fingerprint
 
@@ -25,7 +27,7 @@ from tests.test_freeze import all_bytes, fingerprint
 def freeze_dir(corpus_dir: Path, tmp_path: Path, out: Path, lazy: bool = False, **kw) -> dict:
     """Load *corpus_dir* and freeze it into *out* (no search index build: the freeze only). With *lazy*, as
     `portal build --incremental` does: indexed through the content cache, the articles unpickled when used,
-    the build's facts of every article taken from the load (portal.published)."""
+    the build's facts of every article taken from the load (portal.build.published)."""
     if lazy:
         run = pipeline.index_content(corpus_dir, tmp_path / "index", TODAY, lazy=True)
         return freeze.freeze_site(run.corpus, out, tmp_path / "index", today=TODAY, loaded=run.loaded, **kw)
@@ -205,7 +207,7 @@ def test_a_404_in_the_second_worker_fails_the_parallel_freeze(corpus_dir: Path, 
 
 
 def test_cli_build_incremental(runner, corpus_dir: Path, tmp_path: Path):
-    from portal.cli import cli
+    from portal.cli.main import cli
 
     args = ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
             "--out", str(tmp_path / "cli-site"), "--incremental"]
@@ -225,7 +227,7 @@ def test_cli_build_incremental(runner, corpus_dir: Path, tmp_path: Path):
 
 def test_a_failed_index_update_beside_the_freeze_fails_the_build(runner, corpus_dir: Path, tmp_path: Path,
                                                                  monkeypatch):
-    from portal.cli import cli
+    from portal.cli.main import cli
 
     args = ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
             "--out", str(tmp_path / "cli-site"), "--incremental"]

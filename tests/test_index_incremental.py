@@ -6,8 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from portal import contentcache, pipeline
-from portal.index import current_generation
+from portal.build import contentcache
+from portal.search.index import current_generation
+from portal.site import pipeline
 from tests.test_cli import run
 
 
@@ -84,7 +85,7 @@ def test_damaged_cache_is_no_traceback(tmp_path: Path, corpus_dir: Path) -> None
 
 
 def test_incremental_index_matches_a_full_build(tmp_path: Path, corpus_dir: Path) -> None:
-    from portal.index import IndexHandle, all_documents
+    from portal.search.index import IndexHandle, all_documents
 
     pipeline.index(corpus_dir, tmp_path / "a")
     edit(corpus_dir / "bygglov" / "sv.md", "bygga till", "bygga ut")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from portal import pipeline
-from portal.index import IndexHandle, current_generation, update_index
-from portal.search import Searcher
+from portal.search.index import IndexHandle, current_generation, update_index
+from portal.search.searcher import Searcher
+from portal.site import pipeline
 from tests.conftest import TODAY
 
 
@@ -93,7 +93,7 @@ def test_changed_synonyms_force_a_full_build(corpus_dir: Path, tmp_path: Path) -
 
 def test_an_update_takes_the_compound_lexicon_words_from_the_index(corpus_dir: Path, tmp_path: Path,
                                                                      monkeypatch) -> None:
-    from portal.index import documents, writer
+    from portal.search.index import documents, writer
 
     index_dir, searcher = setup(corpus_dir, tmp_path)
     read: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from portal.progress import StepProgress
+from portal.cli.progress import StepProgress
 
 
 class Clock:
@@ -59,7 +59,7 @@ def test_a_new_total_is_a_new_stage_timed_on_its_own_and_nothing_is_shown_withou
 
 
 def test_cli_build_shows_pages_done_of_total_and_no_bare_progress_label(runner, corpus_dir, tmp_path):
-    from portal.cli import cli
+    from portal.cli.main import cli
 
     result = runner.invoke(cli, ["build", "--articles", str(corpus_dir), "--index", str(tmp_path / "idx"),
                                  "--out", str(tmp_path / "site")])

@@ -10,9 +10,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from portal.i18n import ensure_compiled, translations_folder
-from portal.public import collation_key
-from portal.state import get_state
+from portal.web.i18n import ensure_compiled, translations_folder
+from portal.web.public import collation_key
+from portal.web.state import get_state
 from tests.conftest import MARKERS
 
 PAGES = ("/{lang}/", "/{lang}/a-z/", "/{lang}/a-z/a/", "/{lang}/search/", "/{lang}/accessibility/",
@@ -232,7 +232,7 @@ def test_drafts_show_only_in_the_dev_preview(app, client):
 
 
 def test_letter_pages_have_safe_addresses():
-    from portal.localize import letter, letter_slug
+    from portal.render.localize import letter, letter_slug
 
     assert [letter_slug(letter(t, "sv")) for t in ("Åtgärd", "ärende", "Bygglov", "1177", "Élan")] == \
         ["å", "ä", "b", "1", "e"]
@@ -245,7 +245,7 @@ def test_letter_pages_have_safe_addresses():
 @pytest.mark.parametrize(("today", "shown"), [("2026-11-30", False), ("2026-12-01", True), ("2026-12-27", True),
                                               ("2026-12-28", False)])
 def test_notice_shows_only_between_its_dates_and_in_languages_it_is_written_in(corpus_dir, tmp_path, today, shown):
-    from portal.app import create_app
+    from portal.web.app import create_app
 
     root = corpus_dir
     site = root / "site.yml"
@@ -262,15 +262,15 @@ def test_notice_shows_only_between_its_dates_and_in_languages_it_is_written_in(c
 def test_accessibility_statement_carries_its_templates_git_date_not_the_build_day(app):
     import subprocess
 
-    from portal.gitinfo import STATEMENT_CHANGED
-    from portal.localize import long_date
+    from portal.content.gitinfo import STATEMENT_CHANGED
+    from portal.render.localize import long_date
 
     template = Path(__file__).resolve().parents[1] / "templates" / "public" / "accessibility.html"
     git = subprocess.run(["git", "-C", str(template.parent), "log", "-1", "--format=%cs", "--", template.name],
                          capture_output=True, text=True, check=True).stdout.strip()
     changed = dt.date.fromisoformat(git)
     # the date recorded for installed packages (no git there) must follow the statement's changes
-    assert changed <= STATEMENT_CHANGED, "update portal.gitinfo.STATEMENT_CHANGED to the statement's new date"
+    assert changed <= STATEMENT_CHANGED, "update portal.content.gitinfo.STATEMENT_CHANGED to the statement's new date"
     app.config["TODAY"] = "2027-03-01"
     client = app.test_client()
     for lang in ("sv", "en"):
@@ -280,7 +280,7 @@ def test_accessibility_statement_carries_its_templates_git_date_not_the_build_da
 
 
 def test_english_dates_are_written_day_month_year():
-    from portal.localize import long_date
+    from portal.render.localize import long_date
 
     assert long_date(dt.date(2026, 11, 23), "en") == "23 November 2026"
     assert long_date(dt.date(2026, 11, 23), "sv") == "23 november 2026"
@@ -295,7 +295,7 @@ def test_404_page_offers_a_search_in_every_language(client):
 
 
 def test_favicon_ico_is_served_and_frozen(client, tmp_path, corpus_dir):
-    from portal import pipeline
+    from portal.site import pipeline
 
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.data[:4] == b"\x00\x00\x01\x00" and r.mimetype == "image/vnd.microsoft.icon"

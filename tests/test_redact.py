@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.redact import EMAIL, NUMBER, PHONE, PNR, contains_personal_data, redact
+from portal.web.redact import EMAIL, NUMBER, PHONE, PNR, contains_personal_data, redact
 
 PERSONAL_NUMBERS = [
     "850615-1234", "19850615-1234", "8506151234", "198506151234", "850615+1234", "19850615+1234",
@@ -62,7 +62,7 @@ def test_mixed_query():
 def test_request_log_lines_lose_their_query_string(app):
     import logging
 
-    from portal.redact import QueryStringFilter
+    from portal.web.redact import QueryStringFilter
 
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s',
                                ("127.0.0.1", "now", "GET /agent/?q=19850615-1234 HTTP/1.1", "200"), None)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.render import Renderer, html_to_text
+from portal.render.markdown import Renderer, html_to_text
 
 HOSTILE = [
     "<script>alert(1)</script>",

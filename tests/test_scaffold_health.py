@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from portal import pipeline
-from portal.content import load_corpus
+from portal.content.health import content_health, format_text
+from portal.content.load import load_corpus
+from portal.content.scaffold import new_article
 from portal.exceptions import PortalError
-from portal.health import content_health, format_text
-from portal.scaffold import new_article
+from portal.site import pipeline
 from tests.conftest import TODAY
 
 

@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from portal import auth
+from portal.web import auth
 
 TOKEN = "test-token-123"
 

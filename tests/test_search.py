@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import pipeline
 from portal.exceptions import IndexCorruptError, IndexMissingError, QueryError
-from portal.index import IndexHandle, current_generation
+from portal.search.index import IndexHandle, current_generation
+from portal.site import pipeline
 from tests.conftest import MARKERS, TODAY
 
 SAMPLE = Path(__file__).resolve().parents[1] / "articles"
@@ -18,7 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "articles"
 
 @pytest.fixture(scope="module")
 def sample_searcher(tmp_path_factory):
-    from portal.search import Searcher
+    from portal.search.searcher import Searcher
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     pipeline.index(SAMPLE, index_dir, TODAY)
@@ -27,7 +27,7 @@ def sample_searcher(tmp_path_factory):
 
 @pytest.fixture
 def tiny(corpus_dir: Path, tmp_path: Path):
-    from portal.search import Searcher
+    from portal.search.searcher import Searcher
 
     pipeline.index(corpus_dir, tmp_path / "index", TODAY)
     return Searcher(IndexHandle(tmp_path / "index"))
@@ -152,7 +152,7 @@ def test_filters(tiny) -> None:
 
 
 def test_failed_index_run_leaves_old_index(corpus_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from portal.index import writer
+    from portal.search.index import writer
 
     index_dir = tmp_path / "index"
     pipeline.index(corpus_dir, index_dir, TODAY)
@@ -181,7 +181,7 @@ def test_content_error_leaves_old_index(corpus_dir: Path, tmp_path: Path) -> Non
 
 
 def test_reader_follows_rebuild(corpus_dir: Path, tmp_path: Path) -> None:
-    from portal.search import Searcher
+    from portal.search.searcher import Searcher
 
     index_dir = tmp_path / "index"
     pipeline.index(corpus_dir, index_dir, TODAY)

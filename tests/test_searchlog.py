@@ -8,8 +8,8 @@ import os
 import sqlite3
 import stat
 
-from portal import cli_admin
-from portal.searchlog import LOW_RESULTS, SearchLog, for_data_dir, normalize
+from portal.cli import admin as cli_admin
+from portal.web.searchlog import LOW_RESULTS, SearchLog, for_data_dir, normalize
 
 
 def test_only_low_result_searches_are_stored(tmp_path):
@@ -87,7 +87,7 @@ def test_report_command(runner, tmp_path):
 
 
 def test_searches_with_enough_hits_cost_no_database_work(tmp_path, monkeypatch):
-    import portal.searchlog as searchlog_module
+    import portal.web.searchlog as searchlog_module
 
     log = SearchLog(tmp_path / "log.sqlite3", days=90)
     log.record("saknas", "sv", 0)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from portal import create_app
-from portal.index import current_generation
+from portal.search.index import current_generation
 from tests.conftest import TODAY
 
 
@@ -99,7 +99,7 @@ def test_loaded_content_is_out_of_the_garbage_collectors_way(corpus_dir: Path, t
 
 
 def test_one_request_looks_for_changed_files_once(corpus_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from portal import state as state_module
+    from portal.web import state as state_module
 
     app = make_app(corpus_dir, tmp_path)
     with app.app_context():

@@ -1,4 +1,4 @@
-"""The static search's two Pagefind bundles (portal/staticsearch.py): what each one indexes, and their size."""
+"""The static search's two Pagefind bundles (portal/build/staticsearch.py): what each one indexes, and their size."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import staticlexicon, staticsearch
+from portal.build import staticlexicon, staticsearch
 from portal.exceptions import BuildError
 from tests.conftest import build_test_site
 
@@ -154,7 +154,7 @@ def test_the_published_bundle_is_never_written_through(tmp_path: Path):
     assert (site / "pagefind" / "pagefind.js").read_text() != "the published bundle"
 
 
-# --- the lexicons beside the bundles (portal/staticlexicon.py) ---------------------------------------------
+# --- the lexicons beside the bundles (portal/build/staticlexicon.py) ---------------------------------------------
 
 def lexicon(site: Path, lang: str) -> dict[str, list]:
     """Every word of *lang*'s lexicon with its entry, read through its shard table."""
@@ -183,7 +183,7 @@ def test_the_lexicon_knows_each_word_and_where_pagefind_has_it(site: Path):
 
 def test_no_internal_word_enters_any_lexicon(site: Path, corpus_dir: Path):
     """Internal articles, drafts, internal notes and attachments: none of their own words in any lexicon."""
-    from portal.analysis import normalize, tokenize
+    from portal.search.analysis import normalize, tokenize
 
     def words(paths) -> set[str]:
         return {w for p in paths for w in tokenize(normalize(p.read_text("utf-8", errors="replace"), "sv"))}
@@ -202,8 +202,8 @@ def test_no_internal_word_enters_any_lexicon(site: Path, corpus_dir: Path):
 
 
 def test_the_search_page_carries_the_stop_words_and_synonyms_of_the_server(site: Path):
-    from portal.analysis import stopwords
-    from portal.index import glossary
+    from portal.search.analysis import stopwords
+    from portal.search.index import glossary
 
     html = (site / "sv" / "search" / "index.html").read_text("utf-8")
     raw = html.split('<script type="application/json" id="search-data">', 1)[1].split("</script>", 1)[0]
@@ -236,7 +236,7 @@ def _with_api(folder: Path, value: str) -> None:
                                    "https://user:pw@api.testby.se/search", "https://api.testby.se/search?q=x",
                                    "https://api.testby.se:99999/search", "[1, 2]"])
 def test_a_bad_search_api_is_an_error_naming_site_yml_and_its_line(corpus_dir: Path, value: str):
-    from portal.siteconfig import load_site
+    from portal.content.siteconfig import load_site
 
     _with_api(corpus_dir, value)
     problems: list = []
@@ -247,8 +247,8 @@ def test_a_bad_search_api_is_an_error_naming_site_yml_and_its_line(corpus_dir: P
 
 
 def test_the_search_api_origin_goes_into_connect_src_of_every_page_and_the_headers(corpus_dir: Path, tmp_path: Path):
-    from portal import pipeline
-    from portal.siteconfig import load_site
+    from portal.content.siteconfig import load_site
+    from portal.site import pipeline
     from tests.conftest import git_init
 
     _with_api(corpus_dir, "https://api.testby.se/api/v1/search")

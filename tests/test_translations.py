@@ -43,8 +43,9 @@ def test_fresh_extraction_equals_committed_template(tmp_path, monkeypatch):
 
 # The agent app and its content report are in Swedish: their messages need sv (and en, the ids); every other
 # language needs what the public site shows, extracted from these sources.
-PUBLIC_SOURCES = "[python: portal/public.py]\n[python: portal/publiclists.py]\n[python: portal/freeze.py]\n" \
-                 "[python: portal/localize.py]\n[jinja2: templates/public/**.html]\n"
+PUBLIC_SOURCES = "[python: portal/web/public.py]\n[python: portal/web/pages.py]\n" \
+                 "[python: portal/web/publiclists.py]\n[python: portal/site/freeze.py]\n" \
+                 "[python: portal/render/localize.py]\n[jinja2: templates/public/**.html]\n"
 
 
 @pytest.fixture(scope="module")

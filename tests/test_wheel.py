@@ -72,7 +72,8 @@ def test_installed_wheel_checks_builds_and_serves_outside_the_checkout(wheel, tm
     _run("git", "commit", "-qm", "Innehåll", cwd=site, env=env)
 
     # The code that runs is the installed copy, never this checkout.
-    where = _run(python, "-c", "import portal, portal.index, portal.cli; print(portal.__file__)", cwd=site, env=env)
+    where = _run(python, "-c", "import portal, portal.search.index, portal.cli.main; print(portal.__file__)",
+                 cwd=site, env=env)
     assert str(env_dir) in where and str(ROOT) not in where
 
     _run(portal, "check", cwd=site, env=env)

@@ -41,7 +41,8 @@ def gunicorn_site(tmp_path):
            # the documented setup sets true behind TLS; the test talks plain HTTP on the loopback
            "PORTAL_COOKIE_SECURE": "false", "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2",
            "PORTAL_ACCESS_LOG": str(log)}
-    server = subprocess.Popen([str(GUNICORN), "-c", str(ROOT / "docs" / "gunicorn.conf.py"), "portal.app:create_app()"],
+    server = subprocess.Popen([str(GUNICORN), "-c", str(ROOT / "docs" / "gunicorn.conf.py"),
+                               "portal.web.app:create_app()"],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:

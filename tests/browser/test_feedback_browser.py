@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from portal import pipeline, searchlog
-from portal.feedbackstore import current_store
+from portal.site import pipeline
+from portal.web import searchlog
+from portal.web.feedbackstore import current_store
 from tests.browser.conftest import AXE, WCAG_TAGS, LiveServer, describe, screenshot
 from tests.browser.test_agent_browser import server  # noqa: F401 - the app on a loopback port, erik an editor
 

@@ -19,7 +19,7 @@ NOTICE_DAY = dt.date(2026, 12, 5)
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory):
-    from portal import pipeline
+    from portal.site import pipeline
 
     tmp = tmp_path_factory.mktemp("sample-site")
     pipeline.build(ROOT / "articles", tmp / "site", tmp / "index", today=NOTICE_DAY)

@@ -48,7 +48,7 @@ def test_preview_reloads_after_save_and_shows_problems(page, preview, corpus_dir
 
 
 def test_preview_script_is_not_published(tmp_path: Path, corpus_dir: Path) -> None:
-    from portal import pipeline
+    from portal.site import pipeline
 
     out = tmp_path / "site"
     pipeline.build(corpus_dir, out, tmp_path / "index", TODAY)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.security import CSP
+from portal.web.security import CSP
 from tests.browser.conftest import ROOT, LiveServer, axe_violations, describe, free_port, screenshot
 from tests.conftest import build_test_site
 

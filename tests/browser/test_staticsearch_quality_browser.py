@@ -23,7 +23,7 @@ API = "https://api.sjovik.test/api/v1/search"
 
 
 def _build(tmp: Path, api: str | None = None) -> Path:
-    from portal import pipeline
+    from portal.site import pipeline
 
     articles = tmp / "articles"
     shutil.copytree(ROOT / "articles", articles)

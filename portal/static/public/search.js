@@ -2,7 +2,7 @@
 // With the public search API named in site.yml, it is asked first (the server's ranking), briefly; when it
 // is slow or down, the static index answers: the query rewritten by searchplan.js (stop words, synonyms,
 // compounds, typos), then Pagefind, one search per word or alternative, the results merged and ranked here.
-// Two Pagefind bundles (portal/staticsearch.py): the small one (titles, summaries, keywords, e-services)
+// Two Pagefind bundles (portal/build/staticsearch.py): the small one (titles, summaries, keywords, e-services)
 // answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
 // Nothing of Pagefind or the lexicon loads before the first query.
 import { Lexicon, normalize, plan, tokenize } from "./searchplan.js";
@@ -204,7 +204,7 @@ async function runPlan(p, allFull) {
   return ranked.slice(0, SHOWN).map((x) => x.page.data);
 }
 
-// As the server's ranking (portal/search.py, _rank): a title that holds every clause first; an e-service
+// As the server's ranking (portal/search/searcher.py, _rank): a title that holds every clause first; an e-service
 // first when the citizen wants to do the errand.
 function boost(result, p) {
   const title = tokenize(normalize(result.meta.title || "", data.lang));

@@ -1,8 +1,8 @@
 // What the citizen typed, rewritten into searches Pagefind can answer (the static site has no server).
 // Pagefind matches every word, as a prefix, and knows nothing of stop words, typos, compounds or synonyms.
-// The agents' search (portal/search.py) does; this module does the same with what the build wrote for it:
-// the stop words and synonym groups in the search page (portal/public.py, search_data) and the words of
-// the language's index in pagefind/lexicon/ (portal/staticlexicon.py), one shard per first letter(s).
+// The agents' search (portal/search/searcher.py) does; this module does the same with what the build wrote for it:
+// the stop words and synonym groups in the search page (portal/web/public.py, search_data) and the words of
+// the language's index in pagefind/lexicon/ (portal/build/staticlexicon.py), one shard per first letter(s).
 // Pure functions, no DOM: tests/browser/test_staticsearch_plan_browser.py calls them directly.
 
 const ARABIC_MARKS = /[\u064b-\u065f\u0670\u0640]/g;
@@ -12,7 +12,7 @@ const ENDINGS = ["arna", "erna", "orna", "ens", "ets", "er", "ar", "or", "en", "
 const LINKS = ["s", "e", "a", "u", "o", ""];
 const MAX_WORDS = 12;
 
-/** Lowercase and fold as portal/analysis.py's normalize does. */
+/** Lowercase and fold as portal/search/analysis.py's normalize does. */
 export function normalize(text, lang) {
   let out = String(text || "").normalize("NFC").toLocaleLowerCase();
   if (lang === "ar" || lang === "fa") {
@@ -21,7 +21,7 @@ export function normalize(text, lang) {
   return out;
 }
 
-/** Words of letters and digits, as portal/analysis.py's tokenize. */
+/** Words of letters and digits, as portal/search/analysis.py's tokenize. */
 export function tokenize(text) {
   return String(text).replace(/_/g, " ").match(/[\p{L}\p{M}\p{N}]+/gu) || [];
 }
@@ -97,7 +97,7 @@ export class Lexicon {
   }
 
   /** {small: in the small bundle, full: about how many pages have it, containers: compounds it ends}, or
-   * null for a word not in the index (portal/staticlexicon.py, entries). */
+   * null for a word not in the index (portal/build/staticlexicon.py, entries). */
   async entry(word) {
     const e = (await this.shard(word))[word];
     if (!e) { return null; }

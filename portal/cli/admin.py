@@ -1,0 +1,261 @@
+"""Administration commands: `portal users`, `portal tokens` and `portal report searches`.
+
+They work on the app's data folder (``--data-dir``, else PORTAL_DATA_DIR, else ``.portal/data``), the
+same one the app uses, so a user added here can log in at once (the app rereads the users file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from portal.web import accounts, searchlog
+
+
+def _data_dir(value: Path | None) -> Path:
+    from portal.web.auth import DEFAULTS  # the app's settings: Flask is imported only by the commands that need it
+
+    return Path(value or os.environ.get("PORTAL_DATA_DIR") or DEFAULTS["DATA_DIR"])
+
+
+def _file(data_dir: Path | None, explicit: Path | None, env: str, name: str) -> Path:
+    return Path(explicit or os.environ.get(env) or _data_dir(data_dir) / name)
+
+
+DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="The app's data folder (default: PORTAL_DATA_DIR or .portal/data).")
+USERS_FILE = click.option("--users-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                          help="The users file (default: PORTAL_USERS_FILE or DATA_DIR/users.json).")
+TOKENS_FILE = click.option("--tokens-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="The tokens file (default: PORTAL_TOKENS_FILE or DATA_DIR/tokens.json).")
+ROLE = click.option("--role", type=click.Choice(accounts.ROLES), default="agent", show_default=True,
+                    help="agent: search and read; editor: also the reports.")
+MIN_PASSWORD = 10
+
+
+@click.group()
+def users() -> None:
+    """Manage the people who may log in to the agent app."""
+
+
+@users.command("add")
+@click.argument("name")
+@ROLE
+@DATA_DIR
+@USERS_FILE
+def users_add(name: str, role: str, data_dir: Path | None, users_file: Path | None) -> None:
+    """Add a user (or set a new password): prompts for the password and stores only its hash."""
+    if not name.strip() or any(c.isspace() for c in name) or len(name) > 100:
+        raise click.BadParameter("a user name is one word of at most 100 characters", param_hint="NAME")
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"the password must be at least {MIN_PASSWORD} characters")
+    path = _file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json")
+    accounts.set_user(path, name, password, role)
+    click.echo(f"User '{name}' ({role}) saved in {path}.", err=True)
+
+
+@users.command("list")
+@DATA_DIR
+@USERS_FILE
+def users_list(data_dir: Path | None, users_file: Path | None) -> None:
+    """List the users and their roles (never their password hashes)."""
+    for name, entry in sorted(accounts.read_json(_file(data_dir, users_file, "PORTAL_USERS_FILE",
+                                                   "users.json"), "users").items()):
+        click.echo(f"{name}\t{entry.get('role', '?')}\t{entry.get('created', '')}")
+
+
+@users.command("remove")
+@click.argument("name")
+@DATA_DIR
+@USERS_FILE
+def users_remove(name: str, data_dir: Path | None, users_file: Path | None) -> None:
+    """Remove a user; their open sessions end on their next request."""
+    if not accounts.remove_entry(_file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json"), "users", name):
+        raise click.ClickException(f"there is no user '{name}'")
+    click.echo(f"User '{name}' removed.", err=True)
+
+
+@click.group()
+def tokens() -> None:
+    """Manage API tokens for machine clients (CRM, chatbot, the city's website)."""
+
+
+@tokens.command("add")
+@click.argument("name")
+@ROLE
+@DATA_DIR
+@TOKENS_FILE
+def tokens_add(name: str, role: str, data_dir: Path | None, tokens_file: Path | None) -> None:
+    """Create a token for NAME; it is printed once and stored only as a SHA-256 hash."""
+    path = _file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json")
+    token = accounts.add_token(path, name, role)
+    click.echo(token)
+    click.echo(f"Token '{name}' saved (hashed) in {path}. Send it as 'Authorization: Bearer <token>'; "
+               "it cannot be shown again.", err=True)
+
+
+@tokens.command("list")
+@DATA_DIR
+@TOKENS_FILE
+def tokens_list(data_dir: Path | None, tokens_file: Path | None) -> None:
+    """List the token names and roles."""
+    for name, entry in sorted(accounts.read_json(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE",
+                                                   "tokens.json"), "tokens").items()):
+        click.echo(f"{name}\t{entry.get('role', '?')}\t{entry.get('created', '')}")
+
+
+@tokens.command("remove")
+@click.argument("name")
+@DATA_DIR
+@TOKENS_FILE
+def tokens_remove(name: str, data_dir: Path | None, tokens_file: Path | None) -> None:
+    """Revoke a token."""
+    if not accounts.remove_entry(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json"), "tokens",
+                             name):
+        raise click.ClickException(f"there is no token '{name}'")
+    click.echo(f"Token '{name}' revoked.", err=True)
+
+
+def _corpus(articles: Path) -> Any:
+    """The content folder, loaded (a ContentError when it has errors)."""
+    from portal.exceptions import ContentError
+    from portal.site import pipeline
+
+    if not articles.is_dir():
+        raise click.BadParameter(f"the content folder '{articles}' does not exist", param_hint="'--articles'")
+    corpus, problems = pipeline.load(articles.resolve())
+    if corpus is None:
+        raise ContentError(problems)
+    return corpus
+
+
+def _store(data_dir: Path | None) -> Any:
+    """The feedback store the app uses: DATABASE_URL, else the SQLite file in the data folder."""
+    from portal.web.feedbackstore import open_store
+
+    days = int(os.environ.get("PORTAL_FEEDBACK_DAYS") or 90)
+    return open_store(_data_dir(data_dir),
+                      os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None, days)
+
+
+ARTICLES = click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
+                        show_default=True, help="The content folder.")
+AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
+              show_default=True, help="The content folder.")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Content health for editors, then the top of what came back about the content (`portal report feedback`:
+    all of it; `portal report errors`: the agents' error reports; `portal report searches`: searches that
+    found little)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from portal.content.health import content_health, format_text
+    from portal.web import feedbackreport
+
+    corpus, store = _corpus(articles), _store(data_dir)
+    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results()
+    health = content_health(corpus, zero_results=zero)
+    feedbackreport.close_changed_reports(store, corpus)
+    rows = feedbackreport.feedback_rows(corpus, store, zero, 30)
+    if as_json:
+        click.echo(json.dumps({**health.as_dict(), "feedback": [r.as_dict() for r in rows[:20]]},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_text(health, corpus) + "\n" + feedbackreport.format_text(rows, 30, 10))
+
+
+@report.command("searches")
+@DATA_DIR
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True,
+              help="How far back to look.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--retention-days", type=click.IntRange(1, 3650), default=None,
+              help="Delete rows older than this first (default: PORTAL_SEARCH_LOG_DAYS or 90).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def report_searches(data_dir: Path | None, days: int, limit: int, retention_days: int | None,
+                    as_json: bool) -> None:
+    """The most frequent searches with no or few results (personal data already removed)."""
+    keep = retention_days or int(os.environ.get("PORTAL_SEARCH_LOG_DAYS") or searchlog.DEFAULT_DAYS)
+    log = searchlog.for_data_dir(_data_dir(data_dir), keep)
+    pruned = log.prune()
+    rows = log.top(limit=limit, days=days)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            click.echo(f"{r.searches:5}  {r.zero:5}  {r.lang:3}  {r.query}")
+        click.echo(f"{len(rows)} quer(ies) with fewer than {searchlog.LOW_RESULTS} hits in the last {days} "
+                   f"day(s) (columns: searches, of which with no hit, language, query); "
+                   f"{pruned} row(s) older than {keep} days deleted.", err=True)
+
+
+@report.command("feedback")
+@ARTICLES
+@DATA_DIR
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True, help="How far back to look.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@AS_JSON
+def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int, as_json: bool) -> None:
+    """Per article: yes/no answers, comments, e-service starts, open error reports, and the searches that found
+    nothing, what to fix first at the top."""
+    from portal.web.feedbackreport import close_changed_reports, feedback_rows, format_text, totals
+
+    corpus, store = _corpus(articles), _store(data_dir)
+    close_changed_reports(store, corpus)
+    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results(limit=50)
+    rows = feedback_rows(corpus, store, zero, days)
+    if as_json:
+        click.echo(json.dumps({"days": days, "totals": totals(rows), "rows": [r.as_dict() for r in rows[:limit]]},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_text(rows, days, limit))
+
+
+@report.command("errors")
+@ARTICLES
+@DATA_DIR
+@click.option("--owner", default=None, help="Only the reports on this owner's articles.")
+@click.option("--all", "show_all", is_flag=True, help="Also the closed reports.")
+@click.option("--done", "done", type=int, default=None, metavar="ID", help="Mark report ID as done.")
+@AS_JSON
+def report_errors(articles: Path, data_dir: Path | None, owner: str | None, show_all: bool, done: int | None,
+                  as_json: bool) -> None:
+    """The agents' error reports on articles, per owner; reports on articles changed since are closed first."""
+    from portal.web.feedbackreport import close_changed_reports
+
+    corpus, store = _corpus(articles), _store(data_dir)
+    closed = close_changed_reports(store, corpus)
+    if done is not None:
+        if not store.close_report(done, os.environ.get("USER", "") or "portal", "done"):
+            raise click.ClickException(f"there is no open report {done}")
+        click.echo(f"Report {done} marked as done.", err=True)
+        return
+    reports = store.reports(open_only=not show_all, owner=owner, limit=10000)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in reports], ensure_ascii=False, indent=1))
+        return
+    for r in reports:
+        state = f"closed {r.closed_at[:10]} ({r.closed_how})" if r.closed_at else "open"
+        click.echo(f"#{r.id}  {r.article}  owner: {r.owner or '(none)'}  {r.at[:16].replace('T', ' ')}  {state}")
+        click.echo(f"      wrong: {r.what}")
+        if r.suggestion:
+            click.echo(f"      suggestion: {r.suggestion}")
+    click.echo(f"{len(reports)} report(s); {closed} closed now because their article changed. "
+               "Mark one as done: portal report errors --done ID", err=True)
+
+
+def register(cli: click.Group) -> None:
+    """Add the administration commands to the `portal` command group."""
+    for command in (users, tokens, report):
+        cli.add_command(command)

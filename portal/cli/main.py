@@ -1,0 +1,273 @@
+"""The `portal` command line: thin commands over the library functions."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from portal.build import collector
+from portal.exceptions import ContentError, PortalError
+from portal.site import pipeline
+
+ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path),
+                        default=Path("articles"), show_default=True, help="The content folder.")
+INDEX = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path(".portal/index"), show_default=True,
+                     help="Where the search index and the content cache live (never inside the public build).")
+
+
+def _need_folder(path: Path) -> Path:
+    if not path.is_dir():
+        raise click.BadParameter(f"the content folder '{path}' does not exist", param_hint="'--articles'")
+    return path.resolve()
+
+
+def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on stderr that works with the stages' (done, total) callbacks."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
+                                                   show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+            state.clear()
+
+    return update, close
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portal")
+def cli() -> None:
+    """Knowledge base, agent search, JSON API and static self-service site for a contact centre."""
+
+
+@cli.command()
+@ARTICLES
+@INDEX
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Read every article folder (ignore the content cache).")
+def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> None:
+    """Validate all content: every problem as `path:line: message`; exit 1 on any error.
+
+    Where an index folder already exists, unchanged folders come from its content cache (checking alone
+    never creates one: an editor's repository gets no new folder)."""
+    root = _need_folder(articles)
+    use_cache = not no_cache and index_dir.is_dir()
+    cache_dir = pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None
+    corpus, problems = pipeline.load(root, cache_dir=cache_dir, lazy=True)  # checking needs no article unpickled
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if as_json:
+        click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+                               for p in problems], ensure_ascii=False, indent=1))
+    else:
+        for p in problems:
+            click.echo(str(p))
+        n = len(corpus.articles) if corpus else 0
+        click.echo(f"{n} article(s) checked: {errors} error(s), {warnings} warning(s).", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@cli.command("index")
+@ARTICLES
+@INDEX
+@click.option("--full", is_flag=True, help="Rebuild the whole index, even when only some articles changed.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read every article folder again instead of reusing unchanged ones from the content cache.")
+def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> None:
+    """Bring the search index up to date: only the changed articles, or all of them when site.yml or
+    synonyms.yml changed (atomically: a failed run leaves the old index in use)."""
+    root = _need_folder(articles)
+    load_bar, close_load = _progress("Loading")
+    update, close = _progress("Indexing")
+
+    def index_progress(done: int, total: int) -> None:
+        close_load()
+        update(done, total)
+
+    try:
+        run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
+                                     cache=not no_cache, load_progress=load_bar, lazy=True)
+    finally:
+        close_load()
+        close()
+    stats = run.loaded.stats
+    click.echo(f"Loaded {len(run.corpus.articles)} article(s): {len(stats.read)} folder(s) read, "
+               f"{stats.cached} from the cache ({run.seconds['load']:.1f} s).", err=True)
+    n = len(run.changed)
+    if run.mode == "full":
+        click.echo(f"Built the index of {len(run.corpus.articles)} article(s) into {index_dir} "
+                   f"({run.seconds['index']:.1f} s).", err=True)
+    elif run.mode == "update":
+        click.echo(f"Updated {n} article{'' if n == 1 else 's'} in the index {index_dir} ({', '.join(run.changed[:5])}"
+                   f"{' …' if n > 5 else ''}; {run.seconds['index']:.1f} s).", err=True)
+    else:
+        click.echo(f"The index {index_dir} is up to date ({len(run.corpus.articles)} article(s)).", err=True)
+
+
+@cli.command()
+@click.argument("query")
+@ARTICLES
+@INDEX
+@click.option("--lang", default=None, help="Language to search (default: the source language).")
+@click.option("--internal", is_flag=True, help="Include internal articles and internal notes.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--prefix", is_flag=True, help="Treat the last word as unfinished (search as you type).")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query: str, articles: Path, index_dir: Path, lang: str | None, internal: bool, limit: int,
+           prefix: bool, as_json: bool) -> None:
+    """Search the index from the terminal."""
+    from portal.exceptions import IndexCorruptError, IndexMissingError
+    from portal.search.index import IndexHandle
+    from portal.search.searcher import Searcher
+
+    index_dir = index_dir.resolve()
+    try:
+        handle = IndexHandle(index_dir)
+    except (IndexMissingError, IndexCorruptError) as exc:
+        click.echo(f"{exc}. Building it now from {articles} …", err=True)
+        pipeline.index(_need_folder(articles), index_dir)
+        handle = IndexHandle(index_dir)
+    from portal.exceptions import QueryError
+
+    try:
+        result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--lang'") from None
+    if as_json:
+        fields = ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url",
+                  "self_service_label", "fallback", "category", "department")
+        extra = ("answer_group", "status", "in_internal") if internal else ()
+        click.echo(json.dumps([{k: getattr(h, k) for k in fields + extra} for h in result.hits],
+                              ensure_ascii=False, indent=1))
+        return
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}", err=True)
+    if not result.hits:
+        click.echo("No results.", err=True)
+    for n, h in enumerate(result.hits, 1):
+        tags = [h.lang] + (["fallback"] if h.fallback else []) + ([h.audience] if h.audience != "public" else [])
+        click.echo(f"{n:2}. {h.title}  [{h.id}; {', '.join(tags)}; score {h.score:.2f}]")
+        click.echo(f"    {h.summary}")
+        if h.self_service_url:
+            click.echo(f"    e-service: {h.self_service_url}")
+
+
+@cli.command()
+@ARTICLES
+@INDEX
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where to write the static site.")
+@click.option("--incremental", is_flag=True,
+              help="Re-render only the pages that changed articles can change, reusing the rest of the "
+                   "build in --out (when it was made today with the same code and settings); the search "
+                   "index follows right after.")
+def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None:
+    """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
+    from portal.cli.progress import StepProgress
+
+    root = _need_folder(articles)
+    shown = StepProgress(sys.stderr)
+    try:
+        if incremental:
+            summary = pipeline.build_incremental(root, out.resolve(), index_dir.resolve(), progress=shown.update,
+                                                 say=shown.say)
+        else:
+            summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=shown.update, say=shown.say)
+    finally:
+        shown.close()
+    click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)
+    if summary.get("steps_s"):  # where an incremental build's time went (bench/incremental_cli.py reads it)
+        click.echo(f"  pages published after {summary['published_s']} s, steps: {json.dumps(summary['steps_s'])}; "
+                   f"search index {summary['pagefind_s']} s more; agent index ready {summary['index_at_s']} s "
+                   "after the start", err=True)
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@ARTICLES
+@click.option("--title", help="The question or errand, in plain language.")
+@click.option("--category", help="A category key from site.yml.")
+@click.option("--owner", help="Who answers for the content (an e-mail address).")
+def new(article_id: str, articles: Path, title: str | None, category: str | None, owner: str | None) -> None:
+    """Create a new article folder with every front-matter key filled in and explained."""
+    from portal.content.load import load_corpus
+    from portal.content.scaffold import new_article
+
+    root = _need_folder(articles)
+    corpus, problems = load_corpus(root)
+    if corpus is None:
+        raise ContentError(problems)
+    path = new_article(root, article_id, corpus.site, title=title, category=category, owner=owner)
+    click.echo(f"Created {path}. It starts as a draft: fill it in, set status: published, then run `portal check`.")
+
+
+@cli.command()
+@ARTICLES
+@INDEX
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--dev", is_flag=True, help="Preview mode: reload content and pages when files change.")
+def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> None:
+    """Run the app: agent UI, API and a preview of the public site."""
+    from portal.web.app import create_app
+    from portal.web.serving import run
+
+    root = _need_folder(articles)
+    app = create_app({"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
+                      "DEV": dev, "FIRST_USER": True})
+    run(app, host, port)
+
+
+def _register_admin_commands() -> None:
+    from portal.cli import admin as cli_admin
+
+    cli_admin.register(cli)
+
+
+_register_admin_commands()
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning every expected error into a one-line message."""
+    collector.keep_loads()  # a run keeps what it loads until it exits (a server settles its own: portal.web.state)
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ContentError as exc:
+        for p in exc.problems:
+            if p.is_error:
+                click.echo(str(p), err=True)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except PortalError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PORTAL_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (run with PORTAL_DEBUG=1 for details)",
+                   err=True)
+        sys.exit(70)

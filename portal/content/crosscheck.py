@@ -1,0 +1,181 @@
+"""The checks that need the whole corpus, over a small per-article summary instead of the articles.
+
+Related ids, `article:` links, links from public text into `internal/`, `redirect_from` claims and the
+featured articles of site.yml depend on other articles only through their ids, audiences and redirects.
+:func:`facts_of` extracts what one article contributes (its links with their lines, its redirects, ...);
+:func:`cross_check` runs every check over those facts. The content cache keeps the facts of each folder,
+so a load that re-reads one article checks 10,000 without unpickling them; a load without the cache
+computes the facts from the articles just read. Both give the same problems, in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from portal.content.model import Article
+from portal.content.siteconfig import SiteConfig
+from portal.exceptions import Problem, display_path
+
+# A link from public text into the agent-only `internal/` folder.
+INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?internal/", re.MULTILINE)
+# `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
+ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
+
+
+def article_links(markdown: str) -> list[tuple[str, int]]:
+    """Every `article:ID` link target in *markdown*, with its 0-based line offset."""
+    return [(m.group(1), markdown.count("\n", 0, m.start())) for m in ARTICLE_LINK.finditer(markdown)]
+
+
+@dataclass(frozen=True)
+class TextLinks:
+    """The links of one text of an article (a language version's body, or internal.md)."""
+
+    path: str
+    public: bool  # public text may not link internal articles or files in internal/
+    internal_files: tuple[int, ...]  # lines of links into internal/ (only collected for public text)
+    links: tuple[tuple[str, int], ...]  # (target id, line) of every `article:` link
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """One language file of an article, as git history needs it."""
+
+    lang: str
+    path: str
+    source_revision: str | None
+    revision_line: int  # the line of `source_revision` (the front matter's first line when absent)
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What one article contributes to the whole-corpus checks and to the index's content record."""
+
+    id: str
+    audience: str
+    status: str
+    publish_from: dt.date | None
+    expires: dt.date | None
+    source_path: str
+    redirect_from: tuple[str, ...]
+    redirect_line: int
+    related: tuple[tuple[str, int], ...]  # (id, line)
+    texts: tuple[TextLinks, ...]
+    versions: tuple[VersionFacts, ...]  # source first, as Article.versions
+
+    def is_public(self, today: dt.date) -> bool:
+        """As :meth:`portal.content.model.Article.is_public`."""
+        return (self.audience == "public" and self.status == "published"
+                and (self.publish_from is None or self.publish_from <= today)
+                and (self.expires is None or today < self.expires))
+
+
+def _text_links(markdown: str, path: str, first_line: int, public: bool) -> TextLinks:
+    internal: tuple[int, ...] = ()
+    if public and "internal/" in markdown:  # the substring test first: most texts have no such link
+        internal = tuple(first_line + markdown.count("\n", 0, m.start())
+                         for m in INTERNAL_FILE_LINK.finditer(markdown))
+    links: tuple[tuple[str, int], ...] = ()
+    if "article:" in markdown:
+        links = tuple((target, first_line + offset) for target, offset in article_links(markdown))
+    return TextLinks(path, public, internal, links)
+
+
+def facts_of(article: Article) -> ArticleFacts:
+    """The facts of one loaded article."""
+    front = article.source.front
+    paths = {lang: str(v.path) for lang, v in article.versions.items()}  # one string each: pickled once
+    texts = [_text_links(v.body, paths[v.lang], v.body_line, article.audience == "public")
+             for v in article.versions.values()]
+    if article.internal_md and article.internal_path:
+        texts.append(_text_links(article.internal_md, str(article.internal_path), 1, False))
+    versions = tuple(VersionFacts(v.lang, paths[v.lang], v.source_revision,
+                                  v.front.line("source_revision") if v.front else 1)
+                     for v in article.versions.values())
+    return ArticleFacts(
+        id=article.id, audience=article.audience, status=article.status, publish_from=article.publish_from,
+        expires=article.expires, source_path=paths[article.source.lang], redirect_from=tuple(article.redirect_from),
+        redirect_line=front.line("redirect_from") if front else 1,
+        related=tuple((rid, front.line("related", str(i)) if front else 1) for i, rid in enumerate(article.related)),
+        texts=tuple(texts), versions=versions,
+    )
+
+
+class Resolver:
+    """Article ids to facts, following `redirect_from` for old ids (as :meth:`portal.content.model.Corpus.resolve`)."""
+
+    def __init__(self, facts: Mapping[str, ArticleFacts], redirects: Mapping[str, str]):
+        self.facts, self.redirects = facts, redirects
+
+    def __call__(self, article_id: str) -> ArticleFacts | None:
+        return self.facts.get(article_id) or self.facts.get(self.redirects.get(article_id, ""))
+
+
+def redirects_of(facts: Mapping[str, ArticleFacts], problems: list[Problem]) -> dict[str, str]:
+    """The old ids that `redirect_from` sends to each article; conflicting claims go to *problems*."""
+    redirects: dict[str, str] = {}
+    for f in facts.values():
+        if not f.redirect_from:
+            continue
+        shown = display_path(f.source_path)
+        for old in f.redirect_from:
+            if old in facts:
+                problems.append(Problem(shown, f.redirect_line,
+                                        f"redirect_from '{old}' is the id of an existing article",
+                                        code="redirect-existing", params=(("old", old),)))
+            elif old in redirects and redirects[old] != f.id:
+                problems.append(Problem(shown, f.redirect_line, f"redirect_from '{old}' is also claimed by "
+                                        f"'{redirects[old]}'", code="redirect-claimed",
+                                        params=(("old", old), ("other", redirects[old]))))
+            else:
+                redirects[old] = f.id
+    return redirects
+
+
+def cross_check(facts: Mapping[str, ArticleFacts], site: SiteConfig) -> tuple[list[Problem], dict[str, str]]:
+    """Every whole-corpus problem of *facts* (in corpus order) and the redirects they define."""
+    problems: list[Problem] = []
+    redirects = redirects_of(facts, problems)
+    resolve = Resolver(facts, redirects)
+    for f in facts.values():
+        for rid, line in f.related:
+            if rid == f.id:
+                problems.append(Problem(display_path(f.source_path), line, "an article cannot be related to itself",
+                                        code="related-self"))
+            elif resolve(rid) is None:
+                problems.append(Problem(display_path(f.source_path), line, f"related article '{rid}' does "
+                                        "not exist; check the id (the folder name)",
+                                        code="related-missing", params=(("id", rid),)))
+        for text in f.texts:
+            _check_links(resolve, text, problems)
+    for i, fid in enumerate(site.featured):
+        target = resolve(fid)
+        line = site.lines.line("featured", str(i)) if site.lines else 1
+        if target is None:
+            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist",
+                                    code="featured-missing", params=(("id", fid),)))
+        elif target.audience != "public":
+            problems.append(Problem(display_path(site.path), line,
+                                    f"featured article '{fid}' is internal and cannot be shown to citizens",
+                                    code="featured-internal", params=(("id", fid),)))
+    return problems, redirects
+
+
+def _check_links(resolve: Resolver, text: TextLinks, problems: list[Problem]) -> None:
+    for line in text.internal_files:
+        problems.append(Problem(display_path(text.path), line,
+                                "public text cannot link to a file in internal/ (it is for agents only); "
+                                "link it from internal.md instead", code="internal-file-link"))
+    for target_id, line in text.links:
+        target = resolve(target_id)
+        if target is None:
+            problems.append(Problem(display_path(text.path), line, f"the link to 'article:{target_id}' points to "
+                                    "an article that does not exist; check the id (the folder name)",
+                                    code="link-missing", params=(("id", target_id),)))
+        elif text.public and target.audience != "public":
+            problems.append(Problem(display_path(text.path), line, f"a public article cannot link to the internal "
+                                    f"article '{target_id}'; remove the link or move it to internal.md",
+                                    code="link-internal", params=(("id", target_id),)))

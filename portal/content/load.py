@@ -1,0 +1,232 @@
+"""Loading a content folder: `site.yml`, `synonyms.yml` and every article folder, fully validated.
+
+Every problem in the folder is reported in one run; nothing here stops at the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from portal.content.crosscheck import cross_check, facts_of
+from portal.content.frontmatter import ID_PATTERN, read_source, read_translation, review_warning
+from portal.content.model import Article, Corpus, Version
+from portal.content.siteconfig import LANG_CODE, SiteConfig, load_site
+from portal.content.sourcefile import parse_yaml, read_text, split_front_matter
+from portal.exceptions import WARNING, Problem, display_path
+
+# Path segments the public site uses itself, so no article may take them as its id.
+RESERVED_IDS = frozenset({"category", "a-z", "search", "accessibility", "static", "api", "agent",
+                          "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots"})
+
+# Reads one article folder: (folder, site, problems, today) -> the article or None; the content cache
+# passes its own, which answers unchanged folders from the cache.
+FolderLoader = Callable[[Path, SiteConfig, list[Problem], dt.date], "Article | None"]
+
+
+def load_corpus(root: Path, today: dt.date | None = None,
+                load_folder: FolderLoader | None = None) -> tuple[Corpus | None, list[Problem]]:
+    """Load and validate the content folder *root*; return the corpus (None if unusable) and all problems.
+
+    *load_folder* reads each valid article folder (default :func:`load_article`)."""
+    load_folder = load_folder or load_article
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    site = load_site(root, problems, today)
+    synonyms = load_synonyms(root, problems)
+    if site is None:
+        return None, problems
+    articles: dict[str, Article] = {}
+    by_folder: dict[str, list[Problem]] = {"": problems}
+    for name in valid_folder_names(root, folder_names(root), by_folder):
+        article = load_folder(root / name, site, by_folder[name], today)
+        if article is not None:
+            articles[article.id] = article
+    corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder)
+    return corpus, all_problems(corpus)
+
+
+def article_folders(root: Path) -> list[Path]:
+    """The article folders of a content folder (hidden and `_` folders are not articles), sorted by name."""
+    return [root / name for name in folder_names(root)]
+
+
+def folder_names(root: Path, links: set[str] | None = None) -> list[str]:
+    """The names of :func:`article_folders`, sorted; those that are symbolic links are added to *links*."""
+    # scandir knows the file type without a stat per entry, and names sort far faster than Paths (same order:
+    # all share one parent); this runs on every load, with or without the content cache.
+    with os.scandir(root) as entries:
+        found = [e for e in entries if e.is_dir() and not e.name.startswith((".", "_"))]
+    if links is not None:
+        links.update(e.name for e in found if e.is_symlink())
+    return sorted(e.name for e in found)
+
+
+def valid_folder_names(root: Path, names: list[str], by_folder: dict[str, list[Problem]]) -> list[str]:
+    """Those of the folder *names* (sorted) that can be article ids; the problem with each other one goes
+    to its list in *by_folder* (every name gets a list)."""
+    valid = []
+    seen_lower: dict[str, str] = {}
+    for name in names:
+        problems = by_folder.setdefault(name, [])
+        if name.lower() in seen_lower:
+            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' collides with "
+                                    f"'{seen_lower[name.lower()]}' (ids must differ in more than "
+                                    "upper/lower case); rename one of them"))
+            continue
+        seen_lower[name.lower()] = name
+        if not ID_PATTERN.match(name):
+            hint = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' is not a valid "
+                                    f"article id: use only lowercase a-z, 0-9 and '-' (for example '{hint}')"))
+            continue
+        if name in RESERVED_IDS:
+            problems.append(Problem(display_path(root / name), 1, f"'{name}' is reserved for the site's own "
+                                    "pages; choose another folder name"))
+            continue
+        valid.append(name)
+    return valid
+
+
+def all_problems(corpus: Corpus) -> list[Problem]:
+    """Every problem: those found reading each folder, plus the cross-checks over the whole corpus."""
+    problems = [p for folder in corpus.load_problems.values() for p in folder]
+    found, redirects = cross_check({aid: facts_of(a) for aid, a in corpus.articles.items()}, corpus.site)
+    corpus.redirects.clear()
+    corpus.redirects.update(redirects)
+    problems.extend(found)
+    return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = None) -> None:
+    """Re-read the existing article folders *names* into *corpus*, in place (dev-mode reloading)."""
+    today = today or dt.date.today()
+    for name in names:
+        problems: list[Problem] = []
+        old = corpus.articles.pop(name, None)
+        folder = corpus.root / name
+        if folder.is_dir():
+            article = load_article(folder, corpus.site, problems, today)
+            if article is not None:
+                corpus.articles[name] = article
+                if old is not None:  # saving a file changes no git history: keep the dates from git
+                    for lang, version in article.versions.items():
+                        before = old.versions.get(lang)
+                        if before is not None:
+                            version.updated, version.revision = before.updated, before.revision
+                            version.outdated = before.outdated
+        corpus.load_problems[name] = problems
+
+
+def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
+                 today: dt.date) -> Article | None:
+    """Load one article folder; report its problems and return None when it cannot be used."""
+    article, usable = read_article(folder, site, problems, today)
+    return article if usable else None
+
+
+def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
+                 today: dt.date) -> tuple[Article | None, bool]:
+    """Like :func:`load_article`, but also return an article that is read but unusable (a required key
+    missing) and whether it is usable: its review date decides a warning, which the content cache
+    must know to reuse the folder's problems on another day."""
+    lang_files: dict[str, Path] = {}
+    internal_path: Path | None = None
+    attachments: list[Path] = []
+    internal_attachments: list[Path] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+            continue
+        if path.is_symlink():
+            problems.append(Problem(display_path(path), 1, "links to other files are not allowed in an article folder; "
+                                    "copy the file here instead"))
+            continue
+        if rel.parts[0] == "internal" and len(rel.parts) > 1:
+            internal_attachments.append(path)
+        elif len(rel.parts) > 1 or path.suffix.lower() != ".md":
+            attachments.append(path)
+        elif path.name == "internal.md":
+            internal_path = path
+        elif path.stem in site.language_codes:
+            lang_files[path.stem] = path
+        elif LANG_CODE.match(path.stem):
+            problems.append(Problem(display_path(path), 1, f"'{path.stem}' is not a published language; add it to "
+                                    f"languages in site.yml or remove the file (published: "
+                                    f"{', '.join(site.language_codes)})"))
+        else:
+            problems.append(Problem(display_path(path), 1, f"unknown file '{path.name}': an article folder holds "
+                                    "<language>.md files, internal.md, an internal/ folder and attachments "
+                                    "(not .md). Rename it, or move agent-only notes into internal.md"))
+    source_path = lang_files.pop(site.source_language, None)
+    if source_path is None:
+        for path in lang_files.values():
+            problems.append(Problem(display_path(path), 1, f"this translation has no source: add "
+                                    f"{site.source_language}.md to the folder '{folder.name}'"))
+        if not lang_files:
+            problems.append(Problem(display_path(folder), 1, f"the article folder has no "
+                                    f"{site.source_language}.md; every article needs its source-language file"))
+        return None, False
+    text = read_text(source_path, problems)
+    src = split_front_matter(source_path, text, problems) if text is not None else None
+    if src is None:
+        return None, False
+    meta = read_source(src, site, problems)
+    source = Version(lang=site.source_language, path=source_path, title=meta["title"] or "",
+                     summary=meta["summary"] or "", body=src.body, body_line=src.body_line,
+                     keywords=meta["keywords"], front=src.front)
+    article = Article(
+        id=folder.name, folder=folder, source=source, category=meta["category"] or "",
+        audience=meta["audience"], status=meta["status"], answer_group=meta["answer_group"],
+        department=meta["department"], rosa=meta["rosa"], self_service=meta["self_service"],
+        related=meta["related"], owner=meta["owner"], review_by=meta["review_by"],
+        publish_from=meta["publish_from"], expires=meta["expires"], redirect_from=meta["redirect_from"],
+        internal_path=internal_path, attachments=attachments, internal_attachments=internal_attachments,
+    )
+    if article.review_due(today) and article.review_by and src.front:
+        problems.append(review_warning(display_path(source_path), src.front.line("review_by"),
+                                       article.review_by, today))
+    for lang, path in sorted(lang_files.items()):
+        text = read_text(path, problems)
+        tsrc = split_front_matter(path, text, problems) if text is not None else None
+        if tsrc is not None:
+            article.translations[lang] = read_translation(tsrc, lang, problems, article.self_service is not None)
+    if article.audience == "internal" and article.translations:
+        problems.append(Problem(display_path(source_path), source.front.line("audience") if source.front else 1,
+                                "an internal article is for agents only and is not translated; the translations "
+                                "will not be published", WARNING))
+    if internal_path is not None:
+        text = read_text(internal_path, problems)
+        if text is not None:
+            if text.lstrip().startswith("---"):
+                problems.append(Problem(display_path(internal_path), 1, "internal.md is plain Markdown without "
+                                        "front matter; remove the lines between '---'"))
+            article.internal_md = text
+    usable = meta["title"] is not None and meta["summary"] is not None and meta["category"] is not None
+    return article, usable
+
+
+def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:
+    """Read the optional `synonyms.yml`: a list of groups of words that mean the same to searchers."""
+    path = root / "synonyms.yml"
+    if not path.exists():
+        return []
+    text = read_text(path, problems)
+    doc = parse_yaml(text, path, problems) if text is not None else None
+    if doc is None or doc.data is None:
+        return []
+    groups: list[list[str]] = []
+    if not isinstance(doc.data, list):
+        problems.append(Problem(display_path(path), 1, "synonyms.yml must be a list of groups, one per line, "
+                                "like: - [dagis, förskola]"))
+        return []
+    for i, group in enumerate(doc.data):
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) for w in group):
+            problems.append(Problem(display_path(path), doc.line(str(i)), "each synonym group must list at "
+                                    "least two words or phrases, like: - [dagis, förskola]"))
+            continue
+        groups.append([w.strip().lower() for w in group if w.strip()])
+    return groups

@@ -1,0 +1,387 @@
+"""Who may see internal content: users, API tokens, login and logout, sessions, CSRF and rate limits.
+
+* Users live in a JSON file (USERS_FILE, default ``DATA_DIR/users.json``, written by ``portal users add``)
+  and/or in the PORTAL_USERS environment variable (the same JSON: ``{"anna": {"role": "agent",
+  "hash": "scrypt:…"}}``). Passwords are stored only as werkzeug hashes. Roles: ``agent`` (search, read)
+  and ``editor`` (also reports and the zero-result log).
+* A trusted reverse-proxy header (TRUSTED_PROXY_HEADER, e.g. ``X-Remote-User``; off by default) lets a
+  municipality's SSO in front of the app name the user; see docs/production.md.
+* API tokens for machine clients (TOKENS_FILE, default ``DATA_DIR/tokens.json``, ``portal tokens add``) are
+  stored as SHA-256 hashes and sent as ``Authorization: Bearer <token>``.
+* CSRF: a small token helper (one random token per session, checked on every unsafe request outside
+  /api/) instead of flask-wtf: the app has two forms and no WTForms, so a dependency buys nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+import ipaddress
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tests)
+    ROLES,
+    add_token,
+    all_users,
+    data_dir,
+    hash_token,
+    read_json,
+    remove_entry,
+    set_user,
+    tokens_file,
+    users_file,
+    write_json,
+)
+
+RANK = {"agent": 1, "editor": 2}
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": ".portal/data", "USERS_FILE": None, "TOKENS_FILE": None,
+    "TRUSTED_PROXY_HEADER": None, "TRUSTED_PROXY_ROLE": "agent",
+    "COOKIE_SECURE": "auto",            # true in production (docs/production.md); auto: not on plain loopback
+    "SESSION_IDLE_MINUTES": 60, "SESSION_MAX_HOURS": 10,
+    "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,
+    "FIRST_USER": False,                # `portal serve` turns it on: a random first user when there is none
+    "SEARCH_LOG_DAYS": 90, "CORS_ORIGINS": "*",
+    "DATABASE_URL": None, "FEEDBACK_DAYS": 90,  # DATABASE_URL: PostgreSQL; unset: SQLite in DATA_DIR
+    "FEEDBACK_MAX_POSTS": 10, "FEEDBACK_WINDOW_SECONDS": 600,  # posts per client address per window
+}
+bp = Blueprint("auth", __name__, url_prefix="/agent")
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone (or something) with access: a person by login or proxy header, or an API token."""
+
+    name: str
+    role: str
+    kind: str = "session"  # session | proxy | token
+
+    def can(self, role: str) -> bool:
+        """True when this user has at least *role*."""
+        return RANK.get(self.role, 0) >= RANK.get(role, 99)
+
+
+# --- rate limiting --------------------------------------------------------------------------------------
+
+class Limiter:
+    """Counts failures per key in a sliding window (in memory, per process)."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _window(self, key: str, window: float, now: float) -> deque[float]:
+        q = self._hits.setdefault(key, deque())
+        while q and q[0] <= now - window:
+            q.popleft()
+        return q
+
+    def retry_after(self, key: str, limit: int, window: float) -> int:
+        """Seconds until *key* may try again (0 when it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._window(key, window, now)
+            return int(q[0] + window - now) + 1 if len(q) >= limit else 0
+
+    def fail(self, key: str, window: float) -> None:
+        """Count one failure for *key*."""
+        now = time.monotonic()
+        with self._lock:
+            self._window(key, window, now).append(now)
+            if len(self._hits) > 10000:
+                for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - window]:
+                    del self._hits[k]
+
+    def reset(self, key: str) -> None:
+        """Forget the failures of *key* (after a successful login)."""
+        with self._lock:
+            self._hits.pop(key, None)
+
+
+# --- who is asking --------------------------------------------------------------------------------------
+
+def _bearer() -> tuple[User | None, bool]:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None, False
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, True
+    digest = hash_token(token.strip())
+    tokens = read_json(tokens_file(), "tokens")
+    tokens.update(current_app.config.get("API_TOKENS") or {})
+    for name, entry in tokens.items():
+        if isinstance(entry, dict) and hmac.compare_digest(str(entry.get("sha256", "")), digest):
+            return User(name, entry.get("role", "agent") if entry.get("role") in ROLES else "agent", "token"), False
+    return None, True
+
+
+def _from_session() -> User | None:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # no cookie, no session: and public API answers stay free of "Vary: Cookie"
+    name = session.get("user")
+    if not name:
+        return None
+    now = time.time()
+    cfg = current_app.config
+    idle = now - float(session.get("seen", 0)) > float(cfg["SESSION_IDLE_MINUTES"]) * 60
+    too_old = now - float(session.get("t0", 0)) > float(cfg["SESSION_MAX_HOURS"]) * 3600
+    entry = all_users().get(name)
+    if idle or too_old or entry is None:
+        session.clear()
+        g.session_expired = idle or too_old
+        return None
+    if now - float(session.get("seen", 0)) > 30:
+        session["seen"] = now
+    return User(name, entry["role"], "session")
+
+
+def current_user() -> User | None:
+    """The user of this request: a valid bearer token, the trusted proxy header, or the session."""
+    if "user" in g:
+        return g.user
+    user, g.bad_token = _bearer()
+    header = current_app.config.get("TRUSTED_PROXY_HEADER")
+    if user is None and not g.bad_token and header:
+        name = request.headers.get(header, "").strip()
+        if name:
+            entry = all_users().get(name)
+            user = User(name, entry["role"] if entry else current_app.config["TRUSTED_PROXY_ROLE"], "proxy")
+    if user is None and not g.bad_token:
+        user = _from_session()
+    g.user = user
+    return user
+
+
+def bad_token() -> bool:
+    """True when the request carried an Authorization header that is not a valid token."""
+    current_user()
+    return bool(g.get("bad_token"))
+
+
+def login_url() -> str:
+    """The login page, with a way back to the page asked for."""
+    target = request.full_path if request.query_string else request.path
+    return url_for("auth.login", next=target)
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages: redirect to the login page unless someone is logged in."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(login_url())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Pages: as :func:`login_required`, and a 403 unless the user has at least *role*."""
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(login_url())
+            if not user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+        return login_required(wrapper)
+    return decorator
+
+
+# --- CSRF -----------------------------------------------------------------------------------------------
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use); put it in every form as ``csrf_token``."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _check_csrf() -> Any:
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or request.path.startswith("/api/"):
+        return None
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        return render_template("agent/message.html", title="Formuläret har gått ut",
+                               message="Ladda om sidan och försök igen."), 400
+    return None
+
+
+# --- login and logout -----------------------------------------------------------------------------------
+
+def safe_next(target: str | None) -> str:
+    """*target* when it is a same-site relative path; else the agent app's start page."""
+    default = url_for("agent.search")
+    if not target or any(c in target for c in "\\\r\n\t") or not target.startswith("/") \
+            or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else default
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _limiter() -> Limiter:
+    return current_app.extensions["portal_limiter"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Log in with a user name and password (rate-limited per user name and per IP address)."""
+    nxt = request.values.get("next", "")
+    if current_user() is not None and request.method == "GET":
+        return redirect(safe_next(nxt))
+    error, status, name = None, 200, ""
+    if g.get("session_expired"):
+        error = "Du har loggats ut efter en stunds inaktivitet. Logga in igen."
+    if request.method == "POST":
+        cfg = current_app.config
+        name = request.form.get("username", "").strip()[:100]
+        password = request.form.get("password", "")[:1000]
+        keys = ((f"user:{name.lower()}", int(cfg["LOGIN_MAX_FAILURES"])),
+                (f"ip:{request.remote_addr}", int(cfg["LOGIN_MAX_FAILURES_IP"])))
+        window = float(cfg["LOGIN_WINDOW_SECONDS"])
+        wait = max(_limiter().retry_after(k, n, window) for k, n in keys)
+        if wait:
+            error, status = f"För många misslyckade försök. Vänta {wait // 60 + 1} minuter och försök igen.", 429
+        else:
+            entry = all_users().get(name)
+            ok = check_password_hash(entry["hash"] if entry else _dummy_hash(), password) and entry is not None
+            if ok:
+                _limiter().reset(keys[0][0])
+                session.clear()
+                session.permanent = True
+                session.update(user=name, t0=time.time(), seen=time.time(),
+                               csrf=secrets.token_urlsafe(32))
+                return redirect(safe_next(nxt))
+            for key, _n in keys:
+                _limiter().fail(key, window)
+            error, status = "Fel användarnamn eller lösenord.", 401
+    # The user name stays in its field after a failed login (escaped by the template): only the password
+    # needs typing again.
+    return render_template("agent/login.html", error=error, next=nxt, username=name,
+                           proxy=bool(current_app.config.get("TRUSTED_PROXY_HEADER"))), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """End the session (CSRF-checked like every form)."""
+    session.clear()
+    flash("Du är utloggad.")
+    return redirect(url_for("auth.login"))
+
+
+# --- setup ----------------------------------------------------------------------------------------------
+
+def _secret_key(app: Flask) -> str:
+    path = data_dir(app) / "secret_key"
+    try:
+        return path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text("utf-8").strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text("utf-8").strip()
+
+
+def ensure_first_user(app: Flask) -> str | None:
+    """With no user configured at all, create 'admin' (editor) with a random password; return it."""
+    if all_users(app) or app.config.get("TRUSTED_PROXY_HEADER"):
+        return None
+    password = secrets.token_urlsafe(12)
+    set_user(users_file(app), "admin", password, "editor")
+    messages = app.extensions.setdefault("startup_messages", [])
+    messages.append(f"No users were configured, so one was created: log in at /agent/login as 'admin' with "
+                    f"password {password}")
+    messages.append("(stored hashed in the users file; add your own: `portal users add NAME --role agent`)")
+    app.logger.warning("no users were configured: created user 'admin' with a random password in %s",
+                       users_file(app))
+    return password
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Session cookies marked Secure as configured; 'auto' leaves them off only on plain-HTTP loopback."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+        value = app.config["COOKIE_SECURE"]
+        if isinstance(value, str) and value.lower() == "auto":
+            host = (request.host or "").rsplit(":", 1)[0].strip("[]")
+            try:
+                loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = False
+            return request.is_secure or not loopback
+        if isinstance(value, str):
+            return value.lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
+
+class _NoSessions(SecureCookieSessionInterface):
+    """No sessions at all, for the app that freezes the public site: its pages never use one, and opening
+    a cookie session for each of 20,000 pages (a signing serializer each) cost 2% of a freeze."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:  # type: ignore[override]
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:  # type: ignore[override]
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """Configure sessions, CSRF, the secret key and (when none exists) the first user."""
+    for key, default in DEFAULTS.items():
+        if app.config.get(key) is None:
+            app.config[key] = os.environ.get(f"PORTAL_{key}", default)
+    app.config["DATA_DIR"] = Path(app.config["DATA_DIR"]).resolve()
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("PORTAL_SECRET_KEY") or _secret_key(app)
+    app.config.update(SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax",
+                      PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=float(app.config["SESSION_MAX_HOURS"])))
+    app.session_interface = _NoSessions() if app.config.get("FREEZING") else _Sessions()
+    app.extensions["portal_limiter"] = Limiter()
+    app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
+    app.before_request(_check_csrf)
+    app.register_blueprint(bp)
+    # Only the process that prints the password may create the user (not, say, the app `portal build`
+    # freezes with, whose messages nobody sees).
+    if str(app.config["FIRST_USER"]).lower() not in ("0", "false", "no", "off", "", "none"):
+        ensure_first_user(app)
