@@ -304,26 +304,31 @@ async function firstResults(top, p, mine) {
 
 // While the citizen types: the words typed so far are looked up and searched (cached for the query to
 // come), without fragments or rendering, one Pagefind search at a time (Pagefind runs one after the other:
-// the query's own searches must not wait behind a queue of stale ones). The word being typed is searched
-// only as typed (not its corrections or compounds: it is likely to change), and only when few pages have a
-// word it starts (a prefix such as "bygg" makes Pagefind go through 3,000 pages at 10,000 articles, 150-300
-// ms: bench/RESULTS.md) and it cannot be a stop word.
+// the query's own searches must not wait behind a queue of stale ones). Only what the query will need: not
+// the stop words (a query of stop words alone is searched when it is one), not the word being typed while
+// it may still become a stop word or has under three letters, and that word only as typed (not its
+// corrections or compounds: it is likely to change) and only when few pages have a word it starts (a prefix
+// such as "bygg" makes Pagefind go through 3,000 pages at 10,000 articles, 150-300 ms: bench/RESULTS.md).
 let ahead = null; // the searches the latest key asks for, while one is under way
 let searching = false;
 
 async function prepare(value, mine) {
   await load();
   check(mine);
-  const typing = !/\s$/.test(value);
-  const p = await plan(value, data, lexicon, typing);
+  const stop = data.stopSet || (data.stopSet = new Set(data.stop));
   const words = tokenize(normalize(value, data.lang));
+  const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;
-  const wanted = [];
-  let broad = !last || last.length < 3 || data.stop.some((w) => w.startsWith(last));
-  broad = broad || (await lexicon.reach(last)) > (await lexicon.pages()) / 2;
+  const sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
+  const asked = typing && !sure ? words.slice(0, -1) : words;
+  if (asked.every((w) => stop.has(w))) { return; }
+  const p = await plan(sure ? value : asked.join(" ") + " ", data, lexicon, sure);
+  const broad = sure && (await lexicon.reach(last)) > (await lexicon.pages()) / 2;
   check(mine);
+  const wanted = [];
   for (const clause of p.clauses) {
-    const partial = last && clause === p.clauses[p.clauses.length - 1] && clause.word === last;
+    if (stop.has(clause.word)) { continue; }
+    const partial = sure && clause === p.clauses[p.clauses.length - 1] && clause.word === last;
     for (const alt of clause.alts.filter((a) => !a.full)) {
       if (!partial || (!broad && !clause.fix && alt.q === last)) { wanted.push(alt.q); }
     }
