@@ -5,7 +5,7 @@
 // Two Pagefind bundles (portal/staticsearch.py): the small one (titles, summaries, keywords, e-services)
 // answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
 // Nothing of Pagefind or the lexicon loads before the first query.
-import { Lexicon, normalize, plan, tokenize } from "./searchplan.js";
+import { foundAsPrefix, Lexicon, normalize, plan, tokenize } from "./searchplan.js";
 
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
@@ -319,7 +319,10 @@ async function prepare(value, mine) {
   const words = tokenize(normalize(value, data.lang));
   const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;
-  const sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
+  let sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
+  // A half-typed word that starts no word of the index is not planned yet: its corrections and compound
+  // parts would cost lexicon shards the whole word may not need.
+  sure = sure && (Boolean(await lexicon.entry(last)) || (await foundAsPrefix(last, lexicon, true)));
   const asked = typing && !sure ? words.slice(0, -1) : words;
   if (asked.every((w) => stop.has(w))) { return; }
   const p = await plan(sure ? value : asked.join(" ") + " ", data, lexicon, sure);
