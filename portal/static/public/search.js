@@ -320,9 +320,11 @@ async function prepare(value, mine) {
   const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;
   let sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
-  // A half-typed word that starts no word of the index is not planned yet: its corrections and compound
-  // parts would cost lexicon shards the whole word may not need.
-  sure = sure && (Boolean(await lexicon.entry(last)) || (await foundAsPrefix(last, lexicon, true)));
+  // A half-typed word that starts no word of the index but is an inflected form of one ("ansöke" on the way
+  // to "ansöker") is not planned yet: its corrections would cost lexicon shards the whole word does not need.
+  // A typo is: its corrections are ready when typing stops.
+  sure = sure && (Boolean(await lexicon.entry(last)) || (await foundAsPrefix(last, lexicon, true))
+    || !(await foundAsPrefix(last, lexicon, false)));
   const asked = typing && !sure ? words.slice(0, -1) : words;
   if (asked.every((w) => stop.has(w))) { return; }
   const p = await plan(sure ? value : asked.join(" ") + " ", data, lexicon, sure);
