@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/staticsearch_firstquery.py SITE [--delay MS] [--repeat N]
+    python bench/staticsearch_firstquery.py SITE [--delay MS]
 
 For each query below, a fresh browser context (empty cache) opens the search page of its language, types the
 query key by key (``--delay`` ms apart, default 80: a quick typist) and waits for the results of the whole
@@ -88,10 +88,16 @@ def main() -> None:
     sizes = sorted(c[0] / 1024 for c in cold)
     times = sorted(c[1] for c in cold)
     print(f"first query: bytes median {statistics.median(sizes):.1f} KB, largest {sizes[-1]:.1f} KB; "
-          f"last key to results median {statistics.median(times):.0f} ms, largest {times[-1]:.0f} ms")
+          f"last key to results median {statistics.median(times):.0f} ms, 90th percentile {_p90(times):.0f} ms, "
+          f"largest {times[-1]:.0f} ms")
     warm.sort()
     print(f"later queries (warm page): last key to results median {statistics.median(warm):.0f} ms, "
-          f"largest {warm[-1]:.0f} ms")
+          f"90th percentile {_p90(warm):.0f} ms, largest {warm[-1]:.0f} ms")
+    print("later, each:", " ".join(f"{ms:.0f}" for ms in warm))
+
+
+def _p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
 
 
 if __name__ == "__main__":

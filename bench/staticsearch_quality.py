@@ -85,7 +85,8 @@ def _results(site: Path, queries: list[dict], mode: str) -> list[list[str]]:
 
 def typed_results(page, base: str, lang: str, query: str, delay: float = 0) -> tuple[list[str], float]:
     """Type *query* into the search page of *lang* and return its result links and the milliseconds from
-    the last key to the results (the page sets ``data-done`` on the result box when it shows them)."""
+    the last key to the results (the page sets ``data-done`` on the result box when it shows the first ones,
+    and ``data-pending`` until the rest are in: the links are read then)."""
     if not page.url.startswith(f"{base}/{lang}/search/"):
         page.goto(f"{base}/{lang}/search/")
     box = page.locator("#q-page")
@@ -100,7 +101,8 @@ def typed_results(page, base: str, lang: str, query: str, delay: float = 0) -> t
         box.fill(query)
     page.wait_for_function(
         "(q) => { const b = document.getElementById('search-results');"
-        " return b.dataset.done && document.getElementById('q-page').value === q && b.dataset.query === q; }",
+        " return b.dataset.done && document.getElementById('q-page').value === q && b.dataset.query === q"
+        " && !('pending' in b.dataset); }",
         arg=query, timeout=20000, polling=5)
     ms = page.evaluate("() => Number(document.getElementById('search-results').dataset.shownAt) - window.lastKey")
     links = page.eval_on_selector_all("#search-results .results > li > a:first-child",

@@ -145,3 +145,47 @@ def test_without_an_api_the_page_asks_no_other_origin(page, sample):
     assert seen and all(u.startswith(sample.url) for u in seen), seen
     csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
     assert "connect-src 'self';" in csp
+
+
+def test_the_first_ten_results_come_first_and_the_rest_follow_in_one_list(page, sample):
+    # "ansöka" is in more than 25 summaries: 10 results are shown as soon as their fragments are in, the other
+    # 15 are added after them (data-pending until then), no article twice, the count as the list.
+    links, _ms = typed_results(page, sample.url, "sv", "ansöka")
+    assert len(links) == 25 and len(set(links)) == 25, links
+    assert page.locator("#search-results .result-count").inner_text() == "25 träffar"
+    assert page.locator("#search-results .results > li").nth(24).locator("p").inner_text().strip()
+    assert page.locator("#search-results .results").count() == 1
+
+
+TYPE = """async ([words, gap]) => {
+  const box = document.getElementById('q-page');
+  for (const word of words) {
+    for (let n = 0; n <= word.length; n++) {
+      box.value = word.slice(0, n);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((done) => setTimeout(done, gap));
+    }
+  }
+}"""
+
+
+def test_typing_key_by_key_shows_only_the_last_query_and_fetches_fragments_for_it_alone(page, sample):
+    fragments: list[str] = []
+    shown: list[str] = []
+    page.goto(f"{sample.url}/sv/search/")
+    page.on("request", lambda r: fragments.append(r.url) if r.url.endswith(".pf_fragment") else None)
+    page.on("console", lambda m: shown.append(m.text) if m.text.startswith("shown:") else None)
+    page.evaluate("() => new MutationObserver(() => { const b = document.getElementById('search-results');"
+                  " if (b.dataset.query) { console.log('shown:' + b.dataset.query); } })"
+                  ".observe(document.getElementById('search-results'), {attributes: true,"
+                  " attributeFilter: ['data-query']})")
+    # Keys 20 ms apart (in the page: no round trips to slow them down), a word, then another over it: every
+    # half-typed word was searched while typing, but only the last query's results were fetched and shown.
+    page.evaluate(TYPE, [["hemtjänst", "bygglov"], 20])
+    page.wait_for_function("() => document.getElementById('search-results').dataset.query === 'bygglov'"
+                           " && !('pending' in document.getElementById('search-results').dataset)", timeout=20000)
+    links = page.eval_on_selector_all("#search-results .results > li > a:first-child",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    assert links[0] == "/sv/bygglov/", links
+    assert shown == ["shown:bygglov"], shown
+    assert 0 < len(fragments) <= len(links), fragments

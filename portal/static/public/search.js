@@ -5,7 +5,7 @@
 // Two Pagefind bundles (portal/build/staticsearch.py): the small one (titles, summaries, keywords, e-services)
 // answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
 // Nothing of Pagefind or the lexicon loads before the first query.
-import { Lexicon, normalize, plan, tokenize } from "./searchplan.js";
+import { foundAsPrefix, Lexicon, normalize, plan, tokenize } from "./searchplan.js";
 
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
@@ -14,11 +14,14 @@ const dataNode = document.getElementById("search-data");
 const form = input ? input.form : null;
 const OPTIONS = { excerptLength: 24 };
 const SHOWN = 25;
+const FIRST = 10; // results shown as soon as their fragments are in; the rest follow (bench/RESULTS.md)
 const PER_SEARCH = 60; // results of one Pagefind search that count (the rest are far down anyway)
+const CACHED_SEARCHES = 300; // Pagefind searches kept for later queries (a few per word typed)
 const API_TIMEOUT_MS = 700;
 const API_PAUSE_MS = 60000; // after a failure the API is left alone for a minute: typing must not wait
-// Quiet time after a key before searching: a quick typist's keys come 80-100 ms apart, and each search of a
-// half-typed word would download index chunks for nothing (bench/staticsearch_firstquery.py).
+// Quiet time after a key before the results are fetched and shown: a quick typist's keys come 80-100 ms
+// apart, and the result fragments of a half-typed query would be downloaded for nothing. The words already
+// typed are searched at once, on every key (prepare()), so that little is left to do after this.
 const DEBOUNCE_MS = 110;
 let data = null;
 let bundles = null;
@@ -60,38 +63,51 @@ function suggestionLine(suggestion) {
   return p;
 }
 
-function render(results, suggestion) {
+function countText(n) {
   const d = box.dataset;
-  const count = results.length === 0 ? d.none : results.length === 1 ? d.one : d.many.replace("{n}", results.length);
+  return n === 0 ? d.none : n === 1 ? d.one : d.many.replace("{n}", n);
+}
+
+function resultItem(r) {
+  const d = box.dataset;
+  const li = document.createElement("li");
+  const a = text("a", r.meta.title || r.url);
+  a.href = r.url;
+  li.appendChild(a);
+  if (r.meta.textlang && r.meta.textlang !== data.lang) {
+    a.lang = r.meta.textlang;
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(text("span", d.fallback, "lang-mark"));
+  }
+  if (r.meta.eservice) {
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(text("span", d.eservice, "badge"));
+  }
+  li.appendChild(r.meta.summary ? text("p", r.meta.summary) : excerpt(r.excerpt));
+  if (r.meta.eservice && /^https:\/\//.test(r.meta.eservice_url || "")) {
+    const go = text("a", d.start + ": " + r.meta.eservice, "eservice-link");
+    go.href = r.meta.eservice_url;
+    go.rel = "external";
+    li.appendChild(go);
+  }
+  return li;
+}
+
+// *count*: how many results there will be when the rest (appendResults) is in.
+function render(results, suggestion, count) {
   const list = document.createElement("ul");
   list.className = "article-list results";
-  for (const r of results) {
-    const li = document.createElement("li");
-    const a = text("a", r.meta.title || r.url);
-    a.href = r.url;
-    li.appendChild(a);
-    if (r.meta.textlang && r.meta.textlang !== data.lang) {
-      a.lang = r.meta.textlang;
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(text("span", d.fallback, "lang-mark"));
-    }
-    if (r.meta.eservice) {
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(text("span", d.eservice, "badge"));
-    }
-    li.appendChild(r.meta.summary ? text("p", r.meta.summary) : excerpt(r.excerpt));
-    if (r.meta.eservice && /^https:\/\//.test(r.meta.eservice_url || "")) {
-      const go = text("a", d.start + ": " + r.meta.eservice, "eservice-link");
-      go.href = r.meta.eservice_url;
-      go.rel = "external";
-      li.appendChild(go);
-    }
-    list.appendChild(li);
-  }
-  const shown = [text("p", count, "result-count")];
+  list.append(...results.map(resultItem));
+  const shown = [text("p", countText(count), "result-count")];
   if (suggestion) { shown.push(suggestionLine(suggestion)); }
   box.replaceChildren(...shown, list);
-  if (help) { help.hidden = results.length > 0; }
+  if (help) { help.hidden = count > 0; }
+}
+
+function appendResults(results, count) {
+  box.querySelector(".results").append(...results.map(resultItem));
+  const shown = box.querySelector(".result-count");
+  if (shown.textContent !== countText(count)) { shown.textContent = countText(count); }
 }
 
 function fail() {
@@ -158,50 +174,81 @@ async function bundle(name) {
   return bundles[name];
 }
 
+// One Pagefind search, its first results kept for later queries: the words typed before the last one were
+// searched while the citizen was still typing (prepare()), and a query typed on reuses them.
+const searches = new Map();
+
+function searchOnce(which, q) {
+  const key = which + "\u0000" + q;
+  let found = searches.get(key);
+  if (!found) {
+    found = bundle(which).then((b) => b.search(q)).then((s) => (s ? s.results.slice(0, PER_SEARCH) : []));
+    found.catch(() => { searches.delete(key); });  // a failed download is tried again
+    searches.set(key, found);
+    if (searches.size > CACHED_SEARCHES) { searches.delete(searches.keys().next().value); }
+  }
+  return found;
+}
+
+class Stale extends Error {}
+
+function check(mine) {
+  if (mine !== latest) { throw new Stale(); }
+}
+
 // Every alternative of every clause, one Pagefind search each; a page's score is, per clause, its best
 // alternative (its Pagefind score relative to that search's best, times the alternative's weight), times
-// the clause's weight (rarer words weigh more), summed over the clauses.
-async function runPlan(p, allFull) {
-  const searches = new Map();
+// the clause's weight (rarer words weigh more), summed over the clauses. The best SHOWN pages by that score,
+// not yet loaded (their fragments hold the titles that boost() needs).
+async function runPlan(p, allFull, mine) {
   // A word only article bodies have is asked of the full-text bundle only when the small one finds nothing
   // at all: the full bundle is another 150 KB to download (bench/RESULTS.md).
   const asked = (alt) => allFull || !alt.full;
-  for (const clause of p.clauses) {
-    for (const alt of clause.alts.filter(asked)) {
-      const which = allFull || alt.full ? "full" : "small";
-      const key = which + "\u0000" + alt.q;
-      if (!searches.has(key)) { searches.set(key, bundle(which).then((b) => b.search(alt.q))); }
-    }
+  const which = (alt) => (allFull || alt.full ? "full" : "small");
+  for (const clause of p.clauses) {  // all at once, then read in order
+    for (const alt of clause.alts.filter(asked)) { searchOnce(which(alt), alt.q); }
   }
   const pages = new Map();
   for (const [ci, clause] of p.clauses.entries()) {
     for (const alt of clause.alts.filter(asked)) {
-      const which = allFull || alt.full ? "full" : "small";
-      const found = (await searches.get(which + "\u0000" + alt.q)) || { results: [] };
-      const best = found.results.length ? found.results[0].score || 1 : 1;
-      for (const r of found.results.slice(0, PER_SEARCH)) {
-        const key = which + r.id;
-        const page = pages.get(key) || { result: r, per: new Map() };
+      const found = await searchOnce(which(alt), alt.q);
+      const best = found.length ? found[0].score || 1 : 1;
+      for (const r of found) {
+        const key = which(alt) + r.id;
+        const page = pages.get(key) || { result: r, per: new Map(), titled: new Set() };
         page.per.set(ci, Math.max(page.per.get(ci) || 0, alt.w * (r.score / best)));
+        if ((r.matchedMetaFields || []).includes("title")) { page.titled.add(ci); }
         pages.set(key, page);
       }
     }
   }
-  const score = (page) => [...page.per].reduce((sum, [ci, s]) => sum + s * p.clauses[ci].weight, 0);
-  const top = [...pages.values()].sort((a, b) => score(b) - score(a)).slice(0, SHOWN);
-  const loaded = await Promise.all(top.map(async (page) => ({ ...page, data: await page.result.data() })));
+  check(mine);
+  for (const page of pages.values()) { page.raw = score(page, p); }
+  return [...pages.values()].sort((a, b) => b.raw - a.raw).slice(0, SHOWN);
+}
+
+function score(page, p) {
+  return [...page.per].reduce((sum, [ci, s]) => sum + s * p.clauses[ci].weight, 0);
+}
+
+async function loadData(pages) {
+  await Promise.all(pages.map(async (page) => { page.data = page.data || await page.result.data(); }));
+}
+
+// The loaded pages ranked: the same article from both bundles is one result, the best of both; boosted.
+function ranked(pages, p) {
   const byUrl = new Map();
-  for (const page of loaded) {  // the same article from both bundles: one result, the best of both
+  for (const page of pages) {
     const seen = byUrl.get(page.data.url);
     if (seen) {
       for (const [ci, s] of page.per) { seen.per.set(ci, Math.max(seen.per.get(ci) || 0, s)); }
     } else {
-      byUrl.set(page.data.url, page);
+      byUrl.set(page.data.url, { ...page, per: new Map(page.per) });
     }
   }
-  const ranked = [...byUrl.values()].map((page) => ({ page, s: score(page) * boost(page.data, p) }));
-  ranked.sort((a, b) => b.s - a.s);
-  return ranked.slice(0, SHOWN).map((x) => x.page.data);
+  const out = [...byUrl.values()].map((page) => ({ page, s: score(page, p) * boost(page.data, p) }));
+  out.sort((a, b) => b.s - a.s);
+  return out;
 }
 
 // As the server's ranking (portal/search/searcher.py, _rank): a title that holds every clause first; an e-service
@@ -214,13 +261,104 @@ function boost(result, p) {
   return factor;
 }
 
-async function searchStatic(q, typing) {
+// What boost() can make of a page's score before its fragment is in: at least the title factor when Pagefind
+// matched the title for every clause (the fragment's title says it too), at most that and the e-service
+// factor when the citizen wants to do the errand (the 1.05 otherwise could only swap near-equals at the
+// 10th place: left out).
+function boostBounds(page, p) {
+  const low = page.raw * (page.titled.size === p.clauses.length ? 1.4 : 1);
+  return [low, low * (p.doing ? 1.35 : 1)];
+}
+
+// The first FIRST results, loading only the fragments of the pages that can be among them (a page whose
+// boosted score is at most what FIRST others have at least cannot), in one go; then, as rest(), the others
+// (in the order they would have had with all SHOWN loaded first, bench/RESULTS.md).
+async function firstResults(top, p, mine) {
+  for (const page of top) { page.bounds = boostBounds(page, p); }
+  const lows = top.map((page) => page.bounds[0]).sort((a, b) => b - a);
+  const bar = lows.length > FIRST ? lows[FIRST - 1] : 0;
+  let loaded = top.filter((page) => page.bounds[1] >= bar);
+  await loadData(loaded);
+  check(mine);
+  let order = ranked(loaded, p);
+  if (order.length < FIRST && loaded.length < top.length) {  // the same article twice (both bundles)
+    loaded = top;
+    await loadData(loaded);
+    check(mine);
+    order = ranked(loaded, p);
+  }
+  const found = (list) => list.map((x) => x.page.data);
+  if (loaded.length === top.length) {
+    const results = found(order.slice(0, SHOWN));
+    return { results, rest: null, total: results.length };
+  }
+  const first = order.slice(0, FIRST);
+  const shown = new Set(first.map((x) => x.page.data.url));
+  const rest = async () => {
+    await loadData(top);
+    check(mine);
+    return found(ranked(top, p).filter((x) => !shown.has(x.page.data.url)).slice(0, SHOWN - first.length));
+  };
+  return { results: found(first), rest, total: top.length };
+}
+
+// While the citizen types: the words typed so far are looked up and searched (cached for the query to
+// come), without fragments or rendering, one Pagefind search at a time (Pagefind runs one after the other:
+// the query's own searches must not wait behind a queue of stale ones). Only what the query will need: not
+// the stop words (a query of stop words alone is searched when it is one), not the word being typed while
+// it may still become a stop word or has under three letters, and that word only as typed (not its
+// corrections or compounds: it is likely to change) and only when few pages have a word it starts (a prefix
+// such as "bygg" makes Pagefind go through 3,000 pages at 10,000 articles, 150-300 ms: bench/RESULTS.md).
+let ahead = null; // the searches the latest key asks for, while one is under way
+let searching = false;
+
+async function prepare(value, mine) {
+  await load();
+  check(mine);
+  const stop = data.stopSet || (data.stopSet = new Set(data.stop));
+  const words = tokenize(normalize(value, data.lang));
+  const typing = !/\s$/.test(value);
+  const last = typing ? words[words.length - 1] : null;
+  let sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
+  // A half-typed word that starts no word of the index but is an inflected form of one ("ansöke" on the way
+  // to "ansöker") is not planned yet: its corrections would cost lexicon shards the whole word does not need.
+  // A typo is: its corrections are ready when typing stops.
+  sure = sure && (Boolean(await lexicon.entry(last)) || (await foundAsPrefix(last, lexicon, true))
+    || !(await foundAsPrefix(last, lexicon, false)));
+  const asked = typing && !sure ? words.slice(0, -1) : words;
+  if (asked.every((w) => stop.has(w))) { return; }
+  const p = await plan(sure ? value : asked.join(" ") + " ", data, lexicon, sure);
+  const broad = sure && (await lexicon.reach(last)) > (await lexicon.pages()) / 2;
+  check(mine);
+  const wanted = [];
+  for (const clause of p.clauses) {
+    if (stop.has(clause.word)) { continue; }
+    const partial = sure && clause === p.clauses[p.clauses.length - 1] && clause.word === last;
+    for (const alt of clause.alts.filter((a) => !a.full)) {
+      if (!partial || (!broad && !clause.fix && alt.q === last)) { wanted.push(alt.q); }
+    }
+  }
+  ahead = { wanted, mine };
+  if (!searching) {
+    searching = true;
+    while (ahead && ahead.mine === latest) {
+      const next = ahead.wanted.find((q) => !searches.has("small\u0000" + q));
+      if (next === undefined) { break; }
+      await searchOnce("small", next).catch(() => {});
+    }
+    ahead = null;
+    searching = false;
+  }
+}
+
+async function searchStatic(q, typing, mine) {
   await load();
   const p = await plan(q, data, lexicon, typing);
-  if (!p.clauses.length) { return { results: [], suggestion: p.corrected }; }
-  let results = await runPlan(p, false);
-  if (results.length === 0) { results = await runPlan(p, true); }
-  return { results, suggestion: p.corrected };
+  check(mine);
+  if (!p.clauses.length) { return { results: [], suggestion: p.corrected, rest: null }; }
+  let top = await runPlan(p, false, mine);
+  if (top.length === 0) { top = await runPlan(p, true, mine); }
+  return { ...(await firstResults(top, p, mine)), suggestion: p.corrected };
 }
 
 async function run(query, typing) {
@@ -231,14 +369,25 @@ async function run(query, typing) {
     return;
   }
   try {
-    const found = (await searchApi(q)) || (await searchStatic(q, typing));
-    if (mine === latest) {
-      render(found.results, found.suggestion);
-      // For tests and bench/: which query the shown results are for, and when they were shown.
-      Object.assign(box.dataset, { done: String(mine), query, shownAt: String(performance.now()) });
+    const found = (await searchApi(q)) || (await searchStatic(q, typing, mine));
+    if (mine !== latest) { return; }
+    render(found.results, found.suggestion, found.total ?? found.results.length);
+    // For tests and bench/: which query the shown results are for, when they were shown, and (pending)
+    // whether more are still to come.
+    Object.assign(box.dataset, { done: String(mine), query, shownAt: String(performance.now()) });
+    delete box.dataset.pending;
+    if (found.rest) {
+      box.dataset.pending = "1";
+      const more = await found.rest();
+      if (mine !== latest) { return; }
+      appendResults(more, found.results.length + more.length);
+      delete box.dataset.pending;
     }
   } catch (err) {
-    if (mine === latest) { fail(); }
+    if (mine === latest) {
+      delete box.dataset.pending;
+      fail();
+    }
   }
 }
 
@@ -260,9 +409,10 @@ if (box && input && dataNode && !box.dataset.server) {
   }
   input.addEventListener("input", () => {
     clearTimeout(timer);
-    // With an API that answers, the static index is not needed: nothing of it is fetched ahead.
-    if (input.value.trim() && !(data.api && Date.now() >= apiDownUntil)) { load().catch(() => {}); }
     const value = input.value;
+    const mine = ++latest;  // a search still under way is for an older query: it stops
+    // With an API that answers, the static index is not needed: nothing of it is fetched ahead.
+    if (value.trim() && !(data.api && Date.now() >= apiDownUntil)) { prepare(value, mine).catch(() => {}); }
     // The last word is still being typed unless a space follows it: it may be the start of a word.
     timer = setTimeout(() => run(value, !/\s$/.test(value)), DEBOUNCE_MS);
   });

@@ -104,6 +104,16 @@ export class Lexicon {
     return { small: e[0] || 0, full: 2 ** (e[1] || 0) - 1, containers: e[2] ? e[2].split(" ") : [] };
   }
 
+  /** About how many pages hold a word that starts with *prefix* (more than there are when they hold
+   * several): what Pagefind's search of it as a prefix goes through. */
+  async reach(prefix) {
+    let n = 0;
+    for (const [w, e] of Object.entries(await this.shard(prefix))) {
+      if (w.startsWith(prefix)) { n += 2 ** (e[1] || 0) - 1; }
+    }
+    return n;
+  }
+
   /** Pages in the index (for word weights). */
   async pages() {
     return (await this._table()).pages || 1;
@@ -235,10 +245,19 @@ export async function matchable(q, lexicon) {
   return true;
 }
 
-async function synonymAlts(word, synonyms, lexicon, weight) {
+// A synonym on more than a quarter of the pages (at least BROAD_PAGES) is not asked beside a word the index
+// has: Pagefind takes 150-300 ms to go through 3,000 pages at 10,000 articles (bench/RESULTS.md), and the
+// pages whose keywords it stands for have it already (the build indexes the keywords' synonyms with them).
+const BROAD_PAGES = 500;
+
+async function synonymAlts(word, synonyms, lexicon, weight, found = false) {
   const out = [];
+  const broad = Math.max(BROAD_PAGES, (await lexicon.pages()) / 4);
   for (const s of synonyms.get(word) || []) {
-    if (await matchable(normalize(s, lexicon.lang), lexicon)) { out.push({ q: s, w: weight }); }
+    const q = normalize(s, lexicon.lang);
+    if (!(await matchable(q, lexicon))) { continue; }
+    if (found && (await lexicon.reach(tokenize(q)[0])) > broad) { continue; }
+    out.push({ q: s, w: weight });
   }
   return out;
 }
@@ -256,7 +275,7 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
     alts.push({ q: w, w: 1 });
     df = pages / 10;
   }
-  alts.push(...(await synonymAlts(w, synonyms, lexicon, 0.85)));
+  alts.push(...(await synonymAlts(w, synonyms, lexicon, 0.85, alts.length > 0)));
   if (!alts.length) {
     const parts = await splitCompound(w, lexicon, stop);
     if (parts) { alts.push({ q: parts.join(" "), w: 0.8 }); }
