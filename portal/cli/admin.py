@@ -136,9 +136,9 @@ def _corpus(articles: Path) -> Any:
 
 def _store(data_dir: Path | None) -> Any:
     """The feedback store the app uses: DATABASE_URL, else the SQLite file in the data folder."""
-    from portal.web.feedbackstore import open_store
+    from portal.web.feedbackstore import DEFAULT_DAYS, open_store
 
-    days = int(os.environ.get("PORTAL_FEEDBACK_DAYS") or 90)
+    days = int(os.environ.get("PORTAL_FEEDBACK_DAYS") or DEFAULT_DAYS)
     return open_store(_data_dir(data_dir),
                       os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None, days)
 

@@ -45,7 +45,7 @@ def may_close(user: User | None, report: Report) -> bool:
 def open_reports_for(article_id: str) -> list[Report]:
     """The open reports on one article, after closing those its changes have answered."""
     store = current_store()
-    close_changed_reports(store, get_state().corpus())
+    close_changed_reports(store, get_state().corpus(), article_id)
     return store.reports(article=article_id)
 
 
@@ -77,7 +77,6 @@ def new_report(article_id: str) -> Any:
         return redirect(url_for("agent.article", article_id=art.id, report_error=problem) + "#report-h")
     user = current_user()
     store = current_store()
-    close_changed_reports(store, corpus)
     store.add_report(art.id, art.owner or "", what, suggestion, user.name if user else "", article_revision(art))
     return redirect(url_for("agent.article", article_id=art.id, reported=1) + "#report-h")
 
@@ -123,12 +122,12 @@ def errors() -> Any:
 @login_required
 def agent_start(article_id: str) -> Any:
     """Count an agent's copy of an article's e-service link (sent by agent.js; nothing about who)."""
-    state = get_state()
-    art = state.corpus().resolve(article_id)
+    corpus = get_state().corpus()
+    art = corpus.resolve(article_id)
     if art is None or art.self_service is None:
         abort(404)
     lang = request.form.get("lang") or art.source.lang
-    if lang not in state.corpus().site.language_codes:
+    if lang not in corpus.site.language_codes:
         lang = art.source.lang
     current_store().add_start(art.id, lang, "agent")
     return Response(status=204)

@@ -68,10 +68,13 @@ def article_revision(article: Article) -> str:
     return digest.hexdigest()[:16]
 
 
-def close_changed_reports(store: Store, corpus: Corpus, now: dt.datetime | None = None) -> int:
-    """Close the open error reports whose article changed (or is gone) since they were made."""
-    wanted = {r.article for r in store.reports(limit=100000)}
-    return store.close_changed({a: article_revision(corpus.articles[a]) for a in wanted if a in corpus.articles}, now)
+def close_changed_reports(store: Store, corpus: Corpus, article: str | None = None,
+                          now: dt.datetime | None = None) -> int:
+    """Close the open error reports (all, or one article's) whose article changed or is gone since they were
+    made; only the files of articles with open reports are read."""
+    wanted = [article] if article else store.reported_articles()
+    revisions = {a: article_revision(corpus.articles[a]) for a in wanted if a in corpus.articles}
+    return store.close_changed(revisions, now, article)
 
 
 def feedback_rows(corpus: Corpus, store: Store, zero_results: list[tuple[str, int]], days: int | None = None,

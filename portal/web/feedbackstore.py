@@ -34,6 +34,7 @@ DEFAULT_DAYS = 90
 FILE_NAME = "feedback.sqlite3"
 PRUNE_EVERY_S = 3600.0
 CHANNELS = ("web", "agent")
+ALL_REPORTS = 1_000_000  # a limit no list of open reports reaches
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -134,13 +135,12 @@ class Store:
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
-        if self.postgres:
-            import psycopg  # only a PostgreSQL deployment needs it
-
-            con: Any = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-        else:
+        if not self.postgres:
             yield self._sqlite().cursor()
             return
+        import psycopg  # only a PostgreSQL deployment needs it
+
+        con = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
         try:
             if not self._ready:
                 self._create(con)
@@ -247,11 +247,12 @@ class Store:
                                   "WHERE id = ? AND closed_at IS NULL"), (_iso(_now(now)), by, how, int(report_id)))
             return cur.rowcount > 0
 
-    def close_changed(self, revisions: dict[str, str], now: dt.datetime | None = None) -> int:
-        """Close the open reports whose article has changed since (its revision differs from *revisions*)
-        or no longer exists; return how many were closed."""
+    def close_changed(self, revisions: dict[str, str], now: dt.datetime | None = None,
+                      article: str | None = None) -> int:
+        """Close the open reports (all, or *article*'s) whose article has changed since (its revision differs
+        from *revisions*) or no longer exists; return how many were closed."""
         closed = 0
-        for report in self.reports():
+        for report in self.reports(article=article, limit=ALL_REPORTS):
             current = revisions.get(report.article)
             if current is None:
                 closed += self.close_report(report.id, "", "removed", now)
