@@ -57,6 +57,29 @@ def test_a_word_only_in_the_body_is_found_through_the_full_text_bundle(page, ser
     assert item.locator("a.eservice-link").get_attribute("href") == "https://e.testby.se/bygglov"
 
 
+def test_the_full_text_bundle_starts_only_once_the_small_one_is_in(page, server):  # noqa: F811
+    # Pagefind's instances share one WebAssembly module in its worker: the full bundle's loading while the
+    # small one's is still under way broke searches now and then (empty results, or "invalid gzip data"
+    # from a garbled fragment name). Here the small bundle's module is held back for a while: the full
+    # bundle, which a word only in article bodies needs, must not start before it is in.
+    events: list[str] = []
+    held: list = []
+    small_wasm = f"{server.url}/pagefind/wasm.sv.pagefind"
+    page.route(small_wasm, lambda route: held.append(route))
+    page.on("request", lambda r: events.append("full" if "/pagefind/full/" in r.url else r.url))
+    page.on("requestfinished", lambda r: events.append("small in") if r.url == small_wasm else None)
+    page.goto(f"{server.url}/sv/search/")
+    page.fill("#q-page", "ritning")  # in bygglov's body only
+    for _ in range(60):  # until the small bundle asks for its module, and a while after
+        page.wait_for_timeout(25)
+    assert len(held) == 1, events
+    assert "full" not in events, "the full-text bundle started before the small one was in"
+    held[0].continue_()
+    page.wait_for_selector("#search-results .result-count", timeout=15000)
+    assert page.locator('#search-results a[href="/sv/bygglov/"]').count() >= 1
+    assert events.index("small in") < events.index("full")
+
+
 def test_a_word_in_no_article_finds_nothing(page, server):  # noqa: F811
     assert search(page, server.url, "sv", "zqxwvutspork") == []
     assert page.locator("#search-results .result-count").inner_text().startswith("Inga")

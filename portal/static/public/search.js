@@ -166,12 +166,22 @@ function load() {
   return loading;
 }
 
+// The full-text bundle, made once the small one is ready. Pagefind's instances share one WebAssembly module
+// in its worker: a second instance that loads it while the first is still loading it replaces the module
+// under the first, and its searches come back empty or garbled (a word only article bodies have, typed
+// before the small bundle was in: tests/browser/test_staticsearch_browser.py). filters() returns when the
+// small bundle's module is in.
 async function bundle(name) {
-  if (name === "full" && !bundles.full) {
-    bundles.full = bundles.make();
-    await bundles.full.options(OPTIONS);
+  if (name === "small") { return bundles.small; }
+  if (!bundles.full) {
+    bundles.full = bundles.small.filters().then(async () => {
+      const full = bundles.make();
+      await full.options(OPTIONS);
+      return full;
+    });
+    bundles.full.catch(() => { bundles.full = null; });  // tried again on the next query
   }
-  return bundles[name];
+  return bundles.full;
 }
 
 // One Pagefind search, its first results kept for later queries: the words typed before the last one were
@@ -384,6 +394,7 @@ async function run(query, typing) {
       delete box.dataset.pending;
     }
   } catch (err) {
+    if (!(err instanceof Stale)) { console.warn("Search failed:", err); }  // for whoever looks into it
     if (mine === latest) {
       delete box.dataset.pending;
       fail();
