@@ -10,7 +10,8 @@ the agents' search (portal/search/analysis.py: normalising, stop words, the comp
 * ``pagefind/lexicon/<lang>-<key>.<hash>.json``: the words of one shard, each with whether the small Pagefind
   bundle has it (titles, summaries, keywords), how many pages have it anywhere (the full-text bundle), and
   the compounds it is a later part of, as the Swedish compound splitter reads them (so that "tillstånd"
-  finds "serveringstillstånd", which Pagefind's prefix match cannot).
+  finds "serveringstillstånd", which Pagefind's prefix match cannot); a part that is on no page by itself
+  ("omsorg" of "barnomsorg") is there too, with its compounds only.
 
 A query loads the shard of each of its words' first letters only (bench/RESULTS.md, "Static search as good
 as the server's": bytes at 10,000 articles). The stop words and synonyms are in the search page itself
@@ -33,6 +34,7 @@ from portal.search.analysis import Decompounder, Lexicon, Stem, hunspell_lexicon
 LEXICON_DIR = "lexicon"
 SHARD_WORDS = 1500  # a first letter with more words than this is split by its first two letters
 MAX_CONTAINERS = 4  # compounds listed per part word: the most common ones (each one more search)
+MIN_PART = 4  # a shorter part that is no word of its own ("tal", "lag") says too little by itself
 _HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 _TEXT_LANG = re.compile(r'<div class="article-text" lang="([^"]+)"')
 _TITLE = re.compile(r'<h1 data-pagefind-meta="title">(.*?)</h1>', re.S)
@@ -111,7 +113,11 @@ def _file_key(key: str) -> str:
 def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem) -> dict[str, list]:
     """Each word's entry: [1 when the small bundle has it else 0, the pages that have it as a power of two
     (round(log2(1 + pages)): enough to weigh a word, half the bytes of the count), the compounds it is a later
-    part of (parkeringstillstånd for tillstånd) or 0]."""
+    part of (parkeringstillstånd for tillstånd) or 0].
+
+    A later part that no page has as a word of its own ("avgift" when the pages only say "hemtjänstavgift"
+    and "parkeringsavgift") gets an entry too, under its stem: [0, 0, its compounds]. The agents' index
+    finds such a compound by its parts; Pagefind cannot, so the browser asks for the compounds instead."""
     out: dict[str, list] = {w: [1 if lex.small.get(w) else 0, round(math.log2(1 + n)), 0] for w, n in lex.full.items()}
     if decompounder is None:
         return out
@@ -119,6 +125,7 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
     for word in out:
         by_stem[stem(word)].append(word)
     containers: dict[str, Counter] = defaultdict(Counter)
+    part_only: dict[str, Counter] = defaultdict(Counter)
     for word in lex.swedish:
         parts = decompounder.split(word)
         for part in (parts or [])[1:]:
@@ -126,9 +133,25 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
             for surface in by_stem.get(part, ()):
                 if not word.startswith(surface):
                     containers[surface][word] = lex.full[word]
+            if part not in by_stem and part not in out and _a_word(part, decompounder.lexicon.heads):
+                part_only[part][word] = lex.full[word]
     for word, found in containers.items():
-        out[word][2] = " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])
+        out[word][2] = _most_common(found)
+    for part, found in part_only.items():
+        out[part] = [0, 0, _most_common(found)]
     return out
+
+
+def _a_word(part: str, heads: set[str]) -> bool:
+    # The splitter also ends words in "ning" (rit-ning) or "tion": fine in the agents' index, but nothing
+    # a citizen searches for. A word the dictionary lets start a compound is one; a stem such as "arbet" or
+    # "avbrot" (arbete, avbrott) is one when its word is.
+    return len(part) >= MIN_PART and part.isalpha() and any(
+        w in heads for w in (part, part + "e", part + "a", part + part[-1]))
+
+
+def _most_common(found: Counter) -> str:
+    return " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])
 
 
 def _trim(entry: list) -> list:

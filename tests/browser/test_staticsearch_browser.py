@@ -80,6 +80,12 @@ def test_the_full_text_bundle_starts_only_once_the_small_one_is_in(page, server)
     assert events.index("small in") < events.index("full")
 
 
+def test_a_word_only_inside_a_compound_finds_its_article(page, server):  # noqa: F811
+    # "omsorg" is on no page by itself: förskoleplats has the keyword "barnomsorg" (the agents' search finds
+    # it by the compound's parts; Pagefind only by the compound's start).
+    assert "/sv/forskoleplats/" in search(page, server.url, "sv", "omsorg")
+
+
 def test_a_word_in_no_article_finds_nothing(page, server):  # noqa: F811
     assert search(page, server.url, "sv", "zqxwvutspork") == []
     assert page.locator("#search-results .result-count").inner_text().startswith("Inga")
@@ -107,3 +113,48 @@ def test_a_synonym_on_most_pages_is_not_asked_beside_a_word_the_index_has(page, 
     assert page.evaluate(PLAN, ["bygglov", {"byggnadslov": [1, 12]}])["alts"] == [["byggnadslov"]]
     assert page.evaluate(PLAN, ["bygglov", {"bygglov": [1, 10], "byggnadslov": [1, 5]}])["alts"] == [
         ["bygglov", "byggnadslov"]]
+
+
+NEEDED = """async (bounds) => {
+  const m = await import('/static/public/searchplan.js');
+  const pages = bounds.map((b, i) => ({ id: i, bounds: b }));
+  return m.neededFirst(pages, 3).map((page) => page.id);
+}"""
+
+
+def test_only_the_fragments_that_can_be_among_the_first_results_are_fetched_before_them(page, server):  # noqa: F811
+    page.goto(f"{server.url}/sv/search/")
+    # Many pages with the same score (a common word typed last): the first three only, not all that tie.
+    assert page.evaluate(NEEDED, [[1, 1]] * 8) == [0, 1, 2]
+    # One that could beat the third once boosted (an e-service when the citizen wants to do the errand).
+    assert page.evaluate(NEEDED, [[3, 3], [2, 2], [1, 1], [1, 1], [0.8, 1.08], [0.5, 0.5]]) == [0, 1, 2, 4]
+    # The best "at least" are needed whatever their order; one that can at most tie the third is not.
+    assert page.evaluate(NEEDED, [[0.5, 0.5], [1, 1.35], [2, 2], [0.9, 1], [3, 3]]) == [1, 2, 4]
+    # Three or fewer: all of them.
+    assert page.evaluate(NEEDED, [[1, 1], [0.2, 0.2]]) == [0, 1]
+
+
+INSIDE = """async ([query, typing]) => {
+  const m = await import('/static/public/searchplan.js');
+  const shards = {
+    a: { avgift: [0, 0, 'hemtjänstavgift parkeringsavgift'], avgång: [1, 2] },
+    h: { hemtjänstavgift: [1, 3] }, p: { parkeringsavgift: [1, 2] } };
+  const fetchJson = async (url) => (url.endsWith('/sv.json')
+    ? { pages: 100, split: [], shards: { a: 'a', h: 'h', p: 'p' } } : shards[url.split('/').pop()]);
+  const lexicon = new m.Lexicon('/pagefind/lexicon/', 'sv', fetchJson);
+  const p = await m.plan(query, { lang: 'sv', stop: [], synonyms: [], doing: [] }, lexicon, typing);
+  return p.clauses.map((c) => c.alts.map((a) => a.q));
+}"""
+
+
+def test_a_word_the_pages_have_only_inside_compounds_asks_for_the_compounds(page, server):  # noqa: F811
+    # "avgift" is on no page by itself, only in "hemtjänstavgift" and "parkeringsavgift": Pagefind, which
+    # matches the start of words, cannot find those for it; the agents' index, which splits compounds, can.
+    page.goto(f"{server.url}/sv/search/")
+    compounds = ["hemtjänstavgift", "parkeringsavgift"]
+    assert page.evaluate(INSIDE, ["avgift", False]) == [compounds]
+    assert page.evaluate(INSIDE, ["avgifter", False]) == [compounds]  # an inflected form
+    assert page.evaluate(INSIDE, ["avgift", True]) == [compounds]  # the last word, maybe still being typed
+    # Such a word is never a correction, nor what a half-typed word is taken to start.
+    assert page.evaluate(INSIDE, ["avgitf", False]) == []
+    assert page.evaluate(INSIDE, ["avgi", True]) == []

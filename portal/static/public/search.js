@@ -5,7 +5,7 @@
 // Two Pagefind bundles (portal/build/staticsearch.py): the small one (titles, summaries, keywords, e-services)
 // answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
 // Nothing of Pagefind or the lexicon loads before the first query.
-import { foundAsPrefix, Lexicon, normalize, plan, tokenize } from "./searchplan.js";
+import { foundAsPrefix, Lexicon, neededFirst, normalize, plan, tokenize } from "./searchplan.js";
 
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
@@ -159,6 +159,9 @@ function load() {
     loading = Promise.all([import(box.dataset.bundle + "pagefind.js").then(async (pf) => {
       await pf.options(OPTIONS);
       await pf.init();
+      // An empty search downloads nothing, but readies Pagefind's worker for the first real one (its word
+      // splitter, the module in): a typo typed as the first query went from 60 to 35 ms (bench/RESULTS.md).
+      pf.search("").catch(() => {});
       bundles = { small: pf, full: null, make: () => pf.createInstance({ basePath: box.dataset.bundle + "full/" }) };
     }), lexicon.pages()]);
     loading.catch(() => { loading = null; });  // a failed download is tried again on the next query
@@ -280,14 +283,12 @@ function boostBounds(page, p) {
   return [low, low * (p.doing ? 1.35 : 1)];
 }
 
-// The first FIRST results, loading only the fragments of the pages that can be among them (a page whose
-// boosted score is at most what FIRST others have at least cannot), in one go; then, as rest(), the others
-// (in the order they would have had with all SHOWN loaded first, bench/RESULTS.md).
+// The first FIRST results, loading only the fragments of the pages that can be among them (neededFirst), in
+// one go; then, as rest(), the others (in the order they would have had with all SHOWN loaded first,
+// bench/RESULTS.md).
 async function firstResults(top, p, mine) {
   for (const page of top) { page.bounds = boostBounds(page, p); }
-  const lows = top.map((page) => page.bounds[0]).sort((a, b) => b - a);
-  const bar = lows.length > FIRST ? lows[FIRST - 1] : 0;
-  let loaded = top.filter((page) => page.bounds[1] >= bar);
+  let loaded = neededFirst(top, FIRST);
   await loadData(loaded);
   check(mine);
   let order = ranked(loaded, p);

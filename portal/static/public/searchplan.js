@@ -97,7 +97,8 @@ export class Lexicon {
   }
 
   /** {small: in the small bundle, full: about how many pages have it, containers: compounds it ends}, or
-   * null for a word not in the index (portal/build/staticlexicon.py, entries). */
+   * null for a word not in the index (portal/build/staticlexicon.py, entries). full is 0 for a word the
+   * pages have only inside compounds (avgift in hemtjänstavgift): Pagefind cannot find it by itself. */
   async entry(word) {
     const e = (await this.shard(word))[word];
     if (!e) { return null; }
@@ -125,7 +126,7 @@ export class Lexicon {
  * stems it). */
 export async function foundAsPrefix(word, lexicon, typing) {
   const shard = await lexicon.shard(word);
-  const words = Object.keys(shard);
+  const words = Object.keys(shard).filter((w) => shard[w][1]);  // not the words only inside compounds
   const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
     .map((e) => word.slice(0, -e.length)))];
   return bases.some((b) => words.some((w) => w.startsWith(b)));
@@ -145,6 +146,7 @@ export async function corrections(word, lexicon) {
   const shards = new Set(await Promise.all(firsts.map((w) => lexicon.shard(w))));
   for (const shard of shards) {
     for (const [w, e] of Object.entries(shard)) {
+      if (!e[1]) { continue; }  // a word only inside compounds is no word to correct to
       const d = osa(word, w, max);
       if (d <= max) { found.push([d, -(e[1] || 0), w]); }
     }
@@ -153,8 +155,23 @@ export async function corrections(word, lexicon) {
   return found.filter((f) => f[0] === (found[0] || [])[0]).slice(0, 3).map((f) => f[2]);
 }
 
+/** True when Pagefind finds *word* as a word of its own. */
 async function known(word, lexicon) {
-  return Boolean(await lexicon.entry(word));
+  const e = await lexicon.entry(word);
+  return Boolean(e && e.full);
+}
+
+/** The compounds that hold *word* when the pages have it only inside them (avgift, avgifter or avgiften
+ * for hemtjänstavgift: the agents' index splits compounds, Pagefind matches the start of a word only);
+ * none otherwise. */
+export async function onlyInside(word, lexicon, typing) {
+  const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
+    .map((e) => word.slice(0, -e.length)))];
+  for (const b of bases) {
+    const e = await lexicon.entry(b);
+    if (e && !e.full && e.containers.length) { return e.containers; }
+  }
+  return [];
 }
 
 /** A compound the index does not have, read as two words it has (hemtjänstavgift → hemtjänst avgift), with
@@ -175,7 +192,7 @@ export async function splitCompound(word, lexicon, stop) {
       const bases = [rest, ...ENDINGS.filter((e) => rest.endsWith(e) && rest.length - e.length >= 3)
         .map((e) => rest.slice(0, -e.length))];
       for (const b of bases) {
-        if (await lexicon.entry(b)) { return [headWord, rest]; }
+        if (await known(b, lexicon)) { return [headWord, rest]; }
       }
     }
   }
@@ -240,7 +257,7 @@ export async function plan(query, data, lexicon, typing = false) {
 export async function matchable(q, lexicon) {
   for (const w of tokenize(q)) {
     if (lexicon.stop && lexicon.stop.has(w)) { continue; }  // Pagefind has them: the lexicon does not
-    if (!(await lexicon.entry(w))) { return false; }
+    if (!(await known(w, lexicon))) { return false; }
   }
   return true;
 }
@@ -267,13 +284,16 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
   const alts = [];
   let fix = null;
   let df = entry ? entry.full : 0;
-  if (entry) {
+  if (entry && entry.full) {
     alts.push({ q: w, w: 1, full: entry.small === 0 });
     // A part of compounds the index has: tillstånd → parkeringstillstånd (Pagefind matches prefixes only).
     for (const c of entry.containers) { alts.push({ q: c, w: 0.6 }); }
   } else if (await foundAsPrefix(w, lexicon, typing)) {
     alts.push({ q: w, w: 1 });
     df = pages / 10;
+  }
+  if (!entry || !entry.full) {  // a word only inside compounds: they are what the citizen means
+    for (const c of await onlyInside(w, lexicon, typing)) { alts.push({ q: c, w: 0.8 }); }
   }
   alts.push(...(await synonymAlts(w, synonyms, lexicon, 0.85, alts.length > 0)));
   if (!alts.length) {
@@ -288,4 +308,17 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
   }
   const weight = Math.log(1 + pages / Math.max(1, df || pages / 20));
   return { word: w, alts, fix, weight };
+}
+
+/**
+ * Of the pages found, each with the bounds [at least, at most] of its boosted score before its fragment is
+ * in, those whose fragments are needed before the first *first* results can be shown: the *first* with the
+ * highest "at least", and any other that could beat the last of them. One that could at most tie with it is
+ * left for later. (A common word typed last, such as "hus" in many titles, gave dozens of pages the same
+ * score: every fragment was fetched before anything was shown, bench/RESULTS.md.)
+ */
+export function neededFirst(pages, first) {
+  const sure = new Set([...pages].sort((a, b) => b.bounds[0] - a.bounds[0]).slice(0, first));
+  const bar = pages.length > first ? Math.min(...[...sure].map((page) => page.bounds[0])) : 0;
+  return pages.filter((page) => sure.has(page) || page.bounds[1] > bar);
 }
