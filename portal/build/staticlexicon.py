@@ -34,6 +34,10 @@ from portal.search.analysis import Decompounder, Lexicon, Stem, hunspell_lexicon
 LEXICON_DIR = "lexicon"
 SHARD_WORDS = 1500  # a first letter with more words than this is split by its first two letters
 MAX_CONTAINERS = 4  # compounds listed per part word: the most common ones (each one more search)
+# Compounds listed for a part on no page by itself: each is one more Pagefind search and index chunk (about
+# 7 KB) for a query that has nothing else to go on; 4 made "tillstånd att servera alkohol" 211 KB at 10,000
+# articles (bench/RESULTS.md), over the 200 KB a first query may download.
+MAX_PART_CONTAINERS = 2
 MIN_PART = 4  # a shorter part that is no word of its own ("tal", "lag") says too little by itself
 _HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 _TEXT_LANG = re.compile(r'<div class="article-text" lang="([^"]+)"')
@@ -116,8 +120,9 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
     part of (parkeringstillstånd for tillstånd) or 0].
 
     A later part that no page has as a word of its own ("avgift" when the pages only say "hemtjänstavgift"
-    and "parkeringsavgift") gets an entry too, under its stem: [0, 0, its compounds]. The agents' index
-    finds such a compound by its parts; Pagefind cannot, so the browser asks for the compounds instead."""
+    and "parkeringsavgift") gets an entry too, under its stem: [1 when the small bundle has one of its
+    compounds else 0, 0, its compounds]. The agents' index finds such a compound by its parts; Pagefind
+    cannot, so the browser asks for the compounds instead."""
     out: dict[str, list] = {w: [1 if lex.small.get(w) else 0, round(math.log2(1 + n)), 0] for w, n in lex.full.items()}
     if decompounder is None:
         return out
@@ -138,7 +143,7 @@ def entries(lex: LanguageLexicon, decompounder: Decompounder | None, stem: Stem)
     for word, found in containers.items():
         out[word][2] = _most_common(found)
     for part, found in part_only.items():
-        out[part] = [0, 0, _most_common(found)]
+        out[part] = [1 if any(lex.small.get(w) for w in found) else 0, 0, _most_common(found, MAX_PART_CONTAINERS)]
     return out
 
 
@@ -150,8 +155,8 @@ def _a_word(part: str, heads: set[str]) -> bool:
         w in heads for w in (part, part + "e", part + "a", part + part[-1]))
 
 
-def _most_common(found: Counter) -> str:
-    return " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:MAX_CONTAINERS])
+def _most_common(found: Counter, most: int = MAX_CONTAINERS) -> str:
+    return " ".join(w for w, _n in sorted(found.items(), key=lambda x: (-x[1], x[0]))[:most])
 
 
 def _trim(entry: list) -> list:

@@ -137,13 +137,14 @@ def test_only_the_fragments_that_can_be_among_the_first_results_are_fetched_befo
 INSIDE = """async ([query, typing]) => {
   const m = await import('/static/public/searchplan.js');
   const shards = {
-    a: { avgift: [0, 0, 'hemtjänstavgift parkeringsavgift'], avgång: [1, 2] },
+    a: { avgift: [1, 0, 'hemtjänstavgift parkeringsavgift'], avgång: [1, 2] },
+    e: { enhet: [0, 0, 'tillståndsenheten'], enheter: [1, 2] }, t: { terapi: [0, 0, 'familjeterapi'] },
     h: { hemtjänstavgift: [1, 3] }, p: { parkeringsavgift: [1, 2] } };
   const fetchJson = async (url) => (url.endsWith('/sv.json')
-    ? { pages: 100, split: [], shards: { a: 'a', h: 'h', p: 'p' } } : shards[url.split('/').pop()]);
+    ? { pages: 100, split: [], shards: { a: 'a', e: 'e', h: 'h', p: 'p', t: 't' } } : shards[url.split('/').pop()]);
   const lexicon = new m.Lexicon('/pagefind/lexicon/', 'sv', fetchJson);
   const p = await m.plan(query, { lang: 'sv', stop: [], synonyms: [], doing: [] }, lexicon, typing);
-  return p.clauses.map((c) => c.alts.map((a) => a.q));
+  return p.clauses.map((c) => c.alts.map((a) => a.q + (a.full ? ' (full text)' : '')));
 }"""
 
 
@@ -155,6 +156,11 @@ def test_a_word_the_pages_have_only_inside_compounds_asks_for_the_compounds(page
     assert page.evaluate(INSIDE, ["avgift", False]) == [compounds]
     assert page.evaluate(INSIDE, ["avgifter", False]) == [compounds]  # an inflected form
     assert page.evaluate(INSIDE, ["avgift", True]) == [compounds]  # the last word, maybe still being typed
+    # Compounds only in article bodies: asked of the full-text bundle at once.
+    assert page.evaluate(INSIDE, ["terapi", False]) == [["familjeterapi (full text)"]]
+    # When the word starts a word of the pages, Pagefind finds that: its compounds are not asked too (each
+    # one more index chunk to download).
+    assert page.evaluate(INSIDE, ["enhet", False]) == [["enhet"]]
     # Such a word is never a correction, nor what a half-typed word is taken to start.
     assert page.evaluate(INSIDE, ["avgitf", False]) == []
     assert page.evaluate(INSIDE, ["avgi", True]) == []
