@@ -93,3 +93,13 @@ def test_the_one_command_writes_json_and_prints_a_table(tmp_path: Path, capsys: 
     printed = capsys.readouterr().out
     assert "in-process agent, words" in printed
     assert printed == report.table(results) + "\n"
+
+
+def test_the_postgresql_store_benchmark_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import feedbackstore_pg
+
+    monkeypatch.setattr(sys, "argv", ["feedbackstore_pg.py", "--ops", "5", "--rounds", "1"])
+    feedbackstore_pg.main()
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed] == ["write", "read"]
+    assert all("ratio" in line for line in printed)

@@ -201,6 +201,29 @@ def test_the_store_keeps_rows_only_for_the_retention_period(store):
     assert store.count("feedback") == 1 and store.count("starts") == 0
 
 
+def test_a_postgresql_store_keeps_its_connection_and_opens_a_new_one_when_the_server_drops_it(postgres_url):
+    import psycopg
+
+    store = Store(postgres_url)
+    before = store.count("feedback")
+    pid = store._run("SELECT pg_backend_pid()")[0][0]
+    store.add_feedback("bygglov", "sv", True, "")
+    assert store._run("SELECT pg_backend_pid()")[0][0] == pid  # one connection per thread, kept
+    # The server drops it (a restart, an idle timeout): the next write goes through on a new one, once.
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    store.add_feedback("bygglov", "sv", False, "")
+    assert store._run("SELECT pg_backend_pid()")[0][0] != pid
+    assert store.close_report(store.add_report("bygglov", "bsu", "Fel", "", "anna", "r1"), "erik")
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                      " AND datname = current_database()")
+    assert store.count("feedback") == before + 2  # a read after the drop, too
+    # An error that is not a dropped connection is not tried again.
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        store._run("SELECT * FROM no_such_table")
+
+
 def test_reports_close_when_the_article_changes_or_an_editor_marks_them_done(store):
     first = store.add_report("bygglov", "MARKER-OWNER-2b7d", "Fel avgift", "", "anna", "rev1")
     second = store.add_report("forskoleplats", "bsu", "Fel länk", "Ny länk", "anna", "rev9")

@@ -24,17 +24,18 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 DEFAULT_DAYS = 90
 FILE_NAME = "feedback.sqlite3"
 PRUNE_EVERY_S = 3600.0
 CHANNELS = ("web", "agent")
 ALL_REPORTS = 1_000_000  # a limit no list of open reports reaches
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -119,6 +120,20 @@ def _iso(now: dt.datetime) -> str:
     return now.isoformat(timespec="seconds")
 
 
+class _Kept:
+    """A thread's PostgreSQL connection, closed when the thread or the store is gone (a request thread of the
+    development server, a store of the tests). Not in a forked process: closing there would end the parent's
+    session on the shared socket."""
+
+    def __init__(self, con: Any):
+        self.con, self.pid = con, os.getpid()
+
+    def __del__(self) -> None:
+        if self.pid == os.getpid():
+            with suppress(Exception):  # a connection the server dropped may fail to close: nothing to do
+                self.con.close()
+
+
 class Store:
     """The feedback database: SQLite (*url* a path) or PostgreSQL (*url* ``postgresql://…``)."""
 
@@ -135,18 +150,21 @@ class Store:
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
-        if not self.postgres:
-            yield self._sqlite().cursor()
-            return
+        yield (self._postgres() if self.postgres else self._sqlite()).cursor()
+
+    def _postgres(self) -> Any:
+        """This thread's connection to the PostgreSQL server, opened once per thread and process (a new one
+        cost 3.5 ms an operation, the badge query on every key an agent types among them), and again after
+        the server dropped it."""
         import psycopg  # only a PostgreSQL deployment needs it
 
-        con = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-        try:
+        kept = getattr(self._local, "pg", None)
+        if kept is None or kept.con.closed or kept.con.broken or kept.pid != os.getpid():
+            con = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
             if not self._ready:
                 self._create(con)
-            yield con.cursor()
-        finally:
-            con.close()
+            kept = self._local.pg = _Kept(con)
+        return kept.con
 
     def _sqlite(self) -> sqlite3.Connection:
         """This thread's connection to the SQLite file, opened once per thread and process.
@@ -186,9 +204,32 @@ class Store:
         return sql.replace("?", "%s") if self.postgres else sql
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._cursor() as cur:
+        def rows(cur: Any) -> list[tuple[Any, ...]]:
             cur.execute(self._sql(sql), tuple(params))
             return list(cur.fetchall()) if cur.description else []
+
+        return self._with_cursor(rows)
+
+    def _with_cursor(self, work: Callable[[Any], T]) -> T:
+        try:
+            with self._cursor() as cur:
+                return work(cur)
+        except Exception as err:
+            if not self._dropped(err):
+                raise
+        # A kept PostgreSQL connection that the server has dropped (a restart, an idle timeout) fails its next
+        # statement before the server runs it: once more, on a new connection.
+        with self._cursor() as cur:
+            return work(cur)
+
+    def _dropped(self, err: Exception) -> bool:
+        if not self.postgres:
+            return False
+        import psycopg
+
+        kept = getattr(self._local, "pg", None)
+        return isinstance(err, psycopg.OperationalError | psycopg.InterfaceError) and (
+            kept is None or kept.con.closed or kept.con.broken)
 
     def _write(self, sql: str, params: Sequence[Any], now: dt.datetime) -> list[tuple[Any, ...]]:
         rows = self._run(sql, params)
@@ -242,10 +283,12 @@ class Store:
 
     def close_report(self, report_id: int, by: str, how: str = "done", now: dt.datetime | None = None) -> bool:
         """Close an open report; False when there is no open report with that id."""
-        with self._cursor() as cur:
+        def close(cur: Any) -> bool:
             cur.execute(self._sql("UPDATE reports SET closed_at = ?, closed_by = ?, closed_how = ? "
                                   "WHERE id = ? AND closed_at IS NULL"), (_iso(_now(now)), by, how, int(report_id)))
             return cur.rowcount > 0
+
+        return self._with_cursor(close)
 
     def close_changed(self, revisions: dict[str, str], now: dt.datetime | None = None,
                       article: str | None = None) -> int:
