@@ -173,7 +173,7 @@ function load() {
 // in its worker: a second instance that loads it while the first is still loading it replaces the module
 // under the first, and its searches come back empty or garbled (a word only article bodies have, typed
 // before the small bundle was in: tests/browser/test_staticsearch_browser.py). filters() returns when the
-// small bundle's module is in.
+// small bundle's module is in, and downloads nothing (the pages set no Pagefind filters).
 async function bundle(name) {
   if (name === "small") { return bundles.small; }
   if (!bundles.full) {
