@@ -121,12 +121,17 @@ def _iso(now: dt.datetime) -> str:
 
 
 class _Kept:
-    """A thread's PostgreSQL connection, closed when the thread or the store is gone (a request thread of the
-    development server, a store of the tests). Not in a forked process: closing there would end the parent's
+    """A thread's connection, closed when the thread or the store is gone (a request thread of the development
+    server, a store of the tests). Not in a forked process: closing there would end the parent's PostgreSQL
     session on the shared socket."""
 
     def __init__(self, con: Any):
         self.con, self.pid = con, os.getpid()
+
+    def usable(self) -> bool:
+        """Opened in this process, and (PostgreSQL) not closed or dropped by the server since."""
+        return self.pid == os.getpid() and not getattr(self.con, "closed", False) and not getattr(
+            self.con, "broken", False)
 
     def __del__(self) -> None:
         if self.pid == os.getpid():
@@ -150,39 +155,33 @@ class Store:
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
-        yield (self._postgres() if self.postgres else self._sqlite()).cursor()
+        yield self._connection().cursor()
 
-    def _postgres(self) -> Any:
-        """This thread's connection to the PostgreSQL server, opened once per thread and process (a new one
-        cost 3.5 ms an operation, the badge query on every key an agent types among them), and again after
-        the server dropped it."""
-        import psycopg  # only a PostgreSQL deployment needs it
-
-        kept = getattr(self._local, "pg", None)
-        if kept is None or kept.con.closed or kept.con.broken or kept.pid != os.getpid():
-            con = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+    def _connection(self) -> Any:
+        """This thread's connection, opened once per thread and process, and again after the PostgreSQL server
+        dropped it. Closing the last connection to a WAL database checkpoints it and syncs the disk (9 ms here,
+        most of a post's time); a new PostgreSQL connection cost 3.5 ms an operation, the badge query on every
+        key an agent types among them."""
+        kept = getattr(self._local, "kept", None)
+        if kept is None or not kept.usable():
+            con = self._connect_postgres() if self.postgres else self._connect_sqlite()
             if not self._ready:
                 self._create(con)
-            kept = self._local.pg = _Kept(con)
+            kept = self._local.kept = _Kept(con)
         return kept.con
 
-    def _sqlite(self) -> sqlite3.Connection:
-        """This thread's connection to the SQLite file, opened once per thread and process.
+    def _connect_postgres(self) -> Any:
+        import psycopg  # only a PostgreSQL deployment needs it
 
-        Closing the last connection to a WAL database checkpoints it and syncs the disk (9 ms here, most of a
-        post's time), so a thread keeps its connection; a forked worker opens its own.
-        """
-        con = getattr(self._local, "con", None)
-        if con is None or self._local.pid != os.getpid():
-            path = Path(self.url)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-            # In WAL mode NORMAL stays consistent after a crash and skips the fsync of every commit; a power cut
-            # may lose the last few answers, no more.
-            con.execute("PRAGMA synchronous=NORMAL")
-            if not self._ready:
-                self._create(con)
-            self._local.con, self._local.pid = con, os.getpid()
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+
+    def _connect_sqlite(self) -> sqlite3.Connection:
+        path = Path(self.url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+        # In WAL mode NORMAL stays consistent after a crash and skips the fsync of every commit; a power cut
+        # may lose the last few answers, no more.
+        con.execute("PRAGMA synchronous=NORMAL")
         return con
 
     def _create(self, con: Any) -> None:
@@ -211,25 +210,22 @@ class Store:
         return self._with_cursor(rows)
 
     def _with_cursor(self, work: Callable[[Any], T]) -> T:
+        con = self._connection()
         try:
-            with self._cursor() as cur:
-                return work(cur)
+            return work(con.cursor())
         except Exception as err:
-            if not self._dropped(err):
+            if not self._dropped(con, err):
                 raise
         # A kept PostgreSQL connection that the server has dropped (a restart, an idle timeout) fails its next
         # statement before the server runs it: once more, on a new connection.
-        with self._cursor() as cur:
-            return work(cur)
+        return work(self._connection().cursor())
 
-    def _dropped(self, err: Exception) -> bool:
+    def _dropped(self, con: Any, err: Exception) -> bool:
         if not self.postgres:
             return False
         import psycopg
 
-        kept = getattr(self._local, "pg", None)
-        return isinstance(err, psycopg.OperationalError | psycopg.InterfaceError) and (
-            kept is None or kept.con.closed or kept.con.broken)
+        return isinstance(err, psycopg.OperationalError | psycopg.InterfaceError) and (con.closed or con.broken)
 
     def _write(self, sql: str, params: Sequence[Any], now: dt.datetime) -> list[tuple[Any, ...]]:
         rows = self._run(sql, params)
