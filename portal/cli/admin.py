@@ -149,10 +149,9 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.group(invoke_without_command=True)
-@click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
-              show_default=True, help="The content folder.")
+@ARTICLES
 @DATA_DIR
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @click.pass_context
 def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: bool) -> None:
     """Content health for editors, then the top of what came back about the content (`portal report feedback`:
@@ -182,7 +181,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
 @click.option("--retention-days", type=click.IntRange(1, 3650), default=None,
               help="Delete rows older than this first (default: PORTAL_SEARCH_LOG_DAYS or 90).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 def report_searches(data_dir: Path | None, days: int, limit: int, retention_days: int | None,
                     as_json: bool) -> None:
     """The most frequent searches with no or few results (personal data already removed)."""

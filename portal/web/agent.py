@@ -1,6 +1,6 @@
 """The agent app (/agent/): search as you type with a caller on the line, the article view, reports.
 
-Every route here needs a login (see :mod:`portal.auth`); the reports need the editor role. The search
+Every route here needs a login (see :mod:`portal.web.auth`); the reports need the editor role. The search
 page works without JavaScript (GET /agent/?q=…); with it, agent.js fetches /agent/search.json as the
 agent types and swaps in the same server-rendered result list.
 """

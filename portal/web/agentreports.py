@@ -1,10 +1,10 @@
 """The agent app's feedback pages: agents report errors in articles, owners and editors close them, and
-editors see what citizens and agents said about each article (:mod:`portal.feedbackreport`).
+editors see what citizens and agents said about each article (:mod:`portal.web.feedbackreport`).
 
 Every route needs a login; the figures page needs the editor role. A report is closed by an editor or the
 article's owner ("done"), or by itself when the article changes (its revision differs from the one the
-report was made on: :func:`portal.feedbackreport.article_revision`). Forms post with the session's CSRF
-token (checked by :mod:`portal.auth` for every POST); texts are redacted before they are stored.
+report was made on: :func:`portal.web.feedbackreport.article_revision`). Forms post with the session's CSRF
+token (checked by :mod:`portal.web.auth` for every POST); texts are redacted before they are stored.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A post is small and strict: UTF-8, at most MAX_BODY bytes, JSON or an HTML form 
 x-www-form-urlencoded``, what a plain form and ``navigator.sendBeacon`` send), known fields only, each at
 most once. Anything else is a :class:`PostError` (a 400 in the API's one JSON error shape); a client that
 posts too often gets a 429. Comments lose personal identity numbers, phone numbers and e-mail addresses
-(:func:`portal.redact.redact`) before anything stores them, and control characters before that.
+(:func:`portal.web.redact.redact`) before anything stores them, and control characters before that.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the same for both; only the id column and the placeholders differ.
 What is kept, and for how long:
 
 * **feedback**: article, language, yes/no, the comment *after* personal identity numbers, phone numbers
-  and e-mail addresses were replaced (:func:`portal.redact.redact`), the channel and a UTC timestamp. No IP
+  and e-mail addresses were replaced (:func:`portal.web.redact.redact`), the channel and a UTC timestamp. No IP
   address, no cookie, no session.
 * **starts**: a count per article, language, channel (``web`` or ``agent``) and day. Nothing about who.
 * **reports**: an agent's error report on an article: what is wrong, a suggestion, the agent's user name,

@@ -5,7 +5,7 @@
 // Two Pagefind bundles (portal/build/staticsearch.py): the small one (titles, summaries, keywords, e-services)
 // answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
 // Nothing of Pagefind or the lexicon loads before the first query.
-import { foundAsPrefix, Lexicon, neededFirst, normalize, plan, tokenize } from "./searchplan.js";
+import { foundAsPrefix, Lexicon, neededFirst, normalize, plan, stopWords, tokenize } from "./searchplan.js";
 
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
@@ -326,7 +326,7 @@ let searching = false;
 async function prepare(value, mine) {
   await load();
   check(mine);
-  const stop = data.stopSet || (data.stopSet = new Set(data.stop));
+  const stop = stopWords(data);
   const words = tokenize(normalize(value, data.lang));
   const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;

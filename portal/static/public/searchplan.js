@@ -65,6 +65,17 @@ export function synonymMap(groups, lang) {
   return out;
 }
 
+// About how many pages have a word, from its lexicon entry (stored as round(log2(1 + pages))); 0 for a
+// word the pages have only inside compounds.
+const pagesOf = (e) => 2 ** (e[1] || 0) - 1;
+
+/** *word* and, unless it may still be typed on, its bases without an inflection ending (of at least *min*
+ * letters): avgifter → avgift. */
+function baseForms(word, typing, min = 4) {
+  return [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= min)
+    .map((e) => word.slice(0, -e.length)))];
+}
+
 /** The words of one language's static index, loaded shard by shard as queries need them. */
 export class Lexicon {
   constructor(base, lang, fetchJson) {
@@ -102,7 +113,7 @@ export class Lexicon {
   async entry(word) {
     const e = (await this.shard(word))[word];
     if (!e) { return null; }
-    return { small: e[0] || 0, full: 2 ** (e[1] || 0) - 1, containers: e[2] ? e[2].split(" ") : [] };
+    return { small: e[0] || 0, full: pagesOf(e), containers: e[2] ? e[2].split(" ") : [] };
   }
 
   /** About how many pages hold a word that starts with *prefix* (more than there are when they hold
@@ -110,7 +121,7 @@ export class Lexicon {
   async reach(prefix) {
     let n = 0;
     for (const [w, e] of Object.entries(await this.shard(prefix))) {
-      if (w.startsWith(prefix)) { n += 2 ** (e[1] || 0) - 1; }
+      if (w.startsWith(prefix)) { n += pagesOf(e); }
     }
     return n;
   }
@@ -126,10 +137,8 @@ export class Lexicon {
  * stems it). */
 export async function foundAsPrefix(word, lexicon, typing) {
   const shard = await lexicon.shard(word);
-  const words = Object.keys(shard).filter((w) => shard[w][1]);  // not the words only inside compounds
-  const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
-    .map((e) => word.slice(0, -e.length)))];
-  return bases.some((b) => words.some((w) => w.startsWith(b)));
+  const words = Object.keys(shard).filter((w) => pagesOf(shard[w]));  // not the words only inside compounds
+  return baseForms(word, typing).some((b) => words.some((w) => w.startsWith(b)));
 }
 
 // A first letter typed without its accent (atervinning for återvinning) is still the same letter to the
@@ -146,7 +155,7 @@ export async function corrections(word, lexicon) {
   const shards = new Set(await Promise.all(firsts.map((w) => lexicon.shard(w))));
   for (const shard of shards) {
     for (const [w, e] of Object.entries(shard)) {
-      if (!e[1]) { continue; }  // a word only inside compounds is no word to correct to
+      if (!pagesOf(e)) { continue; }  // a word only inside compounds is no word to correct to
       const d = osa(word, w, max);
       if (d <= max) { found.push([d, -(e[1] || 0), w]); }
     }
@@ -165,9 +174,7 @@ async function known(word, lexicon) {
  * for hemtjänstavgift: the agents' index splits compounds, Pagefind matches the start of a word only), as
  * alternatives (only in the full-text bundle when the small one has none of them); none otherwise. */
 export async function onlyInside(word, lexicon, typing) {
-  const bases = [word, ...(typing ? [] : ENDINGS.filter((e) => word.endsWith(e) && word.length - e.length >= 4)
-    .map((e) => word.slice(0, -e.length)))];
-  for (const b of bases) {
+  for (const b of baseForms(word, typing)) {
     const e = await lexicon.entry(b);
     if (e && !e.full && e.containers.length) { return e.containers.map((c) => ({ q: c, w: 0.8, full: !e.small })); }
   }
@@ -189,14 +196,17 @@ export async function splitCompound(word, lexicon, stop) {
       if (link && !word.startsWith(link, i)) { continue; }
       const rest = word.slice(i + link.length);
       if (rest.length < 3 || stop.has(rest)) { continue; }
-      const bases = [rest, ...ENDINGS.filter((e) => rest.endsWith(e) && rest.length - e.length >= 3)
-        .map((e) => rest.slice(0, -e.length))];
-      for (const b of bases) {
+      for (const b of baseForms(rest, false, 3)) {
         if (await known(b, lexicon)) { return [headWord, rest]; }
       }
     }
   }
   return null;
+}
+
+/** The stop words of the search page's data, as a set (made once). */
+export function stopWords(data) {
+  return data.stopSet || (data.stopSet = new Set(data.stop));
 }
 
 /**
@@ -208,7 +218,7 @@ export async function splitCompound(word, lexicon, stop) {
  */
 export async function plan(query, data, lexicon, typing = false) {
   const lang = data.lang;
-  const stop = data.stopSet || (data.stopSet = new Set(data.stop));
+  const stop = stopWords(data);
   lexicon.stop = stop;
   const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms, lang));
   const words = tokenize(normalize(query, lang)).slice(0, MAX_WORDS * 2);
