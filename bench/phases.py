@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from queries import KINDS, Query, make_queries  # noqa: E402
+from queries import KINDS, Query, audience_queries, make_queries  # noqa: E402
 
 
 def maxrss_kb(children: bool = False) -> int:
@@ -119,22 +120,30 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
     run = pipeline.index_content(root, index_dir, lazy=True)
     out["incremental_mode"], out["incremental_read"] = run.mode, run.loaded.stats.read
     out["incremental_load_s"], out["incremental_index_s"] = run.seconds["load"], run.seconds["index"]
+    # The semantic vectors of the changed article(s), when the build makes them (PORTAL_SEMANTIC_SEARCH not 0).
+    out["incremental_vectors_s"] = run.seconds.get("vectors")
     out["maxrss_kb"] = maxrss_kb()
     return out
 
 
 def phase_query(content: str, index: str, per_kind: int) -> dict[str, Any]:
-    """In-process Searcher.search latency for agents (internal=True) and the public, per query kind."""
+    """In-process Searcher.search latency for agents (internal=True) and the public (other queries), per query
+    kind; lexical (``mode="lexical"``) when the searcher has modes, as the SQLite FTS5 floor it is compared with
+    (the hybrid search is measured through HTTP)."""
+    import inspect
+
     from portal.search.index import IndexHandle
     from portal.search.searcher import Searcher
 
-    queries = make_queries(Path(content), per_kind)
+    sets = audience_queries(Path(content), per_kind)
+    warmup = warmup_queries(Path(content), [*sets["agent"], *sets["public"]])
     t_open, searcher = timed(lambda: Searcher(IndexHandle(Path(index))))
-    out: dict[str, Any] = {"open_s": t_open}
+    mode = {"mode": "lexical"} if "mode" in inspect.signature(searcher.search).parameters else {}
+    out: dict[str, Any] = {"open_s": t_open, "mode": mode.get("mode", "the only one")}
     for audience, internal in (("agent", True), ("public", False)):
         def run(q: Query, internal: bool = internal) -> int:
-            return len(searcher.search(q.text, q.lang, internal=internal, limit=10, prefix=q.prefix).hits)
-        out[audience] = latencies(queries, run, warmup_queries(Path(content), queries))
+            return len(searcher.search(q.text, q.lang, internal=internal, limit=10, prefix=q.prefix, **mode).hits)
+        out[audience] = latencies(sets[audience], run, warmup)
     out["maxrss_kb"] = maxrss_kb()
     return out
 
@@ -158,16 +167,48 @@ def phase_freeze(content: str, index: str, out: str) -> dict[str, Any]:
             "changed_mode": "full re-freeze (no incremental freezing yet)", "maxrss_kb": maxrss_kb()}
 
 
-def phase_pagefind(site: str) -> dict[str, Any]:
-    """Pagefind alone over the built site (it cannot update its index for one page: a full rebuild).
+def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under *folder*: its size and modification time (to show a folder was left alone)."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}
 
-    Run from this small process, not from the freeze process: on Linux a child's ru_maxrss starts at its
-    parent's size when it forks, so only a small parent gives Pagefind's own peak memory."""
-    cmd = [sys.executable, "-m", "pagefind", "--site", site, "--silent"]
-    t, done = timed(lambda: subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600))
-    if done.returncode != 0:
-        raise RuntimeError(f"pagefind failed: {done.stderr[-2000:]}")
-    return {"pagefind_s": t, "maxrss_kb": maxrss_kb(children=True)}
+
+def phase_pagefind(site: str, out: str) -> dict[str, Any]:
+    """The static search bundles rebuilt alone, as the build makes them (both Pagefind bundles, run side by side,
+    and the lexicons: ``portal.build.staticsearch.build_bundle``); Pagefind cannot update its index for one page.
+
+    It reads the published *site* and writes into the empty folder *out*, never into the site: the bytes a first
+    search downloads are measured on the bundle the build published. Run from this small process, not from the
+    freeze process: on Linux a child's ru_maxrss starts at its parent's size when it forks, so only a small
+    parent gives Pagefind's own peak memory."""
+    from portal.build.staticsearch import build_bundle
+
+    root, dest = Path(site), Path(out)
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    before = _tree_state(root / "pagefind")
+    try:
+        t, _ = timed(lambda: build_bundle(root, dest))
+        files = sum(1 for p in dest.rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+    if _tree_state(root / "pagefind") != before:
+        raise RuntimeError(f"rebuilding the search bundles changed the published one in {root / 'pagefind'}")
+    return {"pagefind_s": t, "files": files, "maxrss_kb": maxrss_kb(children=True),
+            "lexicon_maxrss_kb": maxrss_kb()}
+
+
+def phase_routes(content: str, index: str, data: str) -> dict[str, Any]:
+    """The URL map of ``portal.create_app()`` over *content* and *index*: each rule and its methods."""
+    from portal import create_app
+
+    app = create_app({"ARTICLES_DIR": content, "INDEX_DIR": index, "DATA_DIR": data, "SECRET_KEY": "bench",
+                      "FIRST_USER": False})
+    routes: dict[str, list[str]] = {}
+    for rule in app.url_map.iter_rules():
+        routes.setdefault(rule.rule, [])
+        routes[rule.rule] = sorted({*routes[rule.rule], *(rule.methods or ())})
+    return {"routes": routes}
 
 
 def phase_fts5(content: str, db: str, per_kind: int) -> dict[str, Any]:
@@ -194,7 +235,7 @@ def phase_mkdocs(content: str, workdir: str) -> dict[str, Any]:
 
 PHASES: dict[str, Callable[..., dict[str, Any]]] = {
     "index": phase_index, "query": phase_query, "freeze": phase_freeze, "pagefind": phase_pagefind,
-    "fts5": phase_fts5, "mkdocs": phase_mkdocs,
+    "fts5": phase_fts5, "mkdocs": phase_mkdocs, "routes": phase_routes,
 }
 
 

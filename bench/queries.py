@@ -6,6 +6,8 @@ Three kinds, as an agent or a citizen types them:
   ``ansöka om parkeringstillstånd``); about a fifth are English, from the translations.
 * ``prefix``: the same kind of query cut inside its last word, sent with ``prefix=True`` (as you type).
 * ``typo``: a query with one edit (swap, drop, double or replace a letter) in a word of six letters or more.
+
+Agents and the public get different queries (:func:`audience_queries`).
 """
 
 from __future__ import annotations
@@ -77,15 +79,18 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + rng.choice([c for c in LETTERS if c != word[i]]) + word[i + 1:]
 
 
-def make_queries(root: Path, per_kind: int, seed: int = 7, en_share: float = 0.2) -> list[Query]:
-    """*per_kind* queries of each kind, in a fixed order for a given content folder and seed."""
+def make_queries(root: Path, per_kind: int, seed: int = 7, en_share: float = 0.2,
+                 exclude: frozenset[tuple[str, str, bool]] = frozenset()) -> list[Query]:
+    """*per_kind* queries of each kind, in a fixed order for a given content folder and seed; none of *exclude*
+    (``(text, lang, prefix)``) unless the content has too few phrases for that."""
     rng = random.Random(seed)
     pools = phrases(root, max(50, per_kind), rng)
     out: list[Query] = []
-    seen: set[tuple[str, str, bool]] = set()
+    seen: set[tuple[str, str, bool]] = set(exclude)
     for kind in KINDS:
-        made = 0
+        made = tries = 0
         while made < per_kind:
+            tries += 1
             lang = "en" if pools["en"] and rng.random() < en_share else "sv"
             text = word_query(pools[lang], rng)
             if not text:
@@ -105,9 +110,18 @@ def make_queries(root: Path, per_kind: int, seed: int = 7, en_share: float = 0.2
                 i = rng.choice(long)
                 words[i] = typo(words[i], rng)
                 text = " ".join(words)
-            if (text, lang, kind == "prefix") in seen and len(seen) < 20 * per_kind:
+            if (text, lang, kind == "prefix") in seen and tries < 100 * per_kind:
                 continue  # each query once: the product caches results, the benchmark measures searching
             seen.add((text, lang, kind == "prefix"))
             out.append(Query(text, lang, kind == "prefix", kind))
             made += 1
     return out
+
+
+def audience_queries(root: Path, per_kind: int) -> dict[str, list[Query]]:
+    """The agents' queries (:func:`make_queries`, seed 7) and other ones for the public (seed 8, none of the
+    agents'): the product caches per question (results per audience, the semantic model's question vectors for
+    all), so the public's searches must not find the agents' questions already answered."""
+    agent = make_queries(root, per_kind)
+    public = make_queries(root, per_kind, seed=8, exclude=frozenset((q.text, q.lang, q.prefix) for q in agent))
+    return {"agent": agent, "public": public}

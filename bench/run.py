@@ -7,9 +7,14 @@ One command (see bench/README.md)::
 
 For each size it generates content (``bench/generate.py``, committed to a throw-away git repository),
 checks it with ``portal check``, and measures in child processes: index build (full, and after one changed
-article), in-process query latency, the SQLite FTS5 baseline, latency through HTTP (gunicorn on 127.0.0.1),
-the static site freeze (full, after one changed article, Pagefind alone), bytes per page type and for a
-first static search, and the MkDocs baseline. It prints a table and writes everything as JSON.
+article), in-process query latency, the SQLite FTS5 baseline, latency through HTTP (gunicorn on 127.0.0.1:
+as-you-type, lexical and hybrid, with ``--http-compare-semantic`` also on a lexical-only server for the
+memory difference), the static site freeze (full, after one changed article), bytes per page type and for a
+first static search on the site as the freeze published it, then the search bundles rebuilt alone beside it,
+and the MkDocs baseline. It prints a table and writes everything as JSON.
+
+Only ``--skip`` leaves a step out: a step that fails or cannot run (no search route in the app, MkDocs not
+installed, ...) or a number missing from a result is listed under the table, and the command exits with 1.
 """
 
 from __future__ import annotations
@@ -53,24 +58,21 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(), "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
 
-def freeze_available() -> bool:
-    """True when the static site freezer exists (portal/site/freeze.py with freeze_site)."""
-    try:
-        from portal.site import freeze
-    except ImportError:
-        return False
-    return hasattr(freeze, "freeze_site")
+def freeze_site_or_error() -> None:
+    """Raise unless the static site freezer exists (portal/site/freeze.py with freeze_site)."""
+    from portal.site import freeze
+
+    if not hasattr(freeze, "freeze_site"):
+        raise RuntimeError("portal/site/freeze.py has no freeze_site")
 
 
-def mkdocs_available() -> bool:
-    """True when MkDocs is installed (bench/requirements.txt)."""
-    return shutil.which("mkdocs", path=str(Path(sys.executable).parent)) is not None or _importable("mkdocs")
-
-
-def _importable(name: str) -> bool:
+def mkdocs_or_error() -> None:
+    """Raise unless MkDocs is installed (bench/requirements.txt)."""
     import importlib.util
 
-    return importlib.util.find_spec(name) is not None
+    if shutil.which("mkdocs", path=str(Path(sys.executable).parent)) is None and \
+            importlib.util.find_spec("mkdocs") is None:
+        raise RuntimeError("MkDocs is not installed: pip install -r bench/requirements.txt (or --skip mkdocs)")
 
 
 def portal_check(content: Path) -> tuple[float, int]:
@@ -105,7 +107,7 @@ def guarded(res: dict[str, Any], key: str, fn: Callable[[], Any]) -> None:
 
 def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
     """Every measurement for one content size."""
-    from httpbench import api_available, http_latencies
+    from httpbench import http_latencies
     from sitebytes import site_bytes
 
     base = work / f"n{n}"
@@ -131,27 +133,28 @@ def run_size(n: int, work: Path, args: argparse.Namespace, say: Callable[[str], 
         guarded(res, "fts5", lambda: run_phase("fts5", content=str(content), db=str(base / "fts5.sqlite3"),
                                                per_kind=args.queries))
     if "http" in steps:
-        if api_available():
-            say(f"[{n}] queries through HTTP")
-            guarded(res, "http", lambda: http_latencies(content, index, base / "data", args.http_queries))
-        else:
-            res["http"] = {"skipped": "portal/web/api.py has no /api/v1/search yet"}
+        say(f"[{n}] queries through HTTP" + (" (and a lexical-only server)" if args.http_compare_semantic else ""))
+        guarded(res, "http", lambda: http_latencies(content, index, base / "data", args.http_queries,
+                                                    args.http_workers, args.http_compare_semantic))
     if "freeze" in steps:
-        if freeze_available():
-            say(f"[{n}] static site freeze")
-            guarded(res, "freeze", lambda: run_phase("freeze", content=str(content), index=str(index),
-                                                     out=str(base / "site")))
-            if "error" not in res["freeze"]:
-                guarded(res, "pagefind", lambda: run_phase("pagefind", site=str(base / "site")))
-                guarded(res, "bytes", lambda: site_bytes(base / "site"))
-        else:
-            res["freeze"] = {"skipped": "portal/site/freeze.py has no freeze_site yet"}
+        say(f"[{n}] static site freeze")
+        site = base / "site"
+
+        def freeze() -> dict[str, Any]:
+            freeze_site_or_error()
+            return run_phase("freeze", content=str(content), index=str(index), out=str(site))
+        guarded(res, "freeze", freeze)
+        if "error" not in res["freeze"]:
+            # The bytes first, on the site as the freeze published it; then the bundles rebuilt beside it.
+            guarded(res, "bytes", lambda: site_bytes(site))
+            guarded(res, "pagefind", lambda: run_phase("pagefind", site=str(site), out=str(base / "pagefind-alone")))
     if "mkdocs" in steps:
-        if mkdocs_available():
-            say(f"[{n}] MkDocs baseline")
-            guarded(res, "mkdocs", lambda: run_phase("mkdocs", content=str(content), workdir=str(base / "mkdocs")))
-        else:
-            res["mkdocs"] = {"skipped": "mkdocs is not installed: pip install -r bench/requirements.txt"}
+        say(f"[{n}] MkDocs baseline")
+
+        def mkdocs() -> dict[str, Any]:
+            mkdocs_or_error()
+            return run_phase("mkdocs", content=str(content), workdir=str(base / "mkdocs"))
+        guarded(res, "mkdocs", mkdocs)
     res["ratios"] = ratios(res)
     return res
 
@@ -179,13 +182,16 @@ def ratios(res: dict[str, Any]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, run every size, print the table, write the JSON."""
-    from report import table
+    from report import problems, table
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     ap.add_argument("--quick", action="store_true", help="a small run: 50 articles, 20 queries per kind")
     ap.add_argument("--queries", type=int, default=200, help="in-process queries per kind (and FTS5)")
     ap.add_argument("--http-queries", type=int, default=200, help="HTTP queries per kind and audience")
+    ap.add_argument("--http-workers", type=int, default=1, help="gunicorn workers (4 threads each)")
+    ap.add_argument("--http-compare-semantic", action="store_true",
+                    help="also run the HTTP queries on a PORTAL_SEMANTIC_SEARCH=0 server: worker memory difference")
     ap.add_argument("--repeat", type=int, default=1, help="index builds per size (the median is reported)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip", default="", help=f"comma-separated steps to leave out: {','.join(STEPS)}")
@@ -197,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.sizes, args.queries, args.http_queries = "50", min(args.queries, 20), min(args.http_queries, 20)
     args.skip = {s for s in args.skip.split(",") if s}
+    if args.skip - set(STEPS):
+        ap.error(f"--skip: unknown step(s) {', '.join(sorted(args.skip - set(STEPS)))}; the steps: {','.join(STEPS)}")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="portal-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -205,10 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
 
     results: dict[str, Any] = {"command": " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else
-                               "run.main(" + " ".join(argv) + ")", "machine": machine(), "sizes": {}}
+                               "run.main(" + " ".join(argv) + ")", "machine": machine(),
+                               "options": {"skip": sorted(args.skip), "compare_semantic": args.http_compare_semantic},
+                               "sizes": {}, "problems": []}
     try:
         for n in sizes:
             results["sizes"][str(n)] = run_size(n, work, args, say)
+            results["problems"] = problems(results)
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), "utf-8")
     finally:
@@ -216,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(table(results))
     print(f"\nJSON: {args.json}", file=sys.stderr)
+    if results["problems"]:
+        print(f"bench: {len(results['problems'])} problem(s), the run is incomplete:", file=sys.stderr)
+        for problem in results["problems"]:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
