@@ -33,8 +33,11 @@ from portal.site import pipeline
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = REPO / "articles"
 DEFAULT_QUERIES = REPO / "tests" / "eval" / "queries.yml"
-KINDS = ("exact", "colloquial", "compound", "typo", "question", "english", "jargon", "internal")
-LANGS = ("sv", "en")
+KINDS = ("exact", "colloquial", "compound", "typo", "question", "english", "jargon", "internal",
+         # tests/eval/hard_queries.yml: people's own words and languages, and questions with no answer here
+         "caller", "paraphrase", "arabic", "finnish", "somali", "persian", "sloppy", "ambiguous", "negative")
+NEGATIVE = "negative"
+LANGS = ("sv", "en", "ar", "fi")
 LIMIT = 10
 OVERALL = "overall"
 
@@ -58,6 +61,12 @@ class Outcome:
     ids: list[str] = field(default_factory=list)
     rank: int | None = None
     error: str | None = None
+    confident: list[bool] = field(default_factory=list)  # per hit, as ids
+
+    @property
+    def negative(self) -> bool:
+        """True for a question the knowledge base does not answer."""
+        return not self.query.expect
 
     @property
     def reciprocal_rank(self) -> float:
@@ -89,8 +98,10 @@ def load_queries(path: Path, known_ids: set[str] | None = None) -> list[Query]:
             raise ValueError(f"{where}: q must be a non-empty string")
         if kind not in KINDS:
             raise ValueError(f"{where} ({text!r}): kind must be one of {', '.join(KINDS)}")
-        if not isinstance(expect, list) or not expect or not all(isinstance(e, str) for e in expect):
-            raise ValueError(f"{where} ({text!r}): expect must be a non-empty list of article ids")
+        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
+            raise ValueError(f"{where} ({text!r}): expect must be a list of article ids")
+        if (kind == NEGATIVE) != (not expect):
+            raise ValueError(f"{where} ({text!r}): expect must be empty for a negative and only for a negative")
         if lang not in LANGS:
             raise ValueError(f"{where} ({text!r}): lang must be one of {', '.join(LANGS)}")
         if not isinstance(internal, bool):
@@ -109,7 +120,7 @@ def run_query(searcher: Searcher, query: Query) -> Outcome:
         return Outcome(query, error=str(exc))
     ids = [hit.id for hit in result.hits]
     rank = next((i for i, hit_id in enumerate(ids, start=1) if hit_id in query.expect), None)
-    return Outcome(query, ids, rank)
+    return Outcome(query, ids, rank, confident=[bool(getattr(hit, "confident", False)) for hit in result.hits])
 
 
 def summarize(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float]]:
@@ -125,16 +136,25 @@ def summarize(outcomes: Iterable[Outcome]) -> dict[str, dict[str, float]]:
 
 
 def _figures(outcomes: list[Outcome]) -> dict[str, float]:
-    """n, success@1, success@3 and MRR of one group of outcomes."""
-    n = len(outcomes)
-    if not n:
-        return {"n": 0, "s1": 0.0, "s3": 0.0, "mrr": 0.0}
-    return {
-        "n": n,
-        "s1": sum(1 for o in outcomes if o.rank == 1) / n,
-        "s3": sum(1 for o in outcomes if o.rank is not None and o.rank <= 3) / n,
-        "mrr": sum(o.reciprocal_rank for o in outcomes) / n,
-    }
+    """n, success@1, success@3 and MRR of one group of outcomes (over the answered questions), with the
+    confidence figures: the share of answered questions whose first hit is confident (``conf1``) and of
+    negatives with no confident hit at all (``neg_ok``)."""
+    answered = [o for o in outcomes if not o.negative]
+    negatives = [o for o in outcomes if o.negative]
+    n = len(answered)
+    out = {"n": len(outcomes), "s1": 0.0, "s3": 0.0, "mrr": 0.0}
+    if n:
+        out.update({
+            "s1": sum(1 for o in answered if o.rank == 1) / n,
+            "s3": sum(1 for o in answered if o.rank is not None and o.rank <= 3) / n,
+            "mrr": sum(o.reciprocal_rank for o in answered) / n,
+            "conf1": sum(1 for o in answered if o.confident[:1] == [True]) / n,
+            # a confident first hit that is not an expected article: a wrong answer said with confidence
+            "conf_wrong": sum(1 for o in answered if o.confident[:1] == [True] and o.rank != 1) / n,
+        })
+    if negatives:
+        out["neg_ok"] = sum(1 for o in negatives if not any(o.confident)) / len(negatives)
+    return out
 
 
 def run(articles: Path, queries: Path, index_dir: Path) -> list[Outcome]:
@@ -156,11 +176,18 @@ def evaluate(articles: Path, queries: Path, index_dir: Path) -> dict[str, dict[s
 
 def format_table(figures: dict[str, dict[str, float]]) -> str:
     """The figures as a plain-text table, one row per kind and one for overall."""
-    lines = [f"{'kind':<12} {'n':>4} {'s@1':>6} {'s@3':>6} {'MRR':>6}", "-" * 38]
+    lines = [f"{'kind':<12} {'n':>4} {'s@1':>6} {'s@3':>6} {'MRR':>6} {'conf@1':>7} {'wrong':>6} {'neg ok':>7}",
+             "-" * 61]
     for kind, row in figures.items():
         if kind == OVERALL:
-            lines.append("-" * 38)
-        lines.append(f"{kind:<12} {int(row['n']):>4} {row['s1']:>6.3f} {row['s3']:>6.3f} {row['mrr']:>6.3f}")
+            lines.append("-" * 61)
+        conf = f"{row['conf1']:>7.3f} {row['conf_wrong']:>6.3f}" if "conf1" in row else f"{'':>7} {'':>6}"
+        neg = f"{row['neg_ok']:>7.3f}" if "neg_ok" in row else ""
+        if kind == NEGATIVE:
+            lines.append(f"{kind:<12} {int(row['n']):>4} {'':>6} {'':>6} {'':>6} {conf} {neg}")
+        else:
+            lines.append(f"{kind:<12} {int(row['n']):>4} {row['s1']:>6.3f} {row['s3']:>6.3f} {row['mrr']:>6.3f} "
+                         f"{conf} {neg}")
     return "\n".join(lines)
 
 
@@ -172,6 +199,11 @@ def format_failures(outcomes: Iterable[Outcome]) -> str:
     misses: list[str] = []
     near: list[str] = []
     for o in outcomes:
+        if o.negative:
+            if any(o.confident):
+                misses.append(f"  [negative, {o.query.lang}] {o.query.q!r} has confident hits: "
+                              f"{', '.join(i for i, c in zip(o.ids, o.confident, strict=True) if c)}")
+            continue
         if o.rank == 1:
             continue
         q = o.query
@@ -192,7 +224,7 @@ def to_json(figures: dict[str, dict[str, float]], outcomes: list[Outcome]) -> di
         "figures": figures,
         "results": [
             {**asdict(o.query), "expect": list(o.query.expect), "ids": o.ids, "rank": o.rank,
-             "error": o.error}
+             "confident": o.confident, "error": o.error}
             for o in outcomes
         ],
     }

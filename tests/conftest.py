@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,10 @@ from click.testing import CliRunner
 from portal import create_app
 
 CORPUS = Path(__file__).parent / "corpus"
+# The suite builds hundreds of indexes of the same few articles: their passages are embedded once, kept by
+# content hash in a cache every index (and every `portal` child process) shares. Not in tmp_path on purpose.
+EMBEDDING_CACHE = Path(__file__).resolve().parent.parent / ".portal" / "test-embeddings"
+os.environ.setdefault("PORTAL_EMBEDDING_CACHE", str(EMBEDDING_CACHE))
 TODAY = dt.date(2026, 11, 23)
 # Strings planted in every internal place of tests/corpus: none may ever reach a public byte.
 MARKERS = (

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal.build import cachedload, contentcache
+from portal.build import cachedload, contentcache, vectorstage
 from portal.content.load import all_problems, reload_articles
 from portal.content.model import Corpus
 from portal.exceptions import ContentError, PortalError, Problem
@@ -88,6 +88,17 @@ class IndexRun:
     changed: list[str]  # the article ids re-indexed by an update (changed, added or removed)
     loaded: Loaded
     seconds: dict[str, float] = field(default_factory=dict)
+    previous: Path | None = None  # the generation that was current before (its vectors are reused)
+    embedded: vectorstage.EmbedRun | None = None
+
+    def add_vectors(self, progress: Progress | None = None) -> vectorstage.EmbedRun | None:
+        """Give the run's generation its vectors (only the changed articles' text is embedded)."""
+        if self.mode == "unchanged":
+            self.embedded = vectorstage.ensure_vectors(self.corpus, self.generation, progress)
+        else:
+            changed = self.changed if self.mode == "update" else None
+            self.embedded = vectorstage.add_vectors(self.corpus, self.generation, self.previous, changed, progress)
+        return self.embedded
 
 
 def content_state(loaded: Loaded, today: dt.date) -> dict[str, Any]:
@@ -120,27 +131,34 @@ def changed_articles(index_dir: Path, state: dict[str, Any]) -> list[str] | None
 
 def index_content(root: Path, index_dir: Path, today: dt.date | None = None, progress: Progress | None = None,
                   full: bool = False, cache: bool = True, load_progress: Progress | None = None,
-                  lazy: bool = False) -> IndexRun:
+                  lazy: bool = False, vectors: bool = True) -> IndexRun:
     """Check the content and bring the index up to date in a new generation (the old one stays if anything
     fails): only the changed articles when the current generation records the content it reflects,
     else (or with *full*) a full build. With *cache*, unchanged folders come from the content cache; with
-    *lazy*, the run's corpus unpickles cached articles only when used (an update uses the changed ones)."""
+    *lazy*, the run's corpus unpickles cached articles only when used (an update uses the changed ones).
+    With *vectors*, the semantic vectors follow once the lexical index is in use (without, the caller adds
+    them: :meth:`IndexRun.add_vectors`)."""
     today = today or dt.date.today()
     t0 = time.perf_counter()
     loaded = load_content(root, today, cache_dir=cache_dir_for(index_dir) if cache else None,
                           progress=load_progress, lazy=lazy)
     _valid(loaded)
     t1 = time.perf_counter()
-    run = index_loaded(loaded, index_dir, today, progress, full)
-    run.seconds = {"load": t1 - t0, "index": time.perf_counter() - t1}
+    run = index_loaded(loaded, index_dir, today, progress, full, vectors=False)
+    t2 = time.perf_counter()
+    run.seconds = {"load": t1 - t0, "index": t2 - t1}
+    if vectors:
+        run.add_vectors(progress)
+        run.seconds["vectors"] = time.perf_counter() - t2
     return run
 
 
 def index_loaded(loaded: Loaded, index_dir: Path, today: dt.date | None = None, progress: Progress | None = None,
-                 full: bool = False) -> IndexRun:
+                 full: bool = False, vectors: bool = True) -> IndexRun:
     """Bring the index up to date with valid *loaded* content (see :func:`index_content`)."""
     today = today or dt.date.today()
     corpus = _valid(loaded)
+    previous = vectorstage.current_or_none(index_dir)
     state = content_state(loaded, today)
     changed = None if full else changed_articles(index_dir, state)
     if changed is None:
@@ -151,7 +169,10 @@ def index_loaded(loaded: Loaded, index_dir: Path, today: dt.date | None = None, 
             mode, changed = "full", None
     else:
         gen, mode = current_generation(index_dir), "unchanged"
-    return IndexRun(corpus, gen, mode, changed or [], loaded)
+    run = IndexRun(corpus, gen, mode, changed or [], loaded, previous=previous)
+    if vectors:
+        run.add_vectors()
+    return run
 
 
 def _built_in_full(gen: Path) -> bool:

@@ -100,10 +100,35 @@ def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> No
 
     try:
         run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
-                                     cache=not no_cache, load_progress=load_bar, lazy=True)
+                                     cache=not no_cache, load_progress=load_bar, lazy=True, vectors=False)
     finally:
         close_load()
         close()
+    _report_index(run, index_dir)
+    # The lexical index is in use from here on; the semantic vectors follow into the same generation.
+    _add_vectors(run)
+
+
+def _add_vectors(run: pipeline.IndexRun) -> None:
+    """Embed what changed for semantic search, with progress and the time left."""
+    from portal.cli.progress import StepProgress
+
+    shown = StepProgress(sys.stderr)
+    shown.say("Embedding the articles for semantic search (the lexical search is already in use) …")
+    try:
+        done = run.add_vectors(shown.update)
+    finally:
+        shown.close()
+    if done is None:
+        click.echo("Semantic search is off (PORTAL_SEMANTIC_SEARCH=0, or its model is missing): "
+                   "the search stays lexical.", err=True)
+    else:
+        click.echo(f"Semantic vectors: {done.passages} passage(s), {done.embedded} embedded now, the rest "
+                   f"unchanged ({done.seconds:.1f} s).", err=True)
+
+
+def _report_index(run: pipeline.IndexRun, index_dir: Path) -> None:
+    """What `portal index` did to the lexical index, in words."""
     stats = run.loaded.stats
     click.echo(f"Loaded {len(run.corpus.articles)} article(s): {len(stats.read)} folder(s) read, "
                f"{stats.cached} from the cache ({run.seconds['load']:.1f} s).", err=True)
@@ -126,9 +151,12 @@ def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> No
 @click.option("--internal", is_flag=True, help="Include internal articles and internal notes.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--prefix", is_flag=True, help="Treat the last word as unfinished (search as you type).")
+@click.option("--mode", type=click.Choice(["auto", "lexical", "hybrid"]), default="auto", show_default=True,
+              help="hybrid: words and meaning (the multilingual model); lexical: words only; auto: hybrid unless "
+                   "--prefix.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 def search(query: str, articles: Path, index_dir: Path, lang: str | None, internal: bool, limit: int,
-           prefix: bool, as_json: bool) -> None:
+           prefix: bool, mode: str, as_json: bool) -> None:
     """Search the index from the terminal."""
     from portal.exceptions import IndexCorruptError, IndexMissingError
     from portal.search.index import IndexHandle
@@ -144,12 +172,12 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
     from portal.exceptions import QueryError
 
     try:
-        result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix)
+        result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix, mode=mode)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="'--lang'") from None
     if as_json:
         fields = ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url",
-                  "self_service_label", "fallback", "category", "department")
+                  "self_service_label", "fallback", "confident", "category", "department")
         extra = ("answer_group", "status", "in_internal") if internal else ()
         click.echo(json.dumps([{k: getattr(h, k) for k in fields + extra} for h in result.hits],
                               ensure_ascii=False, indent=1))
@@ -158,8 +186,11 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
         click.echo(f"Did you mean: {result.suggestion}", err=True)
     if not result.hits:
         click.echo("No results.", err=True)
+    elif not any(h.confident for h in result.hits):
+        click.echo("No confident answer: these are the closest articles.", err=True)
     for n, h in enumerate(result.hits, 1):
         tags = [h.lang] + (["fallback"] if h.fallback else []) + ([h.audience] if h.audience != "public" else [])
+        tags += ["confident"] if h.confident else []
         click.echo(f"{n:2}. {h.title}  [{h.id}; {', '.join(tags)}; score {h.score:.2f}]")
         click.echo(f"    {h.summary}")
         if h.self_service_url:

@@ -38,6 +38,8 @@ class Hit:
     in_internal: bool = False
     publish_from: str | None = None
     expires: str | None = None
+    # A confident answer (portal.search.hybrid): "we have no answer to that" can be told from an answer.
+    confident: bool = False
     highlights: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +69,13 @@ class SearchResult:
     lang: str
     hits: list[Hit]
     suggestion: str | None = None
+    mode: str = "lexical"  # how it was ranked: "lexical", or "hybrid" (with the multilingual model)
+
+    @property
+    def answered(self) -> int:
+        """The hits that count as an answer: all of them when one is confident, else none (a search with no
+        confident answer is a search that found little, for the editors' report of missing content)."""
+        return len(self.hits) if any(h.confident for h in self.hits) else 0
 
 
 class ResultCache:

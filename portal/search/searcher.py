@@ -19,14 +19,18 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from portal.exceptions import QueryError
+from portal.search import hybrid
 from portal.search.analysis import Analyzer, QueryWord
-from portal.search.index import Alternative, IndexHandle, run_query, synonym_map
+from portal.search.index import Alternative, IndexHandle, documents_for, run_query, synonym_map
 from portal.search.results import Hit, ResultCache, SearchResult, add_highlights, copy_result, in_window
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
 MAX_LIMIT = 100
 FILTER_KEYS = ("category", "answer_group", "department", "audience")
+# auto: hybrid for a settled query, lexical while the last word is still being typed (as-you-type stays as fast
+# as before); lexical or hybrid: always that.
+MODES = ("auto", "lexical", "hybrid")
 # Words that say the person wants to *do* the errand: an e-service should then come first.
 DOING_WORDS = frozenset("""
 ansöka ansök ansöker ansökan ansökning söka söker anmäla anmäl anmälan felanmäla boka bokar bokning beställa beställ
@@ -70,13 +74,15 @@ class Searcher:
 
     def search(self, text: str, lang: str | None = None, *, internal: bool = False, limit: int = 10,
                filters: dict[str, str] | None = None, prefix: bool = False,
-               today: dt.date | None = None) -> SearchResult:
-        """Search for *text* in *lang*; public results only unless *internal*."""
+               today: dt.date | None = None, mode: str = "auto") -> SearchResult:
+        """Search for *text* in *lang*; public results only unless *internal*. *mode* is one of :data:`MODES`."""
         lang = lang or self.source_language
         if lang not in self.languages:
             raise QueryError(f"unknown language '{lang}'; available: {', '.join(self.languages)}")
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        if mode not in MODES:
+            raise QueryError(f"unknown mode '{mode}'; known: {', '.join(MODES)}")
         filters = {k: v for k, v in (filters or {}).items() if v}
         for key in filters:
             if key not in FILTER_KEYS:
@@ -85,17 +91,19 @@ class Searcher:
         query = clean_query(typed)
         open_end = prefix and bool(typed) and not typed[-1:].isspace()
         today = today or dt.date.today()
-        key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today)
+        # Part of the cache key: the vectors may arrive in a generation that already answers (lexically).
+        semantic = (mode == "hybrid" or (mode == "auto" and not open_end)) and hybrid.ready(self.handle)
+        key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today, semantic)
         cache = self.handle.refresh().cache.setdefault("results", ResultCache())
         cached = cache.get(key)
         if cached is not None:
             return copy_result(cached)
-        result = self._search(query, lang, internal, limit, filters, open_end, today)
+        result = self._search(query, lang, internal, limit, filters, open_end, today, semantic)
         cache.put(key, result)
         return copy_result(result)
 
     def _search(self, query: str, lang: str, internal: bool, limit: int, filters: dict[str, str],
-                open_end: bool, today: dt.date) -> SearchResult:
+                open_end: bool, today: dt.date, semantic: bool = False) -> SearchResult:
         public = not internal
         plans: dict[str, list[list[Alternative]]] = {}
         suggestion_words: list[str] | None = None
@@ -107,14 +115,22 @@ class Searcher:
         raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40),
                         enough=limit)
         hits = self._rank(raw, query, lang, internal, today)
+        suggestion = None
+        if suggestion_words is not None and " ".join(suggestion_words).lower() != query.lower():
+            suggestion = " ".join(suggestion_words)
+        # The model reads words it knows: a misspelt word it would take for another, so it gets the corrected text.
+        close = hybrid.semantic_scores(self.handle, suggestion or query, self.source_language, internal) \
+            if semantic and query else None
+        if close is not None:
+            hits = self._fuse(hits, close, query, lang, internal, filters, today)
+        else:
+            hybrid.mark_lexical(hits)
+        mode = "hybrid" if close is not None else "lexical"
         hits = hits[:limit]
         stems = self._highlight_stems(query, lang)
         for hit in hits:
             add_highlights(hit, raw, stems.get(hit.lang, set()), internal)
-        suggestion = None
-        if suggestion_words is not None and " ".join(suggestion_words).lower() != query.lower():
-            suggestion = " ".join(suggestion_words)
-        return SearchResult(query, lang, hits, suggestion)
+        return SearchResult(query, lang, hits, suggestion, mode)
 
     # --- building the query plan ----------------------------------------------------------------------
 
@@ -275,6 +291,16 @@ class Searcher:
             if hit.id not in best or hit.score > best[hit.id].score:
                 best[hit.id] = hit
         return sorted(best.values(), key=lambda h: (-h.score, h.id))
+
+    def _fuse(self, hits: list[Hit], close: hybrid.Semantic, query: str, lang: str, internal: bool,
+              filters: dict[str, str], today: dt.date) -> list[Hit]:
+        """The lexical *hits* fused with the articles the model finds close to the question."""
+        found = {h.id for h in hits}
+        wanted = [a for a in close.ranked()[:hybrid.CANDIDATES] if a not in found]
+        keys = [(a, code) for a in wanted for code in dict.fromkeys([lang, self.source_language])]
+        docs = documents_for(self.handle, keys, internal=internal, filters=filters)
+        extra = self._rank(list(docs.values()), query, lang, internal, today)
+        return hybrid.fuse(hits, extra, close, len(query.split()))
 
     def _highlight_stems(self, query: str, lang: str) -> dict[str, set[str]]:
         out = {}

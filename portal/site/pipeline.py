@@ -32,8 +32,8 @@ from portal.build.stages import (
 )
 from portal.exceptions import PortalError
 
-__all__ = ["Loaded", "build", "build_incremental", "cache_dir_for", "changed_articles", "content_state", "index",
-           "index_content", "index_loaded", "load", "load_content", "load_valid", "reload"]
+__all__ = ["IndexRun", "Loaded", "build", "build_incremental", "cache_dir_for", "changed_articles", "content_state",
+           "index", "index_content", "index_loaded", "load", "load_content", "load_valid", "reload"]
 
 
 def build(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,
@@ -43,9 +43,15 @@ def build(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,
 
     say = say or (lambda _msg: None)
     say("Checking and indexing the content …")
-    run = index_content(root, index_dir, today, progress)
+    run = index_content(root, index_dir, today, progress, vectors=False)
     say("Freezing the public site …")
-    return freeze_site(run.corpus, out, index_dir, today=today, progress=progress, say=say, loaded=run.loaded)
+    summary = freeze_site(run.corpus, out, index_dir, today=today, progress=progress, say=say, loaded=run.loaded)
+    # The pages are out and the lexical search answers: the semantic vectors follow into the same generation.
+    say("Embedding the articles for semantic search …")
+    done = run.add_vectors(progress)
+    if done is not None:
+        say(f"Semantic vectors: {done.passages} passage(s), {done.embedded} embedded now ({done.seconds:.1f} s).")
+    return summary
 
 
 def build_incremental(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,

@@ -77,7 +77,7 @@ def _search(params: dict[str, str], prefix: bool, log: bool) -> SearchResult | N
                                      filters=filters, prefix=prefix, today=state.today())
     if log:
         try:
-            searchlog.current_log().record(result.query, result.lang, len(result.hits))
+            searchlog.current_log().record(result.query, result.lang, result.answered)
         except Exception:  # the log must never break a search with a caller on the line
             current_app.logger.exception("could not write the search log")
     return result
@@ -109,14 +109,17 @@ def search() -> Any:
 def search_json() -> Any:
     """Results as the agent types: the rendered result list plus its count and suggestion.
 
-    Only searches the agent settled on are logged (``log=1``: sent by agent.js on Enter, or when a
-    low-result search has stood unchanged for two seconds), never every prefix typed on the way.
+    While the agent types (``prefix=1``) the ranking is lexical, as fast as before; agent.js asks again with
+    ``prefix=0`` once typing pauses, and that settled query gets the hybrid ranking (words and meaning). Only
+    searches the agent settled on are logged (``log=1``: sent by agent.js on Enter, or when a search with no
+    confident answer has stood unchanged for two seconds), never every prefix typed on the way.
     """
     corpus = get_state().corpus()
     params = _params(corpus)
     result = _search(params, prefix=request.args.get("prefix", "1") != "0", log=request.args.get("log") == "1")
     html = render_template("agent/_results.html", params=params, result=result, **_results_context(corpus, result))
     return jsonify({"html": html, "count": len(result.hits) if result else 0,
+                    "answered": result.answered if result else 0, "mode": result.mode if result else None,
                     "suggestion": result.suggestion if result else None})
 
 

@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 
 from portal.content.model import Article, Corpus
 from portal.render.markdown import public_url
-from portal.search.searcher import MAX_LIMIT, MAX_QUERY_CHARS
+from portal.search.searcher import MAX_LIMIT, MAX_QUERY_CHARS, MODES
 from portal.web import feedback, searchlog
 from portal.web.auth import bad_token, current_user
 from portal.web.errors import json_error
@@ -155,6 +155,7 @@ def search() -> Any:
         raise BadParameter(f"q is longer than {MAX_QUERY_CHARS} characters", "query_too_long")
     internal = _internal()
     lang, limit, prefix = _lang(corpus), _limit(), _flag("prefix")
+    mode = _choice("mode", {m: m for m in MODES}) or "auto"
     site = corpus.site
     filters = {"category": _choice("category", site.categories),
                "answer_group": _choice("answer_group", site.answer_groups),
@@ -164,15 +165,16 @@ def search() -> Any:
                            "API token", "unauthorized", 401)
     result = state.searcher().search(q, lang, internal=internal, limit=limit,
                                      filters={k: v for k, v in filters.items() if v}, prefix=prefix,
-                                     today=state.today())
+                                     today=state.today(), mode=mode)
     if not prefix:
         try:
-            searchlog.current_log().record(result.query, result.lang, len(result.hits))
+            searchlog.current_log().record(result.query, result.lang, result.answered)
         except Exception:
             current_app.logger.exception("could not write the search log")
     hits = [h.as_dict() if internal else h.public_dict() for h in result.hits]
     return jsonify({"query": result.query, "lang": result.lang, "audience": "all" if internal else "public",
-                    "count": len(hits), "suggestion": result.suggestion, "hits": hits})
+                    "count": len(hits), "suggestion": result.suggestion, "mode": result.mode,
+                    "confident": any(h["confident"] for h in hits), "hits": hits})
 
 
 def _summary(article: Article, lang: str, internal: bool) -> dict[str, Any]:

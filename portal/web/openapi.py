@@ -35,6 +35,8 @@ HIT = {
     "id": STR, "lang": STR, "title": STR, "summary": STR, "score": {"type": "number"},
     "audience": {"enum": ["public", "internal"]}, "url": STR_OR_NULL, "self_service_url": STR_OR_NULL,
     "self_service_label": STR_OR_NULL, "fallback": BOOL, "category": STR, "department": STR_OR_NULL,
+    "confident": {"type": "boolean", "description": "A confident answer to the question (calibrated on questions "
+                  "the content does and does not answer): when no hit is, say so and offer the contact centre"},
     "status": {"enum": ["published", "draft"]}, "outdated": BOOL, "updated": DATE_OR_NULL, "langs": LANGS,
     "highlights": {"type": "object", "description": "HTML, already escaped, query words in <mark>",
                    "additionalProperties": STR},
@@ -63,7 +65,8 @@ SCHEMAS: dict[str, Any] = {
     "InternalHit": _obj(HIT_INTERNAL),
     "SearchResult": _obj({
         "query": STR, "lang": STR, "audience": {"enum": ["public", "all"]}, "count": {"type": "integer"},
-        "suggestion": STR_OR_NULL,
+        "suggestion": STR_OR_NULL, "mode": {"enum": ["lexical", "hybrid"]},
+        "confident": {"type": "boolean", "description": "True when any hit is a confident answer"},
         "hits": {"type": "array", "items": {"anyOf": [_ref("Hit"), _ref("InternalHit")]}}}),
     "ArticleSummary": _obj(SUMMARY),
     "InternalArticleSummary": _obj({**SUMMARY, **INTERNAL}),
@@ -164,6 +167,9 @@ def document(site: SiteConfig | None = None) -> dict[str, Any]:
         AUDIENCE,
         _param("prefix", "Treat the last word as unfinished (search as you type); prefix searches are "
                "not logged.", {"type": "boolean", "default": False}),
+        _param("mode", "hybrid: words and meaning (a multilingual model: a question in any language finds the "
+               "article); lexical: words only; auto (the default): hybrid, lexical for a prefix search.",
+               {"enum": ["auto", "lexical", "hybrid"], "default": "auto"}),
     ]
     article_resp = _ok("Article", "The article (InternalArticle for audience=all)")
     article_resp["200"]["content"]["application/json"]["schema"] = {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 
-from portal.build import collector, stages
+from portal.build import collector, stages, vectorstage
 from portal.build.contentcache import content_stamp
 from portal.content.model import Corpus
 from portal.exceptions import ContentError, IndexCorruptError, IndexMissingError, Problem
@@ -82,7 +82,9 @@ class PortalState:
         self._stamp = stamp
         self.generation += 1
         if not any(p.is_error for p in self._problems):
-            update_index(self._corpus, self.index_dir, changed, analyzers=self._analyzers)
+            before = vectorstage.current_or_none(self.index_dir)
+            gen = update_index(self._corpus, self.index_dir, changed, analyzers=self._analyzers)
+            vectorstage.add_vectors(self._corpus, gen, before, changed)
 
     def problems(self) -> list[Problem]:
         """Problems found when the content was last loaded."""
@@ -99,7 +101,8 @@ class PortalState:
                     self._searcher = Searcher(IndexHandle(self.index_dir))
                 except (IndexMissingError, IndexCorruptError) as exc:
                     log.warning("%s; rebuilding the index from %s", exc, self.articles)
-                    build_index(self.corpus(), self.index_dir)
+                    gen = build_index(self.corpus(), self.index_dir)
+                    vectorstage.add_vectors(self.corpus(), gen, None)
                     self._searcher = Searcher(IndexHandle(self.index_dir))
             return self._searcher
 

@@ -13,6 +13,7 @@ from portal.search.index.reader import (
     RawHit,
     all_documents,
     current_generation,
+    documents_for,
     open_generation,
     run_query,
 )
@@ -20,5 +21,6 @@ from portal.search.index.writer import build_index, update_index
 
 __all__ = [
     "SCHEMA_VERSION", "Alternative", "Generation", "IndexHandle", "RawHit", "all_documents", "analyzers_for",
-    "build_index", "current_generation", "glossary", "open_generation", "run_query", "synonym_map", "update_index",
+    "build_index", "current_generation", "documents_for", "glossary", "open_generation", "run_query", "synonym_map",
+    "update_index",
 ]

@@ -224,6 +224,23 @@ def _champions(gen: Generation, searcher: Any, words_by_lang: dict[str, list[lis
     return [RawHit(_stored_meta(gen, searcher, doc), score, doc, gen) for doc, score in best]
 
 
+def documents_for(handle: IndexHandle, keys: list[tuple[str, str]], *, internal: bool,
+                  filters: dict[str, str] | None = None) -> dict[tuple[str, str], RawHit]:
+    """The documents of the article versions *keys* (``(id, lang)``) that this search may show: visible ones
+    only unless *internal*, and those that pass *filters*. Their score is 0: the caller ranks them."""
+    gen = handle.refresh()
+    searcher = gen.searcher()
+    restrict: list[wq.Query] = [] if internal else [wq.Term("visible", "1")]
+    restrict += [wq.Term(name, value) for name, value in (filters or {}).items()]
+    allowed = _allowed(gen, searcher, wq.And(restrict)) if restrict else None
+    out = {}
+    for aid, lang in keys:
+        doc = searcher.document_number(key=f"{aid}:{lang}")
+        if doc is not None and (allowed is None or doc in allowed):
+            out[(aid, lang)] = RawHit(_stored_meta(gen, searcher, doc), 0.0, doc, gen)
+    return out
+
+
 def _stored_meta(gen: Generation, searcher: Any, doc: int) -> dict[str, Any]:
     # Unpickling a document's stored fields is the largest cost left in a search; the same articles
     # answer many questions. Callers only read the metadata.

@@ -19,6 +19,7 @@
     var endpoint = form.getAttribute("data-endpoint");
     var timer = null;
     var settle = null;
+    var SETTLE_MS = 350;
     var seq = 0;
     var controller = null;
 
@@ -50,10 +51,18 @@
         return res.json();
       }).then(function (data) {
         if (!data || mine !== seq) { return; }
-        results.innerHTML = data.html;
-        status.textContent = data.count === 1 ? "1 träff" : data.count + " träffar";
-        if (!log && data.count < 3) {
-          // a search with few results that the agent settles on is worth telling the editors about
+        if (!prefix && results.contains(document.activeElement) && !log) {
+          // the agent is already moving through the hits: the settled list must not move under the keys
+        } else {
+          results.innerHTML = data.html;
+          status.textContent = (data.count === 1 ? "1 träff" : data.count + " träffar") +
+            (data.mode === "hybrid" && !data.answered && data.count ? ", inget säkert svar" : "");
+        }
+        if (prefix) {
+          // Typing paused: the settled query is asked once more, ranked by words and meaning (hybrid).
+          settle = setTimeout(function () { run(false, false); }, SETTLE_MS);
+        } else if (!log && !data.answered) {
+          // a search with no confident answer that the agent settles on is worth telling the editors about
           settle = setTimeout(function () { run(false, true); }, 2000);
         }
       }).catch(function (err) {

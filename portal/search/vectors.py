@@ -1,0 +1,221 @@
+"""The semantic half of an index generation: which texts are embedded, and the vectors kept beside the Whoosh files.
+
+Each article version gets one passage: its title, summary and keywords (whole bodies ranked no better, at ten
+times the cost: docs/architecture.md). An article with internal notes gets one more, its title and the notes,
+marked ``internal``: only the agents' search scores with it. Internal and draft articles are embedded like the
+rest and left out of public searches by the index's own visibility (:func:`portal.search.index.documents_for`).
+
+The vectors are written into the generation *after* it was swapped in (``vectors.npy``, then ``vectors.json``,
+each atomically; the JSON file is the sign that both are complete), so the lexical search and the pages never
+wait for them. Every passage is known by the hash of its text: a rebuild takes the vectors of unchanged text
+from the previous generation (and from the shared cache named by ``PORTAL_EMBEDDING_CACHE``), and embeds only
+what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from portal.content.model import Article, Corpus
+from portal.search.embedding import DIMENSIONS, MODEL_NAME, Progress, embedder
+
+VECTORS_FILE = "vectors.npy"
+ROWS_FILE = "vectors.json"
+FORMAT = 1
+PUBLIC, INTERNAL = "text", "internal"
+INTERNAL_NOTE_CHARS = 600  # the start of the notes says what they are about
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One text to embed: of article *id*, in *lang*, public text or internal notes (*kind*)."""
+
+    id: str
+    lang: str
+    kind: str
+    text: str
+
+    @property
+    def digest(self) -> str:
+        """The hash its vector is cached under (the model's name is part of it)."""
+        return hashlib.blake2b(f"{MODEL_NAME}\x00{self.text}".encode(), digest_size=16).hexdigest()
+
+
+def article_passages(article: Article, corpus: Corpus) -> list[Passage]:
+    """The passages of one article: each language version's, and its internal notes'."""
+    src = corpus.site.source_language
+    versions = [article.source] if article.audience == "internal" else list(article.versions.values())
+    out = []
+    for version in versions:
+        keywords = ", ".join(version.keywords)
+        text = f"{version.title}. {version.summary}" + (f" {keywords}." if keywords else "")
+        out.append(Passage(article.id, version.lang, PUBLIC, text))
+    if article.internal_text.strip():
+        notes = " ".join(article.internal_text.split())[:INTERNAL_NOTE_CHARS]
+        out.append(Passage(article.id, src, INTERNAL, f"{article.source.title}. {notes}"))
+    return out
+
+
+@dataclass
+class VectorSet:
+    """The vectors of one generation: row *i* of :attr:`matrix` is the passage ``rows[i]``."""
+
+    matrix: np.ndarray
+    rows: list[tuple[str, str, str, str]]  # (article id, lang, kind, digest)
+
+    def lang_mask(self, langs: Iterable[str], internal: bool) -> np.ndarray:
+        """The rows in *langs*; internal notes only for an agents' search (cached per combination)."""
+        key = (tuple(sorted(langs)), internal)
+        cache = self.__dict__.setdefault("_masks", {})
+        if key not in cache:
+            wanted = set(key[0])
+            cache[key] = np.array([r[1] in wanted and (internal or r[2] != INTERNAL) for r in self.rows], dtype=bool)
+        return cache[key]
+
+
+def read_vectors(gen: Path) -> VectorSet | None:
+    """The generation's vectors, or None while they are still being made (or were never made)."""
+    try:
+        meta = json.loads((gen / ROWS_FILE).read_text("utf-8"))
+        if meta.get("format") != FORMAT or meta.get("model") != MODEL_NAME:
+            return None
+        matrix = np.load(gen / VECTORS_FILE, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    rows = [tuple(r) for r in meta["rows"]]
+    if matrix.shape != (len(rows), DIMENSIONS):
+        return None
+    return VectorSet(matrix, rows)  # type: ignore[arg-type]
+
+
+def has_vectors(gen: Path) -> bool:
+    """True when the generation's vectors are complete."""
+    return read_vectors(gen) is not None
+
+
+@dataclass
+class EmbedRun:
+    """What one embedding run did."""
+
+    passages: int
+    embedded: int
+    seconds: float
+
+
+def embed_generation(corpus: Corpus, gen: Path, previous: Path | None = None, ids: Iterable[str] | None = None,
+                     progress: Progress | None = None) -> EmbedRun:
+    """Write *gen*'s vectors: of every article, or (with *ids*) of the changed articles, the rest taken from
+    *previous* as they are. Text already embedded (in *previous* or the shared cache) is not embedded again."""
+    t0 = time.perf_counter()
+    old = read_vectors(previous) if previous is not None else None
+    if ids is not None and old is not None:
+        changed = set(ids)
+        kept = [i for i, r in enumerate(old.rows) if r[0] not in changed]
+        passages = [p for aid in sorted(changed) if aid in corpus.articles
+                    for p in article_passages(corpus.articles[aid], corpus)]
+        base_rows = [old.rows[i] for i in kept]
+        base = np.asarray(old.matrix[kept], dtype=np.float32) if kept else np.zeros((0, DIMENSIONS), np.float32)
+    else:
+        passages = [p for aid in sorted(corpus.articles) for p in article_passages(corpus.articles[aid], corpus)]
+        base_rows, base = [], np.zeros((0, DIMENSIONS), np.float32)
+    known = _known(old)
+    digests = [p.digest for p in passages]
+    todo = sorted({d: p.text for p, d in zip(passages, digests, strict=True) if d not in known}.items())
+    with SharedCache.open() as shared:
+        found = shared.get([d for d, _ in todo])
+        known.update(found)
+        todo = [(d, t) for d, t in todo if d not in found]
+        if todo:
+            vectors = embedder().passages([t for _, t in todo], progress)
+            fresh = {d: vectors[i] for i, (d, _) in enumerate(todo)}
+            known.update(fresh)
+            shared.put(fresh)
+    if progress and not todo:
+        progress(1, 1)
+    matrix = np.vstack([base] + [known[d][None, :] for d in digests]) if digests else base
+    rows = base_rows + [(p.id, p.lang, p.kind, d) for p, d in zip(passages, digests, strict=True)]
+    write_vectors(gen, matrix.astype(np.float32, copy=False), rows)
+    return EmbedRun(len(rows), len(todo), time.perf_counter() - t0)
+
+
+def _known(old: VectorSet | None) -> dict[str, np.ndarray]:
+    if old is None:
+        return {}
+    return {r[3]: np.asarray(old.matrix[i], dtype=np.float32) for i, r in enumerate(old.rows)}
+
+
+def write_vectors(gen: Path, matrix: np.ndarray, rows: list[tuple[str, str, str, str]]) -> None:
+    """Write the vectors into *gen*: the matrix first, then the rows (whose presence says both are there)."""
+    tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    tmp_npy = gen / f".{VECTORS_FILE}.{tag}.tmp"
+    with tmp_npy.open("wb") as f:
+        np.save(f, matrix)
+    os.replace(tmp_npy, gen / VECTORS_FILE)
+    tmp_json = gen / f".{ROWS_FILE}.{tag}.tmp"
+    tmp_json.write_text(json.dumps({"format": FORMAT, "model": MODEL_NAME, "rows": rows}, ensure_ascii=False),
+                        "utf-8")
+    os.replace(tmp_json, gen / ROWS_FILE)
+
+
+class SharedCache:
+    """Vectors by passage hash, shared by every index on the machine that names the same folder in
+    ``PORTAL_EMBEDDING_CACHE`` (a test suite builds hundreds of indexes of the same few articles)."""
+
+    def __init__(self, db: sqlite3.Connection | None):
+        self.db = db
+
+    @classmethod
+    def open(cls) -> SharedCache:
+        """The cache named by the environment, or one that holds nothing."""
+        folder = os.environ.get("PORTAL_EMBEDDING_CACHE")
+        if not folder:
+            return cls(None)
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(Path(folder) / "vectors.sqlite3", timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (digest TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        except (OSError, sqlite3.Error):
+            return cls(None)  # a cache that cannot be used only costs time
+        return cls(db)
+
+    def __enter__(self) -> SharedCache:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def get(self, digests: list[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of *digests*."""
+        if self.db is None or not digests:
+            return {}
+        out = {}
+        for start in range(0, len(digests), 500):
+            chunk = digests[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for digest, blob in self.db.execute(f"SELECT digest, vector FROM vectors WHERE digest IN ({marks})",  # noqa: S608
+                                                chunk):
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape == (DIMENSIONS,):
+                    out[digest] = vector
+        return out
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep *vectors* for the next index."""
+        if self.db is None or not vectors:
+            return
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                [(d, np.asarray(v, np.float32).tobytes()) for d, v in vectors.items()])
+
