@@ -254,3 +254,15 @@ def test_typo_while_typing_finds_the_corrected_hits(agent):
     # a word still being typed that the index completes is not "corrected"
     data = agent.get("/agent/search.json?q=byggl&prefix=1").get_json()
     assert data["count"] >= 1 and data["suggestion"] is None
+
+
+def test_the_agent_is_told_when_no_hit_is_a_sure_answer(agent):
+    sure = plain(agent.get("/agent/?q=hur+ansöker+jag+om+bygglov"))
+    assert "Säkert svar" in sure and "Vi hittade inget säkert svar" not in sure
+    question = "/agent/?q=vad+kostar+ett+nytt+pass+hos+polisen"
+    unsure = plain(agent.get(question))
+    assert "Vi hittade inget säkert svar" in unsure and "Säkert svar" not in unsure
+    assert "Kontaktcenter:" in unsure and 'class="hits"' in text(agent.get(question))  # the hits still show
+    data = agent.get("/agent/search.json?q=vad+kostar+ett+nytt+pass+hos+polisen&prefix=0").get_json()
+    assert data["mode"] == "hybrid" and data["answered"] == 0 and data["count"] > 0
+    assert agent.get("/agent/search.json?q=byggl&prefix=1").get_json()["mode"] == "lexical"

@@ -217,3 +217,21 @@ def test_api_search_log(client, tmp_path):
     client.get("/api/v1/search?q=zzkk&prefix=true")  # as-you-type: not logged
     rows = sqlite3.connect(tmp_path / "data" / "searchlog.sqlite3").execute("SELECT query FROM searches").fetchall()
     assert rows == [("qwzxv [e-post]",)]
+
+
+def test_search_says_how_it_ranked_and_whether_it_is_sure(client):
+    settled = client.get("/api/v1/search?q=hur+ansöker+jag+om+bygglov").get_json()
+    assert settled["mode"] == "hybrid" and all(isinstance(h["confident"], bool) for h in settled["hits"])
+    assert settled["hits"][0]["id"] == "bygglov" and settled["hits"][0]["confident"] and settled["confident"]
+    assert client.get("/api/v1/search?q=bygglov&mode=lexical").get_json()["mode"] == "lexical"
+    assert client.get("/api/v1/search?q=byggl&prefix=true").get_json()["mode"] == "lexical"
+    bad = client.get("/api/v1/search?q=bygglov&mode=semantic")
+    assert bad.status_code == 400 and "mode" in bad.get_json()["error"]["message"]
+
+
+def test_a_question_in_another_language_finds_the_swedish_article(client):
+    # bibliotekskort has only Swedish: an Arabic question finds it, marked as a fallback to Swedish.
+    data = client.get("/api/v1/search", query_string={"q": "كيف أحصل على بطاقة المكتبة", "lang": "ar"}).get_json()
+    hit = next(h for h in data["hits"] if h["id"] == "bibliotekskort")
+    assert hit["lang"] == "sv" and hit["fallback"] is True
+    assert data["hits"].index(hit) < 2

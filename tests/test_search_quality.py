@@ -38,3 +38,29 @@ def test_search_quality_floors(tmp_path: Path) -> None:
     assert overall["mrr"] >= FLOOR_MRR, figures
     for kind, row in figures.items():
         assert row["s3"] >= FLOOR_KIND, f"{kind}: success@3 {row['s3']:.3f} < {FLOOR_KIND}"
+
+
+HARD = Path(__file__).parent / "eval" / "hard_queries.yml"
+# tests/eval/hard_queries.yml (people's own words and languages, and questions the content does not answer),
+# measured with the hybrid search (bench/RESULTS.md): success@3 0.916, MRR 0.830, the lowest kind 0.667
+# (Somali), negatives with no confident hit 0.725, answered questions with a confident first hit 0.628.
+# The targets (0.95 / 0.85 / every kind 0.90 / 0.80 / 0.85) are not reached yet: these floors keep
+# what is reached from sliding back.
+HARD_FLOOR_S3 = 0.90
+HARD_FLOOR_MRR = 0.80
+HARD_FLOOR_KIND = 0.60
+HARD_FLOOR_NEGATIVES = 0.70
+HARD_FLOOR_CONFIDENT = 0.60
+
+
+def test_hard_questions_floors(tmp_path: Path) -> None:
+    figures = load_eval_script().evaluate(ARTICLES, HARD, tmp_path / "index")
+    overall = figures["overall"]
+    assert overall["n"] >= 250
+    assert overall["s3"] >= HARD_FLOOR_S3, figures
+    assert overall["mrr"] >= HARD_FLOOR_MRR, figures
+    assert overall["neg_ok"] >= HARD_FLOOR_NEGATIVES, figures
+    assert overall["conf1"] >= HARD_FLOOR_CONFIDENT, figures
+    for kind, row in figures.items():
+        if kind not in ("negative", "overall"):
+            assert row["s3"] >= HARD_FLOOR_KIND, f"{kind}: success@3 {row['s3']:.3f} < {HARD_FLOOR_KIND}"
