@@ -268,3 +268,41 @@ def test_the_search_api_origin_goes_into_connect_src_of_every_page_and_the_heade
         assert "connect-src 'self' https://api.testby.se;" in html.unescape(page.read_text("utf-8")), page
     data = (site / "sv" / "search" / "index.html").read_text("utf-8").split('id="search-data">', 1)[1]
     assert json.loads(data.split("</script>", 1)[0])["api"] == "https://api.testby.se/api/v1/search"
+
+
+CONTACT = '<a href="#footer-contact">Kontaktcenter</a>'
+PHONE = '<a href="tel:0123456700" dir="ltr">0123-45 67 00</a>'
+UNSURE = {"sv": f"Vi hittade inget säkert svar på din fråga. Här är det som liknar mest — eller kontakta {CONTACT}"
+                f" på {PHONE}.",
+          "ar": f"لم نجد إجابة أكيدة على سؤالك. إليك أقرب ما وجدناه — أو اتصل بـ {CONTACT} على الرقم {PHONE}."}
+
+
+def test_the_preview_search_page_says_above_the_hits_when_none_is_a_confident_answer(client, monkeypatch):
+    import dataclasses
+
+    from portal.search.searcher import Searcher
+
+    search, sure = Searcher.search, {"first": False}
+
+    def flagged(self, *args, **kwargs):  # each hit's confident flag as the test says
+        found = search(self, *args, **kwargs)
+        return dataclasses.replace(found, hits=[dataclasses.replace(h, confident=sure["first"] and i == 0)
+                                                for i, h in enumerate(found.hits)])
+
+    monkeypatch.setattr(Searcher, "search", flagged)
+    for lang in ("sv", "ar"):
+        page = client.get(f"/{lang}/search/?q=bygglov").get_data(as_text=True)
+        assert f'<p class="search-unsure">{UNSURE[lang]}</p>' in page, page
+        assert page.index("search-unsure") < page.index(f'href="/{lang}/bygglov/"')  # above the hits, which show
+        assert 'id="footer-contact"' in page and '<template id="search-unsure">' not in page
+    sure["first"] = True
+    assert "search-unsure" not in client.get("/sv/search/?q=bygglov").get_data(as_text=True)
+    assert "search-unsure" not in client.get("/sv/search/").get_data(as_text=True)  # no query, no hits
+
+
+def test_the_static_search_page_carries_the_notice_for_the_api_hits_unshown(site: Path):
+    for lang in ("sv", "ar"):
+        page = (site / lang / "search" / "index.html").read_text("utf-8")
+        notice = page.split('<template id="search-unsure">', 1)[1].split("</template>", 1)[0]
+        assert notice == f'<p class="search-unsure">{UNSURE[lang]}</p>'
+        assert page.count("class=\"search-unsure\"") == 1  # only in the template: search.js shows it for API hits

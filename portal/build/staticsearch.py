@@ -3,8 +3,9 @@
 * ``pagefind/`` (the one every search loads): an article's title, keywords, synonyms and e-service name as
   text, its title, summary and e-service as metadata (Pagefind searches metadata too). Small enough that a
   first search stays under 200 KB at 10,000 articles in a language (bench/RESULTS.md, "Static search bytes").
-* ``pagefind/full/``: the whole article text as well. The search page asks it only when the small bundle
-  finds nothing, so words that are only in an article's body are still found.
+* ``pagefind/full/``: the whole article text as well. The search page asks it for words only an article's
+  body has, when the small bundle finds nothing, and for a long question (a chat message, a call retold:
+  portal/static/public/searchplan.js, ``longPlan``), whose topic words are often in the body alone.
 
 Beside them, ``pagefind/lexicon/`` (portal/build/staticlexicon.py): the words of each language's index, for the
 search page's query rewriting (portal/static/public/searchplan.js), written while Pagefind runs.

@@ -5,6 +5,7 @@ API asked first when site.yml names one, and the static index when the API is do
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from bench.staticsearch_quality import score, typed_results
-from tests.browser.conftest import ROOT, LiveServer
+from tests.browser.conftest import ROOT, LiveServer, axe_violations, describe
 from tests.conftest import git_init
 
 pytestmark = pytest.mark.browser
@@ -23,15 +24,19 @@ API = "https://api.sjovik.test/api/v1/search"
 
 
 def _build(tmp: Path, api: str | None = None) -> Path:
+    """The sample content built without an API (its site.yml names the preview server's, `portal serve` on
+    127.0.0.1:5000: whatever answers there must not stand in for the static index), or with *api* as the
+    search API."""
     from portal.site import pipeline
 
     articles = tmp / "articles"
     shutil.copytree(ROOT / "articles", articles)
+    site_yml = articles / "site.yml"
+    text = re.sub(r"(?m)^  (search_)?api: .*\n", "", site_yml.read_text("utf-8"))
     if api:
-        site_yml = articles / "site.yml"
-        text = site_yml.read_text("utf-8")
-        site_yml.write_text(text.replace("  base_url: https://www.sjovik.se\n",
-                                         f"  base_url: https://www.sjovik.se\n  search_api: {api}\n"), "utf-8")
+        text = text.replace("  base_url: https://www.sjovik.se\n",
+                            f"  base_url: https://www.sjovik.se\n  search_api: {api}\n")
+    site_yml.write_text(text, "utf-8")
     git_init(articles)
     pipeline.build(articles, tmp / "site", tmp / "index")
     return tmp / "site"
@@ -61,7 +66,17 @@ def test_every_kind_of_query_finds_its_article_in_the_first_three(page, sample):
     for kind, v in table.items():
         assert v["s@3"] >= 0.90, (kind, v, misses)
     assert {q["kind"] for q in queries} >= {"exact", "colloquial", "compound", "typo", "question", "english",
-                                            "jargon"}
+                                            "jargon", "caller"}
+
+
+def test_callers_questions_of_the_hard_set_find_their_article_in_the_first_three(page, sample):
+    # tests/eval/hard_queries.yml's kind caller: chat messages and calls retold, 15-25 words, without an API.
+    hard = yaml.safe_load((ROOT / "tests" / "eval" / "hard_queries.yml").read_text("utf-8"))
+    queries = [q for q in hard if q["kind"] == "caller" and q.get("lang", "sv") == "sv"]
+    assert len(queries) >= 20
+    results = [typed_results(page, sample.url, "sv", q["q"])[0] for q in queries]
+    table, misses = score(queries, results)
+    assert table["caller"]["s@3"] >= 0.90, (table["caller"], misses)
 
 
 def test_a_typo_is_corrected_with_a_did_you_mean_link_to_follow(page, sample):
@@ -98,10 +113,67 @@ def test_nothing_is_found_for_words_in_no_article(page, sample):
     assert page.locator("#no-js-help").is_visible()
 
 
-def _api_answer(ids: list[str]) -> dict:
-    return {"query": "x", "lang": "sv", "audience": "public", "count": len(ids), "suggestion": None,
-            "hits": [{"id": i, "lang": "sv", "title": f"API {i}", "summary": "från servern", "url": f"/sv/{i}/",
-                      "self_service_url": None, "self_service_label": None, "fallback": False} for i in ids]}
+def _api_answer(ids: list[str], lang: str = "sv", confident: list[bool] | None = None) -> dict:
+    """The search API's answer; *confident*: each hit's flag (an API before it had none: left out)."""
+    hits = [{"id": i, "lang": lang, "title": f"API {i}", "summary": "från servern", "url": f"/{lang}/{i}/",
+             "self_service_url": None, "self_service_label": None, "fallback": False} for i in ids]
+    for hit, sure in zip(hits, confident or [], strict=False):
+        hit["confident"] = sure
+    return {"query": "x", "lang": lang, "audience": "public", "count": len(ids), "suggestion": None, "hits": hits}
+
+
+def _stub_api(page, confident: list[bool] | None, ids: tuple[str, ...] = ("hemtjanst", "trygghetslarm")) -> None:
+    def answer(route):
+        lang = re.search(r"[?&]lang=(\w+)", route.request.url).group(1)
+        route.fulfill(status=200, content_type="application/json", headers={"Access-Control-Allow-Origin": "*"},
+                      body=json.dumps(_api_answer(list(ids), lang, confident)))
+
+    page.unroute(f"{API}*")
+    page.route(f"{API}*", answer)
+
+
+UNSURE_SV = ("Vi hittade inget säkert svar på din fråga. Här är det som liknar mest — eller kontakta Kontaktcenter"
+             " på 0555-12 30 00.")
+
+
+def _unsure(page):
+    return page.locator("#search-results .search-unsure")
+
+
+def test_when_no_api_hit_is_confident_the_page_says_so_above_them_in_its_language(page, with_api):
+    _stub_api(page, [False, False])
+    links, _ms = typed_results(page, with_api.url, "sv", "min mamma klarar sig inte hemma längre")
+    assert links == ["/sv/hemtjanst/", "/sv/trygghetslarm/"]  # the hits still show, below it
+    assert _unsure(page).count() == 1 and _unsure(page).inner_text() == UNSURE_SV
+    assert page.evaluate("() => [...document.getElementById('search-results').children].map((e) => e.className)"
+                         ) == ["result-count", "search-unsure", "article-list results"]
+    assert _unsure(page).locator('a[href="tel:0555123000"]').inner_text() == "0555-12 30 00"
+    assert _unsure(page).locator('a[href="#footer-contact"]').inner_text() == "Kontaktcenter"
+    assert page.locator("#footer-contact").inner_text() == "Kontaktcenter"  # where that link goes
+    assert axe_violations(page) == [], describe(axe_violations(page))
+
+    typed_results(page, with_api.url, "ar", "أمي لا تستطيع العيش وحدها في المنزل")
+    text = _unsure(page).inner_text()
+    assert text.startswith("لم نجد إجابة أكيدة على سؤالك.") and "Kontaktcenter" in text and "0555-12 30 00" in text
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert _unsure(page).locator("a[href^='tel:']").get_attribute("dir") == "ltr"
+    assert axe_violations(page) == [], describe(axe_violations(page))
+
+
+def test_one_confident_hit_no_confidence_said_or_the_static_index_shows_no_such_notice(page, with_api):
+    _stub_api(page, [False, False])
+    typed_results(page, with_api.url, "sv", "min mamma klarar sig inte hemma längre")
+    assert _unsure(page).count() == 1
+    _stub_api(page, [True, False])  # an answer: the notice of the query before goes with its results
+    typed_results(page, with_api.url, "sv", "hemtjänst för min mamma")
+    assert _unsure(page).count() == 0
+    _stub_api(page, None)  # an API that does not say whether it is sure is not taken to say no
+    typed_results(page, with_api.url, "sv", "hemtjänst")
+    assert _unsure(page).count() == 0
+    page.unroute(f"{API}*")
+    page.route(f"{API}*", lambda route: route.abort("connectionrefused"))
+    links, _ms = typed_results(page, with_api.url, "sv", "trygghetslarm")
+    assert links[0] == "/sv/trygghetslarm/" and _unsure(page).count() == 0  # the static index: no confidence
 
 
 def test_with_the_api_configured_the_page_shows_its_results_in_its_order(page, with_api):

@@ -3,9 +3,10 @@
 // is slow or down, the static index answers: the query rewritten by searchplan.js (stop words, synonyms,
 // compounds, typos), then Pagefind, one search per word or alternative, the results merged and ranked here.
 // Two Pagefind bundles (portal/build/staticsearch.py): the small one (titles, summaries, keywords, e-services)
-// answers; the full-text one is asked for words only article bodies have, or when the small one has nothing.
+// answers; the full-text one is asked for words only article bodies have, or when the small one has nothing,
+// and alone for a long question (a chat message, a call retold: searchplan.js, longPlan).
 // Nothing of Pagefind or the lexicon loads before the first query.
-import { foundAsPrefix, Lexicon, neededFirst, normalize, plan, stopWords, tokenize } from "./searchplan.js";
+import { foundAsPrefix, Lexicon, neededFirst, normalize, plan, rarity, stopWords, tokenize } from "./searchplan.js";
 
 const box = document.getElementById("search-results");
 const help = document.getElementById("no-js-help");
@@ -93,13 +94,17 @@ function resultItem(r) {
   return li;
 }
 
-// *count*: how many results there will be when the rest (appendResults) is in.
-function render(results, suggestion, count) {
+// *count*: how many results there will be when the rest (appendResults) is in. *unsure*: none of them is a
+// confident answer (the API says so; the static index cannot): the page says so above them, with the contact
+// centre's phone (the search page's template, #search-unsure).
+function render(results, suggestion, count, unsure) {
   const list = document.createElement("ul");
   list.className = "article-list results";
   list.append(...results.map(resultItem));
   const shown = [text("p", countText(count), "result-count")];
   if (suggestion) { shown.push(suggestionLine(suggestion)); }
+  const notice = document.getElementById("search-unsure");
+  if (unsure && notice) { shown.push(notice.content.cloneNode(true)); }
   box.replaceChildren(...shown, list);
   if (help) { help.hidden = count > 0; }
 }
@@ -133,12 +138,16 @@ async function searchApi(q) {
     const response = await fetch(url, { signal: controller.signal, credentials: "omit", mode: "cors" });
     if (!response.ok) { throw new Error(String(response.status)); }
     const body = await response.json();
-    const results = (body.hits || []).filter((h) => localPath(h.url)).map((h) => ({
+    const hits = (body.hits || []).filter((h) => localPath(h.url));
+    const results = hits.map((h) => ({
       url: h.url,
       meta: { title: h.title, summary: h.summary, eservice: h.self_service_url ? h.self_service_label || "" : "",
               eservice_url: h.self_service_url, textlang: h.fallback ? h.lang : null },
     }));
-    return { results, suggestion: typeof body.suggestion === "string" ? body.suggestion : null };
+    // Unsure only when the API says of every hit that it is not a confident answer (an API that does not say
+    // is not taken to say no).
+    const unsure = hits.length > 0 && hits.every((h) => h.confident === false);
+    return { results, suggestion: typeof body.suggestion === "string" ? body.suggestion : null, unsure };
   } catch (err) {
     apiDownUntil = Date.now() + API_PAUSE_MS;
     return null;
@@ -187,15 +196,17 @@ async function bundle(name) {
   return bundles.full;
 }
 
-// One Pagefind search, its first results kept for later queries: the words typed before the last one were
-// searched while the citizen was still typing (prepare()), and a query typed on reuses them.
+// One Pagefind search, its first results (hits) and how many pages it found (count) kept for later queries:
+// the words typed before the last one were searched while the citizen was still typing (prepare()), and a
+// query typed on reuses them.
 const searches = new Map();
 
 function searchOnce(which, q) {
   const key = which + "\u0000" + q;
   let found = searches.get(key);
   if (!found) {
-    found = bundle(which).then((b) => b.search(q)).then((s) => (s ? s.results.slice(0, PER_SEARCH) : []));
+    found = bundle(which).then((b) => b.search(q))
+      .then((s) => ({ hits: s ? s.results.slice(0, PER_SEARCH) : [], count: s ? s.results.length : 0 }));
     found.catch(() => { searches.delete(key); });  // a failed download is tried again
     searches.set(key, found);
     if (searches.size > CACHED_SEARCHES) { searches.delete(searches.keys().next().value); }
@@ -210,34 +221,50 @@ function check(mine) {
 }
 
 // Every alternative of every clause, one Pagefind search each; a page's score is, per clause, its best
-// alternative (its Pagefind score relative to that search's best, times the alternative's weight), times
-// the clause's weight (rarer words weigh more), summed over the clauses. The best SHOWN pages by that score,
-// not yet loaded (their fragments hold the titles that boost() needs).
+// alternative (its Pagefind score relative to that search's best, times the alternative's weight; an exact
+// word's weight as it is), times the clause's weight (rarer words weigh more), summed over the clauses. The
+// best SHOWN pages by that score, not yet loaded (their fragments hold the titles that boost() needs).
 async function runPlan(p, allFull, mine) {
   // A word only article bodies have is asked of the full-text bundle only when the small one finds nothing
-  // at all: the full bundle is another 150 KB to download (bench/RESULTS.md).
-  const asked = (alt) => allFull || !alt.full;
-  const which = (alt) => (allFull || alt.full ? "full" : "small");
+  // at all: the full bundle is another 150 KB to download (bench/RESULTS.md). A long question is asked of the
+  // full text alone (searchplan.js, longPlan).
+  const full = allFull || Boolean(p.long);
+  const asked = (alt) => full || !alt.full;
+  const which = (alt) => (full || alt.full ? "full" : "small");
   for (const clause of p.clauses) {  // all at once, then read in order
     for (const alt of clause.alts.filter(asked)) { searchOnce(which(alt), alt.q); }
   }
   const pages = new Map();
+  const counts = new Map();
   for (const [ci, clause] of p.clauses.entries()) {
     for (const alt of clause.alts.filter(asked)) {
       const found = await searchOnce(which(alt), alt.q);
-      const best = found.length ? found[0].score || 1 : 1;
-      for (const r of found) {
+      counts.set(alt, found.count);
+      const best = found.hits.length ? found.hits[0].score || 1 : 1;
+      for (const r of found.hits) {
         const key = which(alt) + r.id;
         const page = pages.get(key) || { result: r, per: new Map(), titled: new Set() };
-        page.per.set(ci, Math.max(page.per.get(ci) || 0, alt.w * (r.score / best)));
+        page.per.set(ci, Math.max(page.per.get(ci) || 0, alt.w * (alt.exact ? 1 : r.score / best)));
         if ((r.matchedMetaFields || []).includes("title")) { page.titled.add(ci); }
         pages.set(key, page);
       }
     }
   }
   check(mine);
+  if (p.long) { weighByCount(p, counts, await lexicon.pages()); }
   for (const page of pages.values()) { page.raw = score(page, p); }
   return [...pages.values()].sort((a, b) => b.raw - a.raw).slice(0, SHOWN);
+}
+
+// A long question's clauses weigh by how many pages Pagefind found for the clause's own word (exactly, or
+// as a prefix when it is no word of the index): what Pagefind matches, stems and all, not the lexicon's count
+// of that one form ("banken": 1 page has it, 22 have "bank" or "banker").
+function weighByCount(p, counts, pages) {
+  for (const clause of p.clauses) {
+    const own = clause.alts.find((a) => a.exact && counts.get(a))
+      || clause.alts.find((a) => a.q === clause.word && counts.get(a));
+    if (own) { clause.weight = rarity(pages, counts.get(own)); }
+  }
 }
 
 function score(page, p) {
@@ -330,7 +357,7 @@ async function prepare(value, mine) {
   const words = tokenize(normalize(value, data.lang));
   const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;
-  let sure = Boolean(last) && last.length >= 3 && !data.stop.some((w) => w.startsWith(last));
+  let sure = Boolean(last) && last.length >= 3 && ![...stop].some((w) => w.startsWith(last));
   // A half-typed word that starts no word of the index but is an inflected form of one ("ansöke" on the way
   // to "ansöker") is not planned yet: its corrections would cost lexicon shards the whole word does not need.
   // A typo is: its corrections are ready when typing stops.
@@ -341,21 +368,22 @@ async function prepare(value, mine) {
   const p = await plan(sure ? value : asked.join(" ") + " ", data, lexicon, sure);
   const broad = sure && (await lexicon.reach(last)) > (await lexicon.pages()) / 2;
   check(mine);
-  const wanted = [];
+  const wanted = [];  // [bundle, what to ask]
+  const which = p.long ? "full" : "small";  // a long question is asked of the full text (runPlan)
   for (const clause of p.clauses) {
     if (stop.has(clause.word)) { continue; }
     const partial = sure && clause === p.clauses[p.clauses.length - 1] && clause.word === last;
-    for (const alt of clause.alts.filter((a) => !a.full)) {
-      if (!partial || (!broad && !clause.fix && alt.q === last)) { wanted.push(alt.q); }
+    for (const alt of clause.alts.filter((a) => p.long || !a.full)) {
+      if (!partial || (!broad && !clause.fix && alt.q === last)) { wanted.push([which, alt.q]); }
     }
   }
   ahead = { wanted, mine };
   if (!searching) {
     searching = true;
     while (ahead && ahead.mine === latest) {
-      const next = ahead.wanted.find((q) => !searches.has("small\u0000" + q));
+      const next = ahead.wanted.find(([b, q]) => !searches.has(b + "\u0000" + q));
       if (next === undefined) { break; }
-      await searchOnce("small", next).catch(() => {});
+      await searchOnce(...next).catch(() => {});
     }
     ahead = null;
     searching = false;
@@ -368,7 +396,7 @@ async function searchStatic(q, typing, mine) {
   check(mine);
   if (!p.clauses.length) { return { results: [], suggestion: p.corrected, rest: null }; }
   let top = await runPlan(p, false, mine);
-  if (top.length === 0) { top = await runPlan(p, true, mine); }
+  if (top.length === 0 && !p.long) { top = await runPlan(p, true, mine); }
   return { ...(await firstResults(top, p, mine)), suggestion: p.corrected };
 }
 
@@ -382,7 +410,7 @@ async function run(query, typing) {
   try {
     const found = (await searchApi(q)) || (await searchStatic(q, typing, mine));
     if (mine !== latest) { return; }
-    render(found.results, found.suggestion, found.total ?? found.results.length);
+    render(found.results, found.suggestion, found.total ?? found.results.length, found.unsure);
     // For tests and bench/: which query the shown results are for, when they were shown, and (pending)
     // whether more are still to come.
     Object.assign(box.dataset, { done: String(mine), query, shownAt: String(performance.now()) });

@@ -11,6 +11,12 @@ const ARABIC_FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"
 const ENDINGS = ["arna", "erna", "orna", "ens", "ets", "er", "ar", "or", "en", "et", "na", "n", "s", "t", "a", "e"];
 const LINKS = ["s", "e", "a", "u", "o", ""];
 const MAX_WORDS = 12;
+// A question of this many words that mean something (a chat message, an agent retelling a call) is searched
+// as a long question (longPlan).
+export const LONG = 5;
+// What a word in an article's text counts beside the same word in its title, keywords or summary (where
+// Pagefind's own score already weighs the title and the keywords most).
+const IN_TEXT = 0.6;
 
 /** Lowercase and fold as portal/search/analysis.py's normalize does. */
 export function normalize(text, lang) {
@@ -204,9 +210,29 @@ export async function splitCompound(word, lexicon, stop) {
   return null;
 }
 
-/** The stop words of the search page's data, as a set (made once). */
+/** *words* up to the *max*-th that is not a stop word: a long question's topic is often in its last words
+ * ("… vad behöver vi från kommunen för att få sälja öl"), after many stop words. */
+function meaningful(words, stop, max) {
+  let n = 0;
+  const end = words.findIndex((w) => !stop.has(w) && ++n > max);
+  return words.slice(0, end < 0 ? max * 4 : Math.min(end, max * 4));
+}
+
+/** A word's weight from about how many of the *pages* have it: rarer words say more about what is asked. */
+export function rarity(pages, n) {
+  return Math.log(1 + pages / Math.max(1, n));
+}
+
+// What a chat message or a call retold by an agent wraps the question in ("kunden berättar att hon …", "finns
+// det nån som …"): the retelling and the spoken forms of stop words. Beside the stop words of the page's data
+// (the agents' search's, portal/data/stopwords.txt), they would otherwise weigh as rare words: "kunden" is in
+// no article, yet Pagefind matches it as the start of "kundval".
+const FILLER = `kunden kund uppringaren uppringare personen ringer ringde ringt säger sa sagt berättar berättade
+  frågar frågade nån nåt nåra sån sånt såna dom mej dej sej typ liksom alltså asså jo ja nej okej ok`.split(/\s+/);
+
+/** The stop words of the search page's data and the filler of a retold question, as a set (made once). */
 export function stopWords(data) {
-  return data.stopSet || (data.stopSet = new Set(data.stop));
+  return data.stopSet || (data.stopSet = new Set([...data.stop, ...(data.source === "sv" ? FILLER : [])]));
 }
 
 /**
@@ -221,7 +247,7 @@ export async function plan(query, data, lexicon, typing = false) {
   const stop = stopWords(data);
   lexicon.stop = stop;
   const synonyms = data.synonymMap || (data.synonymMap = synonymMap(data.synonyms, lang));
-  const words = tokenize(normalize(query, lang)).slice(0, MAX_WORDS * 2);
+  const words = meaningful(tokenize(normalize(query, lang)), stop, MAX_WORDS * 2);
   const allStop = words.every((w) => stop.has(w));
   const pages = await lexicon.pages();
   const doing = words.some((w) => (data.doing || []).includes(w));
@@ -257,7 +283,30 @@ export async function plan(query, data, lexicon, typing = false) {
     changed = changed || Boolean(clause.fix);
     if (clause.alts.length) { clauses.push(clause); }
   }
-  return { clauses, corrected: changed ? corrected.join(" ") : null, doing };
+  const out = { clauses, corrected: changed ? corrected.join(" ") : null, doing };
+  return clauses.length >= LONG ? longPlan(out) : out;
+}
+
+/**
+ * A long question ("hej min mamma har svårt att klara sig hemma efter operationen, kan hon få hjälp med städning
+ * och mat") is searched in the whole text of the articles (the full-text bundle), the way the server's lexical
+ * ranking reads it (portal/search/searcher.py, BM25F over title, keywords, summary and text). In the small
+ * bundle its topic words, often only in the article's text, are missing, while what the caller says about
+ * themselves ("mamma", "pappa", "jobb") is in some article's keywords and outvoted them. Each clause's words
+ * are asked as Pagefind reads them (as prefixes, relative to the best page) and, the clause's own word, as an
+ * exact word ({exact}: quoted, so that "mat" is not "mätare" nor "hem" "hemlarm"), which counts IN_TEXT on
+ * every page that has it, however little Pagefind makes of it. A clause weighs by how many pages Pagefind
+ * finds for the word (search.js, weighByCount), not the lexicon's count of that very form: Pagefind matches
+ * the stem ("banken" finds "bank" and "banker" too). The compounds a word is a part of are left out: the text
+ * of the pages that mean it has the word itself.
+ */
+export function longPlan(p) {
+  for (const clause of p.clauses) {
+    const own = clause.alts.some((a) => a.q === clause.word);
+    clause.alts = clause.alts.filter((a) => !a.part);
+    if (own) { clause.alts.push({ q: `"${clause.word}"`, w: IN_TEXT, exact: true }); }
+  }
+  return { ...p, long: true };
 }
 
 /** True when every word of *q* is a word of the index: a synonym or phrase whose words the index lacks
@@ -297,8 +346,10 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
   if (entry && entry.full) {
     alts.push({ q: w, w: 1, full: entry.small === 0 });
     // A part of compounds the index has: tillstånd → parkeringstillstånd (Pagefind matches prefixes only).
-    for (const c of entry.containers) { alts.push({ q: c, w: 0.6 }); }
-  } else if (await foundAsPrefix(w, lexicon, typing)) {
+    for (const c of entry.containers) { alts.push({ q: c, w: 0.6, part: true }); }
+  } else if ((await foundAsPrefix(w, lexicon, typing)) || (typing && (await foundAsPrefix(w, lexicon, false)))) {
+    // (While typing, an inflected form the index has in another form, "avlastar" for "avlastning", is more
+    // likely typed out than on its way to a word: typing stops at the end of a question too.)
     alts.push({ q: w, w: 1 });
     df = pages / 10;
   }
@@ -319,7 +370,7 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
       df = Math.max(df, e.full);
     }
   }
-  const weight = Math.log(1 + pages / Math.max(1, df || pages / 20));
+  const weight = rarity(pages, df || pages / 20);
   return { word: w, alts, fix, weight };
 }
 
