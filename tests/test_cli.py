@@ -56,10 +56,17 @@ def test_index_and_search_json(tmp_path: Path, corpus_dir: Path) -> None:
     done = run("index", "--articles", "articles", "--index", "idx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "idx" / "current").is_symlink()
+    # The lexical index first, then the vectors, with their own progress and what was embedded.
+    assert done.stderr.index("Built the index of") < done.stderr.index("Embedding the articles for semantic search")
+    assert "Semantic vectors:" in done.stderr and "passage(s)" in done.stderr
+    again = run("index", "--articles", "articles", "--index", "idx", cwd=tmp_path)
+    assert "0 embedded now" in again.stderr, again.stderr
     done = run("search", "bygglovsansökan", "--articles", "articles", "--index", "idx", "--json", cwd=tmp_path)
     hits = json.loads(done.stdout)
     assert hits[0]["id"] == "bygglov"
-    for key in ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url"):
+    asked = json.loads(run("search", "hur ansöker jag om bygglov", "--index", "idx", "--json", cwd=tmp_path).stdout)
+    assert asked[0]["id"] == "bygglov" and asked[0]["confident"] is True
+    for key in ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url", "confident"):
         assert key in hits[0]
     assert hits[0]["url"] == "/sv/bygglov/" and hits[0]["self_service_url"] == "https://e.testby.se/bygglov"
     done = run("search", "building permit", "--lang", "en", "--index", "idx", "--json", cwd=tmp_path)

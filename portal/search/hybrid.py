@@ -44,8 +44,7 @@ Z_FLOOR = 1.0  # a semantic candidate must stand out at least this much to be sh
 # (the lead over the next hit, the lexical part) did no better on the held-out set.
 CONFIDENT_Z = 1.5
 CONFIDENT_FUSED = 0.40
-# Without the model: a first hit this strong, this far ahead of the second (BM25F scores after the title boosts).
-LEXICAL_CONFIDENT = 20.0
+# Without the model: a first hit whose title holds the question's words, this far ahead of the second.
 LEXICAL_MARGIN = 1.5
 # A hit after the first is confident too when the first is and it scores nearly as high.
 TIE_SHARE = 0.9
@@ -174,9 +173,9 @@ def confident(fused: float, z: float) -> bool:
     return z >= CONFIDENT_Z and fused >= CONFIDENT_FUSED
 
 
-def mark_lexical(hits: list[Hit]) -> None:
+def mark_lexical(hits: list[Hit], titled: set[str]) -> None:
     """Confidence without the model (switched off, or its vectors not yet written): the first hit is a confident
-    answer when it is strong and well ahead of the next."""
+    answer when its title holds every word of the question (*titled*: the ids whose title does) and it scores
+    well ahead of the next."""
     for i, hit in enumerate(hits):
-        hit.confident = i == 0 and hit.score >= LEXICAL_CONFIDENT and (
-            len(hits) == 1 or hit.score >= LEXICAL_MARGIN * hits[1].score)
+        hit.confident = i == 0 and hit.id in titled and (len(hits) == 1 or hit.score >= LEXICAL_MARGIN * hits[1].score)

@@ -114,7 +114,8 @@ class Searcher:
                 suggestion_words = corrected
         raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40),
                         enough=limit)
-        hits = self._rank(raw, query, lang, internal, today)
+        titled: set[str] = set()
+        hits = self._rank(raw, query, lang, internal, today, titled)
         suggestion = None
         if suggestion_words is not None and " ".join(suggestion_words).lower() != query.lower():
             suggestion = " ".join(suggestion_words)
@@ -124,7 +125,7 @@ class Searcher:
         if close is not None:
             hits = self._fuse(hits, close, query, lang, internal, filters, today)
         else:
-            hybrid.mark_lexical(hits)
+            hybrid.mark_lexical(hits, titled)
         mode = "hybrid" if close is not None else "lexical"
         hits = hits[:limit]
         stems = self._highlight_stems(query, lang)
@@ -259,7 +260,9 @@ class Searcher:
 
     # --- ranking -------------------------------------------------------------------------------------
 
-    def _rank(self, raw: list[Any], query: str, lang: str, internal: bool, today: dt.date) -> list[Hit]:
+    def _rank(self, raw: list[Any], query: str, lang: str, internal: bool, today: dt.date,
+              titled: set[str] | None = None) -> list[Hit]:
+        """One hit per article, best first; the ids whose title holds every word of the query go into *titled*."""
         an = self.analyzer(lang)
         qwords = [w for w in an.query(query) if not w.stop]
         qstems = {w.stem for w in qwords}
@@ -274,10 +277,10 @@ class Searcher:
                 continue  # the article exists in the searched language: only that version counts
             score = r.score * (0.6 if fallback else 1.0)
             title_stems = set(m["title_stems"])
-            if qstems and title_stems == qstems:
-                score *= 2.5
-            elif qstems and qstems <= title_stems:
-                score *= 1.4
+            if qstems and qstems <= title_stems:
+                score *= 2.5 if title_stems == qstems else 1.4
+                if titled is not None:
+                    titled.add(m["id"])
             if m["self_service_url"]:
                 score *= 1.35 if doing else 1.05
             hit = Hit(
