@@ -4,6 +4,7 @@ public/internal separation, language fallback, and atomic re-indexing."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from portal.exceptions import IndexCorruptError, IndexMissingError, QueryError
 from portal.search.index import IndexHandle, current_generation
 from portal.site import pipeline
-from tests.conftest import MARKERS, TODAY
+from tests.conftest import CORPUS, MARKERS, TODAY, git_init
 
 SAMPLE = Path(__file__).resolve().parents[1] / "articles"
 
@@ -100,14 +101,37 @@ def test_synonyms_file(tiny) -> None:
 
 def test_public_search_never_returns_internal_content(tiny) -> None:
     for marker in MARKERS:
+        assert tiny.search(marker, "sv", today=TODAY, limit=50, mode="lexical").hits == [], marker
         result = tiny.search(marker, "sv", today=TODAY, limit=50)
-        assert result.hits == [], marker
+        # By meaning, the closest public articles may show (test_internal_text_never_weighs_in_a_public_search
+        # proves the internal text has no say in them), never an internal one or internal text.
+        assert all(h.audience == "public" and h.status == "published" and marker not in str(h.public_dict())
+                   for h in result.hits), marker
         assert result.suggestion is None or marker.lower() not in result.suggestion.lower()
     for query in ("rutin överlämning", "utkast simskola", "påminn förvaltningen"):
         found = ids(tiny.search(query, "sv", today=TODAY))
         assert "hemlig-rutin" not in found and "utkast-artikel" not in found
-    for query in ("bygglovsenheten", "intern anteckning"):
-        assert tiny.search(query, "sv", today=TODAY).hits == []
+    for query in ("bygglovsenheten", "intern anteckning"):  # words only the internal notes have
+        assert tiny.search(query, "sv", today=TODAY, mode="lexical").hits == []
+
+
+def test_internal_text_never_weighs_in_a_public_search(tiny, tmp_path: Path) -> None:
+    # By meaning "bygglovsenheten" is about building permits, so the public article may come up; but a public
+    # search ranks exactly as over the same content without internal notes, internal articles and drafts.
+    from portal.search.searcher import Searcher
+
+    bare = tmp_path / "bare"
+    shutil.copytree(CORPUS, bare)
+    for path in (bare / "bygglov" / "internal.md", bare / "bygglov" / "internal", bare / "hemlig-rutin",
+                 bare / "utkast-artikel"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    git_init(bare)
+    pipeline.index(bare, tmp_path / "bare-index", TODAY)
+    without = Searcher(IndexHandle(tmp_path / "bare-index"))
+    for query in ("bygglovsenheten", "intern anteckning", "rutin för överlämning", "påminn förvaltningen",
+                  *MARKERS):
+        shown = [(h.id, h.lang) for h in tiny.search(query, "sv", today=TODAY).hits]
+        assert shown == [(h.id, h.lang) for h in without.search(query, "sv", today=TODAY).hits], query
 
 
 def test_internal_search_reads_notes_and_internal_articles(tiny) -> None:
@@ -237,5 +261,7 @@ def test_candidates_unpickle_only_small_metadata_and_shown_hits_get_their_texts(
     assert not {"body", "internal"} & set(stored["meta"])
     hit = tiny.search("bygglovsenheten", "sv", internal=True, today=TODAY).hits[0]
     assert hit.in_internal and "<mark>" in hit.highlights["internal"]
-    body = tiny.search("ritningar", "sv", today=TODAY).hits[0]
+    body = next(h for h in tiny.search("ritningar", "sv", today=TODAY).hits if h.id == "bygglov")
     assert "<mark>ritning</mark>" in body.highlights["body"]
+    for hit in tiny.search("ritningar", "sv", today=TODAY).hits:  # found by meaning alone: still its summary
+        assert hit.highlights.get("summary"), hit.id

@@ -123,7 +123,7 @@ class Searcher:
         close = hybrid.semantic_scores(self.handle, suggestion or query, self.source_language, internal) \
             if semantic and query else None
         if close is not None:
-            hits = self._fuse(hits, close, query, lang, internal, filters, today)
+            hits = self._fuse(hits, close, query, lang, internal, filters, today, raw)
         else:
             hybrid.mark_lexical(hits, titled)
         mode = "hybrid" if close is not None else "lexical"
@@ -296,12 +296,14 @@ class Searcher:
         return sorted(best.values(), key=lambda h: (-h.score, h.id))
 
     def _fuse(self, hits: list[Hit], close: hybrid.Semantic, query: str, lang: str, internal: bool,
-              filters: dict[str, str], today: dt.date) -> list[Hit]:
-        """The lexical *hits* fused with the articles the model finds close to the question."""
+              filters: dict[str, str], today: dt.date, raw: list[Any]) -> list[Hit]:
+        """The lexical *hits* fused with the articles the model finds close to the question (their documents are
+        added to *raw*, where the highlights are read from)."""
         found = {h.id for h in hits}
         wanted = [a for a in close.ranked()[:hybrid.CANDIDATES] if a not in found]
         keys = [(a, code) for a in wanted for code in dict.fromkeys([lang, self.source_language])]
         docs = documents_for(self.handle, keys, internal=internal, filters=filters)
+        raw.extend(docs.values())
         extra = self._rank(list(docs.values()), query, lang, internal, today)
         return hybrid.fuse(hits, extra, close, len(query.split()))
 

@@ -2,8 +2,9 @@
 
 Each article version gets one passage: its title, summary and keywords (whole bodies ranked no better, at ten
 times the cost: docs/architecture.md). An article with internal notes gets one more, its title and the notes,
-marked ``internal``: only the agents' search scores with it. Internal and draft articles are embedded like the
-rest and left out of public searches by the index's own visibility (:func:`portal.search.index.documents_for`).
+marked ``internal``: only the agents' search scores with it, and so are the passages of internal and draft
+articles and of articles outside their publishing dates (a public search leaves them out entirely, also from how
+the other articles' closeness is scaled).
 
 The vectors are written into the generation *after* it was swapped in (``vectors.npy``, then ``vectors.json``,
 each atomically; the JSON file is the sign that both are complete), so the lexical search and the pages never
@@ -14,6 +15,7 @@ what changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -51,15 +53,18 @@ class Passage:
         return hashlib.blake2b(f"{MODEL_NAME}\x00{self.text}".encode(), digest_size=16).hexdigest()
 
 
-def article_passages(article: Article, corpus: Corpus) -> list[Passage]:
-    """The passages of one article: each language version's, and its internal notes'."""
+def article_passages(article: Article, corpus: Corpus, today: dt.date) -> list[Passage]:
+    """The passages of one article: each language version's, and its internal notes'. The text of an article
+    citizens may not see *today* (internal, draft, outside its publishing dates) counts as internal too, so that
+    it never weighs in a public search, not even in how the other articles' closeness is scaled."""
     src = corpus.site.source_language
     versions = [article.source] if article.audience == "internal" else list(article.versions.values())
+    kind = PUBLIC if article.is_public(today) else INTERNAL
     out = []
     for version in versions:
         keywords = ", ".join(version.keywords)
         text = f"{version.title}. {version.summary}" + (f" {keywords}." if keywords else "")
-        out.append(Passage(article.id, version.lang, PUBLIC, text))
+        out.append(Passage(article.id, version.lang, kind, text))
     if article.internal_text.strip():
         notes = " ".join(article.internal_text.split())[:INTERNAL_NOTE_CHARS]
         out.append(Passage(article.id, src, INTERNAL, f"{article.source.title}. {notes}"))
@@ -117,16 +122,17 @@ def embed_generation(corpus: Corpus, gen: Path, previous: Path | None = None, id
     """Write *gen*'s vectors: of every article, or (with *ids*) of the changed articles, the rest taken from
     *previous* as they are. Text already embedded (in *previous* or the shared cache) is not embedded again."""
     t0 = time.perf_counter()
+    today = _built_for(gen)
     old = read_vectors(previous) if previous is not None else None
     if ids is not None and old is not None:
         changed = set(ids)
         kept = [i for i, r in enumerate(old.rows) if r[0] not in changed]
         passages = [p for aid in sorted(changed) if aid in corpus.articles
-                    for p in article_passages(corpus.articles[aid], corpus)]
+                    for p in article_passages(corpus.articles[aid], corpus, today)]
         base_rows = [old.rows[i] for i in kept]
         base = np.asarray(old.matrix[kept], dtype=np.float32) if kept else np.zeros((0, DIMENSIONS), np.float32)
     else:
-        passages = [p for aid in sorted(corpus.articles) for p in article_passages(corpus.articles[aid], corpus)]
+        passages = [p for aid in sorted(corpus.articles) for p in article_passages(corpus.articles[aid], corpus, today)]
         base_rows, base = [], np.zeros((0, DIMENSIONS), np.float32)
     known = _known(old)
     digests = [p.digest for p in passages]
@@ -146,6 +152,14 @@ def embed_generation(corpus: Corpus, gen: Path, previous: Path | None = None, id
     rows = base_rows + [(p.id, p.lang, p.kind, d) for p, d in zip(passages, digests, strict=True)]
     write_vectors(gen, matrix.astype(np.float32, copy=False), rows)
     return EmbedRun(len(rows), len(todo), time.perf_counter() - t0)
+
+
+def _built_for(gen: Path) -> dt.date:
+    """The day the generation was built for (whether an article is public depends on it)."""
+    try:
+        return dt.date.fromisoformat(json.loads((gen / "meta.json").read_text("utf-8"))["today"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return dt.date.today()
 
 
 def _known(old: VectorSet | None) -> dict[str, np.ndarray]:
