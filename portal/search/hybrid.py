@@ -20,7 +20,9 @@ about. How the two are put together was tuned on ``tests/eval/hard_queries.yml``
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,13 +55,26 @@ RECHECK_SECONDS = 1.0
 
 @dataclass
 class Semantic:
-    """How close each article is to one question, as a z-score over all articles."""
+    """How close each article is to one question, as a z-score over all articles (arrays, not dicts: at 10,000
+    articles a dict per question cost more than the rest of the semantic half)."""
 
-    z: dict[str, float]
+    articles: list[str]
+    position: dict[str, int]
+    scores: np.ndarray  # z per article, in the order of articles
 
-    def ranked(self, floor: float = Z_FLOOR) -> list[str]:
-        """Article ids standing out at least *floor*, closest first."""
-        return sorted((a for a, s in self.z.items() if s >= floor), key=lambda a: (-self.z[a], a))
+    def z(self, article: str) -> float:
+        """The article's z-score (0.0, the average, for an article without vectors)."""
+        at = self.position.get(article)
+        return 0.0 if at is None else float(self.scores[at])
+
+    def ranked(self, floor: float = Z_FLOOR, top: int = CANDIDATES) -> list[str]:
+        """At most *top* article ids standing out at least *floor*, closest first."""
+        n = min(top, len(self.articles))
+        if n <= 0:
+            return []
+        best = np.argpartition(-self.scores, n - 1)[:n] if n < len(self.articles) else np.arange(n)
+        best = best[np.argsort(-self.scores[best], kind="stable")]
+        return [self.articles[i] for i in best if self.scores[i] >= floor]
 
 
 def vectors(handle: IndexHandle) -> VectorSet | None:
@@ -83,37 +98,68 @@ def ready(handle: IndexHandle) -> bool:
     return enabled() and vectors(handle) is not None
 
 
-def semantic_scores(handle: IndexHandle, text: str, source: str, internal: bool) -> Semantic | None:
-    """Every article's closeness to *text* (internal notes count for agents only); None when the semantic half
-    is off, not installed, or not yet built for this generation."""
+def embed_soon(text: str) -> Future[np.ndarray | None] | None:
+    """The question's vector, computed on another thread (None when the semantic half cannot be used)."""
     if not enabled() or not text.strip():
         return None
-    vs = vectors(handle)
-    if vs is None or not vs.rows:
-        return None
+    return _pool().submit(_embed, text)
+
+
+def _embed(text: str) -> np.ndarray | None:
     try:
-        q = embedder().query(text)
+        return embedder().query(text)
     except SemanticUnavailable:
         return None
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    # One per process: a forked worker (gunicorn, the build's index child) inherits no running threads, and an
+    # inherited pool would wait for them forever. A few threads: a web worker answers several questions at once.
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools.clear()
+        _pools[pid] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="embed")
+    return _pools[pid]
+
+
+def semantic_scores(handle: IndexHandle, question: str | Future[np.ndarray | None], source: str,
+                    internal: bool) -> Semantic | None:
+    """Every article's closeness to *question* (text, or its vector from :func:`embed_soon`; internal notes
+    count for agents only); None when the semantic half is off, not installed, or not yet built."""
+    if isinstance(question, str):
+        question = embed_soon(question)
+    vs = vectors(handle)
+    if question is None or vs is None or not vs.rows:
+        return None
+    q = question.result()
+    if q is None:
+        return None
     layout = _layout(vs, source, internal)
-    sims = np.asarray(vs.matrix[layout.rows] @ q, dtype=np.float32)
+    if not layout.articles:
+        return Semantic([], {}, np.zeros(0, dtype=np.float32))
+    # One product over every row (a copy of the rows a search uses would cost more than the product), then the
+    # rows that search uses, grouped by article.
+    sims = np.asarray(vs.matrix @ q, dtype=np.float32)[layout.rows]
     for lang_rows, src_rows, positions in layout.pairs:
         sims[positions] -= float(np.mean(sims[lang_rows] - sims[src_rows]))
-    n = len(layout.articles)
-    best = np.full(n, -2.0, dtype=np.float32)
-    np.maximum.at(best, layout.article_of, sims)
-    mean = np.bincount(layout.article_of, weights=sims, minlength=n) / layout.counts
+    grouped = sims[layout.order]
+    best = np.maximum.reduceat(grouped, layout.starts)
+    mean = np.add.reduceat(grouped, layout.starts) / layout.counts
     close = 0.5 * best + 0.5 * mean
     sd = float(close.std()) or 1.0
-    z = (close - float(close.mean())) / sd
-    return Semantic(dict(zip(layout.articles, z.tolist(), strict=True)))
+    return Semantic(layout.articles, layout.position, (close - float(close.mean())) / sd)
 
 
 @dataclass
 class _Layout:
     rows: np.ndarray  # the matrix rows a search uses
     articles: list[str]
-    article_of: np.ndarray  # per used row: its article's position in articles
+    position: dict[str, int]
+    order: np.ndarray  # the used rows (their positions in rows) grouped by article, in the order of articles
+    starts: np.ndarray  # where each article's group starts in order
     counts: np.ndarray  # per article: its rows
     pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per other language: its rows, the Swedish twins, all
 
@@ -127,6 +173,9 @@ def _layout(vs: VectorSet, source: str, internal: bool) -> _Layout:
     articles = sorted({vs.rows[i][0] for i in used})
     position = {a: n for n, a in enumerate(articles)}
     article_of = np.asarray([position[vs.rows[i][0]] for i in used], dtype=np.int64)
+    order = np.argsort(article_of, kind="stable")
+    counts = np.bincount(article_of, minlength=len(articles))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     at = {(vs.rows[i][0], vs.rows[i][1], vs.rows[i][2]): k for k, i in enumerate(used)}
     pairs = []
     for lang in sorted({vs.rows[i][1] for i in used} - {source}):
@@ -135,8 +184,8 @@ def _layout(vs: VectorSet, source: str, internal: bool) -> _Layout:
                  if vs.rows[i][1] == source and (vs.rows[i][0], lang, vs.rows[i][2]) in at]
         if twins:
             pairs.append((np.asarray([t[0] for t in twins]), np.asarray([t[1] for t in twins]), np.asarray(own)))
-    counts = np.maximum(np.bincount(article_of, minlength=len(articles)), 1)
-    cache[key] = _Layout(np.asarray(used, dtype=np.int64), articles, article_of, counts, pairs)
+    cache[key] = _Layout(np.asarray(used, dtype=np.int64), articles, position, order, starts,
+                         np.maximum(counts, 1), pairs)
     return cache[key]
 
 
@@ -152,7 +201,7 @@ def fuse(lexical: list[Hit], extra: list[Hit], semantic: Semantic, words: int = 
     for aid in hits:
         s = lexical_score.get(aid, 0.0)
         lex = s / (s + LEXICAL_HALF)
-        z = semantic.z.get(aid, 0.0)
+        z = semantic.z(aid)
         parts[aid] = (share * lex + (1 - share) * z / Z_SCALE, lex, z)
     order = sorted(hits, key=lambda a: (-parts[a][0], a))
     out = []

@@ -112,16 +112,18 @@ class Searcher:
             plans[plan_lang] = words
             if plan_lang == lang:
                 suggestion_words = corrected
-        raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40),
-                        enough=limit)
-        titled: set[str] = set()
-        hits = self._rank(raw, query, lang, internal, today, titled)
         suggestion = None
         if suggestion_words is not None and " ".join(suggestion_words).lower() != query.lower():
             suggestion = " ".join(suggestion_words)
         # The model reads words it knows: a misspelt word it would take for another, so it gets the corrected text.
-        close = hybrid.semantic_scores(self.handle, suggestion or query, self.source_language, internal) \
-            if semantic and query else None
+        # It embeds the question on another core while the lexical search runs (the C engine lets go of the GIL).
+        question = hybrid.embed_soon(suggestion or query) if semantic and query else None
+        raw = run_query(self.handle, plans, internal=internal, filters=filters, limit=max(limit * 4, 40),
+                        enough=limit)
+        titled: set[str] = set()
+        hits = self._rank(raw, query, lang, internal, today, titled)
+        close = hybrid.semantic_scores(self.handle, question, self.source_language, internal) \
+            if question is not None else None
         if close is not None:
             hits = self._fuse(hits, close, query, lang, internal, filters, today, raw)
         else:
