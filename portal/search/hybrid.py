@@ -39,7 +39,7 @@ from portal.search.vectors import INTERNAL, VectorSet, read_vectors
 LEXICAL_SHARES = (0.8, 0.7, 0.6, 0.5)
 LEXICAL_HALF = 20.0  # the lexical score that counts half of its most
 Z_SCALE = 4.0
-CANDIDATES = 30  # semantic candidates beyond the lexical hits
+CANDIDATES = 15  # semantic candidates beyond the lexical hits (each costs a document lookup)
 Z_FLOOR = 1.0  # a semantic candidate must stand out at least this much to be shown at all
 # Confidence: the first hit must stand out for the model (z-score) and score high in the fusion. A grid over
 # both thresholds on tests/eval/hard_queries.yml (bench/RESULTS.md); a logistic model over five features
