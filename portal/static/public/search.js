@@ -373,6 +373,7 @@ async function prepare(value, mine) {
   for (const clause of p.clauses) {
     if (stop.has(clause.word)) { continue; }
     const partial = sure && clause === p.clauses[p.clauses.length - 1] && clause.word === last;
+    if (partial && p.long) { continue; }  // a prefix in the whole text goes through far more pages
     for (const alt of clause.alts.filter((a) => p.long || !a.full)) {
       if (!partial || (!broad && !clause.fix && alt.q === last)) { wanted.push([which, alt.q]); }
     }

@@ -228,7 +228,8 @@ export function rarity(pages, n) {
 // (the agents' search's, portal/data/stopwords.txt), they would otherwise weigh as rare words: "kunden" is in
 // no article, yet Pagefind matches it as the start of "kundval".
 const FILLER = `kunden kund uppringaren uppringare personen ringer ringde ringt säger sa sagt berättar berättade
-  frågar frågade nån nåt nåra sån sånt såna dom mej dej sej typ liksom alltså asså jo ja nej okej ok`.split(/\s+/);
+  frågar frågade nån nåt nåra sån sånt såna dom mej dej sej typ liksom alltså asså jo ja nej okej ok hos hela
+  annat annan andra kanske nog väl både båda tills sen igår idag imorgon`.split(/\s+/);
 
 /** The stop words of the search page's data and the filler of a retold question, as a set (made once). */
 export function stopWords(data) {
@@ -278,13 +279,31 @@ export async function plan(query, data, lexicon, typing = false) {
       corrected.push(w);
       continue;
     }
-    const clause = await wordClause(w, lexicon, stop, synonyms, last && typing, pages);
+    let clause = await wordClause(w, lexicon, stop, synonyms, last && typing, pages);
+    if (last && typing && !clause.alts.length && clauses.length >= LONG - 1) {
+      // The last word of a long question, no space after it yet, that is nothing as typed so far: taken as
+      // typed out (an inflected form, "avlastar" for the index's "avlastning", or a typo), since typing stops
+      // at the end of a question. (Not in a short query: a half-typed word would cost the full-text bundle.)
+      clause = await wordClause(w, lexicon, stop, synonyms, false, pages);
+    }
     corrected.push(clause.fix || w);
     changed = changed || Boolean(clause.fix);
     if (clause.alts.length) { clauses.push(clause); }
   }
   const out = { clauses, corrected: changed ? corrected.join(" ") : null, doing };
-  return clauses.length >= LONG ? longPlan(out) : out;
+  return clauses.length >= LONG ? longPlan(out, await broadWords(clauses, lexicon)) : out;
+}
+
+/** The words of *clauses* that start words on more than an eighth of the pages (at least BROAD_PAGES): a
+ * search of one of them in the full-text bundle goes through thousands of pages at 10,000 articles (600 ms for
+ * "hos", on 8,000 pages), and its index chunk is one of the largest (300 KB), for a word that weighs little. */
+async function broadWords(clauses, lexicon) {
+  const broad = Math.max(BROAD_PAGES, (await lexicon.pages()) / 8);
+  const out = new Set();
+  for (const clause of clauses) {
+    if (!/\s/.test(clause.word) && (await lexicon.reach(clause.word)) > broad) { out.add(clause.word); }
+  }
+  return out;
 }
 
 /**
@@ -298,15 +317,18 @@ export async function plan(query, data, lexicon, typing = false) {
  * every page that has it, however little Pagefind makes of it. A clause weighs by how many pages Pagefind
  * finds for the word (search.js, weighByCount), not the lexicon's count of that very form: Pagefind matches
  * the stem ("banken" finds "bank" and "banker" too). The compounds a word is a part of are left out: the text
- * of the pages that mean it has the word itself.
+ * of the pages that mean it has the word itself. So are the *broad* words (broadWords): they would cost the
+ * most and weigh the least.
  */
-export function longPlan(p) {
-  for (const clause of p.clauses) {
+export function longPlan(p, broad = new Set()) {
+  const clauses = p.clauses.filter((c) => !broad.has(c.word));
+  if (!clauses.length) { return p; }
+  for (const clause of clauses) {
     const own = clause.alts.some((a) => a.q === clause.word);
     clause.alts = clause.alts.filter((a) => !a.part);
     if (own) { clause.alts.push({ q: `"${clause.word}"`, w: IN_TEXT, exact: true }); }
   }
-  return { ...p, long: true };
+  return { ...p, clauses, long: true };
 }
 
 /** True when every word of *q* is a word of the index: a synonym or phrase whose words the index lacks
@@ -347,9 +369,7 @@ async function wordClause(w, lexicon, stop, synonyms, typing, pages) {
     alts.push({ q: w, w: 1, full: entry.small === 0 });
     // A part of compounds the index has: tillstånd → parkeringstillstånd (Pagefind matches prefixes only).
     for (const c of entry.containers) { alts.push({ q: c, w: 0.6, part: true }); }
-  } else if ((await foundAsPrefix(w, lexicon, typing)) || (typing && (await foundAsPrefix(w, lexicon, false)))) {
-    // (While typing, an inflected form the index has in another form, "avlastar" for "avlastning", is more
-    // likely typed out than on its way to a word: typing stops at the end of a question too.)
+  } else if (await foundAsPrefix(w, lexicon, typing)) {
     alts.push({ q: w, w: 1 });
     df = pages / 10;
   }
