@@ -114,7 +114,9 @@ def phase_index(content: str, index: str) -> dict[str, Any]:
     t_cli, done = timed(lambda: subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600))
     if done.returncode != 0:
         raise RuntimeError(f"portal index failed: {done.stderr[-2000:]}")
-    out["cli_update_s"], out["cli_update_output"] = t_cli, done.stderr.strip().splitlines()[-2:]
+    # What the command said, without its progress lines: the index update, then the vectors' step.
+    said = [ln for ln in done.stderr.strip().splitlines() if ln.strip() and not ln.startswith("  ")]
+    out["cli_update_s"], out["cli_update_output"] = t_cli, said[-4:]
     # The same in this process (with the lazy corpus the command uses), split into load and index update.
     change_article(root, changed)
     run = pipeline.index_content(root, index_dir, lazy=True)

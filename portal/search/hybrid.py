@@ -189,14 +189,19 @@ def _layout(vs: VectorSet, source: str, internal: bool) -> _Layout:
     return cache[key]
 
 
-def fuse(lexical: list[Hit], extra: list[Hit], semantic: Semantic, words: int = 4) -> list[Hit]:
+def fuse(lexical: list[Hit], extra: list[Hit], semantic: Semantic, words: int = 4,
+         titled: set[str] | None = None) -> list[Hit]:
     """One ranking of the lexical hits and the semantic candidates not among them (*extra*) for a query of
-    *words* words, with each hit's fused score and whether it is a confident answer."""
+    *words* words, with each hit's fused score and whether it is a confident answer (*titled*: the articles
+    whose title holds every word of the question, see :func:`mark_lexical`)."""
     share = LEXICAL_SHARES[min(max(words, 1), len(LEXICAL_SHARES)) - 1]
     hits = {h.id: h for h in lexical}
     for h in extra:
         hits.setdefault(h.id, h)
     lexical_score = {h.id: h.score for h in lexical}
+    # The lexical search's own sure answer stands (a z-score over a handful of articles can never stand out).
+    mark_lexical(lexical, titled or set())
+    sure = lexical[0].id if lexical and lexical[0].confident else None
     parts = {}
     for aid in hits:
         s = lexical_score.get(aid, 0.0)
@@ -210,7 +215,7 @@ def fuse(lexical: list[Hit], extra: list[Hit], semantic: Semantic, words: int = 
         hit = hits[aid]
         hit.score = round(fused, 4)
         if n == 0:
-            hit.confident = confident(fused, z)
+            hit.confident = aid == sure or confident(fused, z)
         else:  # as good an answer as the first: a question two articles answer
             hit.confident = out[0].confident and fused >= TIE_SHARE * out[0].score
         out.append(hit)

@@ -125,7 +125,7 @@ class Searcher:
         close = hybrid.semantic_scores(self.handle, question, self.source_language, internal) \
             if question is not None else None
         if close is not None:
-            hits = self._fuse(hits, close, query, lang, internal, filters, today, raw)
+            hits = self._fuse(hits, close, query, lang, internal, filters, today, raw, titled)
         else:
             hybrid.mark_lexical(hits, titled)
         mode = "hybrid" if close is not None else "lexical"
@@ -298,7 +298,7 @@ class Searcher:
         return sorted(best.values(), key=lambda h: (-h.score, h.id))
 
     def _fuse(self, hits: list[Hit], close: hybrid.Semantic, query: str, lang: str, internal: bool,
-              filters: dict[str, str], today: dt.date, raw: list[Any]) -> list[Hit]:
+              filters: dict[str, str], today: dt.date, raw: list[Any], titled: set[str]) -> list[Hit]:
         """The lexical *hits* fused with the articles the model finds close to the question (their documents are
         added to *raw*, where the highlights are read from)."""
         found = {h.id for h in hits}
@@ -307,7 +307,7 @@ class Searcher:
         docs = documents_for(self.handle, keys, internal=internal, filters=filters)
         raw.extend(docs.values())
         extra = self._rank(list(docs.values()), query, lang, internal, today)
-        return hybrid.fuse(hits, extra, close, len(query.split()))
+        return hybrid.fuse(hits, extra, close, len(query.split()), titled)
 
     def _highlight_stems(self, query: str, lang: str) -> dict[str, set[str]]:
         out = {}
