@@ -14,7 +14,7 @@ from portal.content.model import Corpus
 from portal.exceptions import IndexCorruptError, IndexMissingError
 from portal.search.embedding import SemanticUnavailable, enabled
 from portal.search.index import current_generation
-from portal.search.vectors import EmbedRun, embed_generation, has_vectors, read_vectors
+from portal.search.vectors import EmbedRun, embed_generation, read_vectors
 
 log = logging.getLogger("portal")
 Progress = Callable[[int, int], None]
@@ -35,8 +35,6 @@ def add_vectors(corpus: Corpus, gen: Path, previous: Path | None, changed: Itera
     semantic search is off or its model cannot be loaded here (the search then stays lexical)."""
     if not enabled():
         return None
-    if changed is not None and (previous is None or previous == gen or not has_vectors(previous)):
-        changed, previous = None, previous if previous != gen else None
     try:
         return embed_generation(corpus, gen, previous, changed, progress)
     except SemanticUnavailable as exc:

@@ -112,12 +112,3 @@ def embedder() -> Embedder:
     """This process's embedder, loaded on first use (the weights are memory-mapped: ~30 ms)."""
     with _lock:
         return _shared()
-
-
-def available() -> bool:
-    """True when the model can be used in this process."""
-    try:
-        embedder()
-    except SemanticUnavailable:
-        return False
-    return True

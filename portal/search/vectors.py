@@ -78,15 +78,6 @@ class VectorSet:
     matrix: np.ndarray
     rows: list[tuple[str, str, str, str]]  # (article id, lang, kind, digest)
 
-    def lang_mask(self, langs: Iterable[str], internal: bool) -> np.ndarray:
-        """The rows in *langs*; internal notes only for an agents' search (cached per combination)."""
-        key = (tuple(sorted(langs)), internal)
-        cache = self.__dict__.setdefault("_masks", {})
-        if key not in cache:
-            wanted = set(key[0])
-            cache[key] = np.array([r[1] in wanted and (internal or r[2] != INTERNAL) for r in self.rows], dtype=bool)
-        return cache[key]
-
 
 def read_vectors(gen: Path) -> VectorSet | None:
     """The generation's vectors, or None while they are still being made (or were never made)."""
@@ -101,11 +92,6 @@ def read_vectors(gen: Path) -> VectorSet | None:
     if matrix.shape != (len(rows), DIMENSIONS):
         return None
     return VectorSet(matrix, rows)  # type: ignore[arg-type]
-
-
-def has_vectors(gen: Path) -> bool:
-    """True when the generation's vectors are complete."""
-    return read_vectors(gen) is not None
 
 
 @dataclass
@@ -134,8 +120,11 @@ def embed_generation(corpus: Corpus, gen: Path, previous: Path | None = None, id
     else:
         passages = [p for aid in sorted(corpus.articles) for p in article_passages(corpus.articles[aid], corpus, today)]
         base_rows, base = [], np.zeros((0, DIMENSIONS), np.float32)
-    known = _known(old)
     digests = [p.digest for p in passages]
+    known: dict[str, np.ndarray] = {}
+    if old is not None:  # only the vectors this run needs are read out of the previous generation
+        at = {r[3]: i for i, r in enumerate(old.rows)}
+        known = {d: np.asarray(old.matrix[at[d]], dtype=np.float32) for d in set(digests) if d in at}
     todo = sorted({d: p.text for p, d in zip(passages, digests, strict=True) if d not in known}.items())
     with SharedCache.open() as shared:
         found = shared.get([d for d, _ in todo])
@@ -160,12 +149,6 @@ def _built_for(gen: Path) -> dt.date:
         return dt.date.fromisoformat(json.loads((gen / "meta.json").read_text("utf-8"))["today"])
     except (OSError, ValueError, KeyError, TypeError):
         return dt.date.today()
-
-
-def _known(old: VectorSet | None) -> dict[str, np.ndarray]:
-    if old is None:
-        return {}
-    return {r[3]: np.asarray(old.matrix[i], dtype=np.float32) for i, r in enumerate(old.rows)}
 
 
 def write_vectors(gen: Path, matrix: np.ndarray, rows: list[tuple[str, str, str, str]]) -> None:
