@@ -42,15 +42,16 @@ def test_search_quality_floors(tmp_path: Path) -> None:
 
 HARD = Path(__file__).parent / "eval" / "hard_queries.yml"
 # tests/eval/hard_queries.yml (people's own words and languages, and questions the content does not answer),
-# measured with the hybrid search (bench/RESULTS.md): success@3 0.949, MRR 0.897, the lowest kind 0.800
-# (Somali), negatives with no confident hit 0.725, answered questions with a confident first hit 0.772.
-# The targets (0.95 / 0.85 / every kind 0.90 / 0.80 / 0.85) are not reached yet: these floors keep
-# what is reached from sliding back.
-HARD_FLOOR_S3 = 0.93
-HARD_FLOOR_MRR = 0.87
-HARD_FLOOR_KIND = 0.75
+# measured with the hybrid search (bench/RESULTS.md): success@3 0.958, MRR 0.901, every kind 0.90 or more but
+# Somali (0.800), negatives with no confident hit 0.725, answered questions with a confident first hit 0.805.
+# The targets for success@3 and MRR (0.95 / 0.85) hold as floors; those not reached yet (Somali 0.90,
+# negatives 0.80, confident first hits 0.85) have floors that keep what is reached from sliding back.
+HARD_FLOOR_S3 = 0.95
+HARD_FLOOR_MRR = 0.88
+HARD_FLOOR_KIND = 0.90
+HARD_FLOOR_KIND_SOMALI = 0.75
 HARD_FLOOR_NEGATIVES = 0.70
-HARD_FLOOR_CONFIDENT = 0.74
+HARD_FLOOR_CONFIDENT = 0.78
 
 
 def test_hard_questions_floors(tmp_path: Path) -> None:
@@ -63,4 +64,5 @@ def test_hard_questions_floors(tmp_path: Path) -> None:
     assert overall["conf1"] >= HARD_FLOOR_CONFIDENT, figures
     for kind, row in figures.items():
         if kind not in ("negative", "overall"):
-            assert row["s3"] >= HARD_FLOOR_KIND, f"{kind}: success@3 {row['s3']:.3f} < {HARD_FLOOR_KIND}"
+            floor = HARD_FLOOR_KIND_SOMALI if kind == "somali" else HARD_FLOOR_KIND
+            assert row["s3"] >= floor, f"{kind}: success@3 {row['s3']:.3f} < {floor}"

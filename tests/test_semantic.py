@@ -11,6 +11,7 @@ import pytest
 
 from portal.search import hybrid
 from portal.search.index import IndexHandle
+from portal.search.results import Hit
 from portal.search.searcher import Searcher
 from portal.search.vectors import INTERNAL, ROWS_FILE, VECTORS_FILE, read_vectors
 from portal.site import pipeline
@@ -126,6 +127,7 @@ def test_internal_and_draft_articles_stay_out_of_public_semantic_hits(corpus_dir
     ("Sideen ayaan u codsadaa daryeelka guriga hooyaday", "sv", "hemtjanst"),  # Somali
     ("چگونه برای کودکم در پیش دبستانی جا بگیرم", "sv", "forskoleplats"),  # Persian
     ("får jag sätta upp ett plank mot grannen", "sv", "bygglov"),
+    ("miten isälle saa edunvalvojan", "fi", "god-man"),  # the glossary's word, far ahead lexically
 ])
 def test_questions_in_any_language_find_the_article(sample: Searcher, question: str, lang: str,
                                                     expected: str) -> None:
@@ -163,3 +165,18 @@ def test_semantic_search_can_be_switched_off(tmp_path: Path, monkeypatch) -> Non
     assert result.mode == "lexical" and result.hits[0].id == "bygglov" and result.hits[0].confident
     # Without the model, a strong first hit well ahead of the rest is the only confident one.
     assert not any(h.confident for h in searcher.search("vad kostar ett körkort", "sv", today=TODAY).hits)
+
+
+def _hit(aid: str, score: float) -> Hit:
+    return Hit(aid, "sv", aid, "", score, "all", f"/sv/{aid}/", None)
+
+
+def test_a_strong_lexical_match_is_not_pushed_down_by_a_below_average_closeness() -> None:
+    """The model's "not close" is noise: only standing out adds, so a word match 13 times ahead stays first."""
+    semantic = hybrid.Semantic(["a", "b", "c"], {"a": 0, "b": 1, "c": 2}, np.asarray([-1.1, 2.3, 0.4]))
+    lexical = [_hit("a", 43.6), _hit("b", 3.2), _hit("c", 1.3)]
+    fused = hybrid.fuse(lexical, [], semantic, words=4)
+    assert [h.id for h in fused] == ["a", "b", "c"]
+    # … while standing out still lifts a weaker word match above a stronger one
+    semantic = hybrid.Semantic(["a", "b"], {"a": 0, "b": 1}, np.asarray([0.0, 3.0]))
+    assert [h.id for h in hybrid.fuse([_hit("a", 6.0), _hit("b", 3.0)], [], semantic, words=4)] == ["b", "a"]

@@ -36,16 +36,20 @@ from portal.search.vectors import INTERNAL, VectorSet, read_vectors
 # The lexical part's share of the fused score, by the number of words typed (the rest is the semantic z-score
 # / Z_SCALE): a word or two is what the lexical search is best at (a misspelt or one-word query tells the model
 # little), a sentence is what the model is best at.
-LEXICAL_SHARES = (0.8, 0.7, 0.6, 0.5)
+LEXICAL_SHARES = (0.8, 0.7, 0.6, 0.55)
 LEXICAL_HALF = 20.0  # the lexical score that counts half of its most
 Z_SCALE = 4.0
+# Closeness below the average does not count against a hit: among short passages the model's "not close" is
+# noise (a Finnish question's glossary match, 13 times the next lexical score, fell to fifth behind articles
+# the model half-knew in Finnish).
+Z_MIN = 0.0
 CANDIDATES = 15  # semantic candidates beyond the lexical hits (each costs a document lookup)
 Z_FLOOR = 1.0  # a semantic candidate must stand out at least this much to be shown at all
 # Confidence: the first hit must stand out for the model (z-score) and score high in the fusion. A grid over
 # both thresholds on tests/eval/hard_queries.yml (bench/RESULTS.md); a logistic model over five features
 # (the lead over the next hit, the lexical part) did no better on the held-out set.
-CONFIDENT_Z = 1.5
-CONFIDENT_FUSED = 0.40
+CONFIDENT_Z = 1.25
+CONFIDENT_FUSED = 0.38
 # Without the model: a first hit whose title holds the question's words, this far ahead of the second.
 LEXICAL_MARGIN = 1.5
 # A hit after the first is confident too when the first is and it scores nearly as high.
@@ -61,6 +65,8 @@ class Semantic:
     articles: list[str]
     position: dict[str, int]
     scores: np.ndarray  # z per article, in the order of articles
+    center: float = 0.0  # the mean closeness over all articles, and its spread: closeness = z * spread + center
+    spread: float = 1.0
 
     def z(self, article: str) -> float:
         """The article's z-score (0.0, the average, for an article without vectors)."""
@@ -150,7 +156,8 @@ def semantic_scores(handle: IndexHandle, question: str | Future[np.ndarray | Non
     mean = np.add.reduceat(grouped, layout.starts) / layout.counts
     close = 0.5 * best + 0.5 * mean
     sd = float(close.std()) or 1.0
-    return Semantic(layout.articles, layout.position, (close - float(close.mean())) / sd)
+    center = float(close.mean())
+    return Semantic(layout.articles, layout.position, (close - center) / sd, center, sd)
 
 
 @dataclass
@@ -207,7 +214,7 @@ def fuse(lexical: list[Hit], extra: list[Hit], semantic: Semantic, words: int = 
         s = lexical_score.get(aid, 0.0)
         lex = s / (s + LEXICAL_HALF)
         z = semantic.z(aid)
-        parts[aid] = (share * lex + (1 - share) * z / Z_SCALE, lex, z)
+        parts[aid] = (share * lex + (1 - share) * max(z, Z_MIN) / Z_SCALE, lex, z)
     order = sorted(hits, key=lambda a: (-parts[a][0], a))
     out = []
     for n, aid in enumerate(order):
