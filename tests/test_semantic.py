@@ -180,3 +180,13 @@ def test_a_strong_lexical_match_is_not_pushed_down_by_a_below_average_closeness(
     # … while standing out still lifts a weaker word match above a stronger one
     semantic = hybrid.Semantic(["a", "b"], {"a": 0, "b": 1}, np.asarray([0.0, 3.0]))
     assert [h.id for h in hybrid.fuse([_hit("a", 6.0), _hit("b", 3.0)], [], semantic, words=4)] == ["b", "a"]
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("qashinkayaga", "avfall-sophamtning"),  # Somali: qashin (rubbish) + kayaga (our)
+    ("edunvalvojaksi", "god-man"),  # Finnish: edunvalvoja (guardian) + ksi (to become)
+])
+def test_a_glossary_word_with_an_ending_it_does_not_list_is_still_read(sample: Searcher, word: str,
+                                                                       expected: str) -> None:
+    result = sample.search(word, "sv", today=TODAY, mode="lexical")
+    assert _ids(result)[:1] == [expected], _ids(result)

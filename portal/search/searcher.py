@@ -25,6 +25,7 @@ from portal.search.index import Alternative, IndexHandle, documents_for, run_que
 from portal.search.results import Hit, ResultCache, SearchResult, add_highlights, copy_result, in_window
 
 MAX_QUERY_CHARS = 300
+MIN_HEAD = 5  # the shortest glossary word a longer unknown word may be read as
 MAX_QUERY_WORDS = 12
 MAX_LIMIT = 100
 FILTER_KEYS = ("category", "answer_group", "department", "audience")
@@ -188,11 +189,14 @@ class Searcher:
               synonyms: dict[str, list[str]], prefix: bool) -> tuple[list[Alternative], str | None]:
         alts = [Alternative([w.stem], 1.0)]
         fix = None
-        for syn in synonyms.get(w.raw, []) + (synonyms.get(w.stem, []) if w.stem != w.raw else []):
+        known = w.stem in vocab
+        found = synonyms.get(w.raw, []) + (synonyms.get(w.stem, []) if w.stem != w.raw else [])
+        if not found and not known:
+            found = synonyms.get(_glossary_head(w.raw, synonyms), [])
+        for syn in found:
             terms = an.terms(syn, parts=False)
             if terms:
                 alts.append(Alternative(terms, 0.85, head_only=True))
-        known = w.stem in vocab
         parts = self._split(w.raw, an, vocab)
         for reading in parts:
             alts.append(Alternative(reading, 0.8 if not known else 0.5))
@@ -315,6 +319,16 @@ class Searcher:
             an = self.analyzer(code)
             out[code] = {w.stem for w in an.query(query) if not w.stop and len(w.stem) >= 2}
         return out
+
+
+def _glossary_head(word: str, synonyms: dict[str, list[str]]) -> str:
+    """The longest glossary word that *word* starts with, when it makes most of it: Somali and Finnish add
+    endings for "our", "from", "as a" … to a word (qashinkayaga: our rubbish, qashin + kayaga) that no
+    glossary can list in every form. An empty string when there is none."""
+    for end in range(len(word) - 1, max(MIN_HEAD, (len(word) * 3 + 4) // 5) - 1, -1):
+        if word[:end] in synonyms:
+            return word[:end]
+    return ""
 
 
 def _useful(alts: list[Alternative], vocab: dict[str, int]) -> list[Alternative]:
