@@ -150,7 +150,7 @@ ERRORS = [
     ("/api/v1/search?q=x&limit=0", 400), ("/api/v1/search?q=x&limit=101", 400),
     ("/api/v1/search?q=x&limit=1.5", 400), ("/api/v1/search?q=x&lang=xx", 400),
     ("/api/v1/search?q=x&category=nope", 400), ("/api/v1/search?q=x&department=nope", 400),
-    ("/api/v1/search?q=x&answer_group=nope", 400), ("/api/v1/search?q=x&answer_group=bbmt", 401),
+    ("/api/v1/search?q=x&answer_group=nope", 401), ("/api/v1/search?q=x&answer_group=bbmt", 401),
     ("/api/v1/search?q=x&audience=everyone", 400), ("/api/v1/search?q=x&prefix=maybe", 400),
     ("/api/v1/search?q=x&audience=all", 401), ("/api/v1/articles?audience=all", 401),
     ("/api/v1/articles?lang=de", 400), ("/api/v1/articles/bygglov?lang=de", 400),

@@ -3,10 +3,12 @@
 Public answers need no credentials, carry an ETag and ``Cache-Control: public`` and may be read from any
 origin (CORS, configurable with CORS_ORIGINS). Internal content (internal articles, drafts, internal
 notes and the internal fields answer_group, rosa, owner, review_by, internal_html) needs an agent
-session or ``Authorization: Bearer <token>`` *and* ``audience=all``; such answers are
+session or ``Authorization: Bearer <token>`` *and* ``audience=all`` (filtering on an answer group needs the
+credentials, and its keys are told only to callers with them); such answers are
 ``Cache-Control: private, no-store`` and never get CORS headers. Every error is the one JSON shape of
 :func:`portal.errors.json_error`; bad parameters are a 400. A query longer than 300 characters is a 400
-(``query_too_long``), not silently cut, so a client knows what was searched.
+(``query_too_long``), not silently cut, so a client knows what was searched. An article's public ``html``
+links no article citizens may not see (:func:`portal.web.public.public_html`, as on the public page).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from portal.web.auth import bad_token, current_user
 from portal.web.errors import json_error
 from portal.web.feedbackstore import current_store
 from portal.web.openapi import document
+from portal.web.public import public_html
 from portal.web.state import get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -157,12 +160,14 @@ def search() -> Any:
     lang, limit, prefix = _lang(corpus), _limit(), _flag("prefix")
     mode = _choice("mode", {m: m for m in MODES}) or "auto"
     site = corpus.site
+    if request.args.get("answer_group") and current_user() is None:
+        # Asked before the key is looked at: a caller without credentials learns nothing of the keys, not
+        # even whether one exists.
+        raise BadParameter("answer_group is an internal field: filtering on it needs an agent session or an "
+                           "API token", "unauthorized", 401)
     filters = {"category": _choice("category", site.categories),
                "answer_group": _choice("answer_group", site.answer_groups),
                "department": _choice("department", site.departments)}
-    if filters["answer_group"] and current_user() is None:
-        raise BadParameter("answer_group is an internal field: filtering on it needs an agent session or an "
-                           "API token", "unauthorized", 401)
     result = state.searcher().search(q, lang, internal=internal, limit=limit,
                                      filters={k: v for k, v in filters.items() if v}, prefix=prefix,
                                      today=state.today(), mode=mode)
@@ -230,8 +235,10 @@ def article(article_id: str) -> Any:
         tv = target.version(version.lang) or target.source
         related.append({"id": target.id, "title": tv.title, "lang": tv.lang,
                         "url": public_url(target.id, tv.lang) if target.audience == "public" else None})
+    html = version.html if internal else public_html(version.html, version.lang,
+                                                      shown=lambda a: a is not None and a.is_public(today))
     item.update({
-        "html": version.html, "category_name": site.category_name(art.category, version.lang),
+        "html": html, "category_name": site.category_name(art.category, version.lang),
         "department_name": site.department_name(art.department, version.lang) if art.department else None,
         "self_service": dataclasses.asdict(ss) if ss else None, "related": related,
         "public_url": site.base_url.rstrip("/") + item["url"] if item["url"] else None,

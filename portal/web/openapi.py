@@ -152,7 +152,8 @@ def _keys(keys: Any) -> dict[str, Any]:
 
 def document(site: SiteConfig | None = None) -> dict[str, Any]:
     """The OpenAPI document of /api/v1 (a fresh copy each time). With *site*, the languages and the keys
-    of categories, answer groups and departments are listed as the only values the API accepts."""
+    of categories and departments are listed as the only values the API accepts; answer groups are internal
+    routing, so their keys are never listed (the document is public)."""
     lang = _param("lang", LANG["description"], _keys(site.language_codes) if site else None)
     search_params = [
         _param("q", "What to search for (at most 300 characters: longer is a 400 `query_too_long`).",
@@ -161,8 +162,8 @@ def document(site: SiteConfig | None = None) -> dict[str, Any]:
         _param("limit", "Number of hits, 1–100.", {"type": "integer", "minimum": 1, "maximum": 100,
                                                    "default": 10}),
         _param("category", "A category key from site.yml.", _keys(site.categories) if site else None),
-        _param("answer_group", "An answer-group key (internal: only with audience=all).",
-               _keys(site.answer_groups) if site else None),
+        _param("answer_group", "An answer-group key (internal routing): needs a Bearer token or an agent "
+               "session (else 401); the keys are not listed here."),
         _param("department", "A department key from site.yml.", _keys(site.departments) if site else None),
         AUDIENCE,
         _param("prefix", "Treat the last word as unfinished (search as you type); prefix searches are "

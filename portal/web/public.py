@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,12 @@ from portal.web.state import get_state
 _ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
 
 
-def public_html(html: str, lang: str) -> str:
-    """Article HTML with links to articles that are not public (yet, or any more) turned into plain text."""
+def public_html(html: str, lang: str, shown: Callable[[Article | None], bool] = visible) -> str:
+    """Article HTML with links to articles that are not public (yet, or any more) turned into plain text;
+    *shown* tells which may be linked (default: what the public pages show, drafts too in the dev preview)."""
     def fix(m: re.Match[str]) -> str:
         link_lang, target = m.group(1), m.group(2)
-        if link_lang in corpus().site.language_codes and not visible(corpus().articles.get(target)):
+        if link_lang in corpus().site.language_codes and not shown(corpus().articles.get(target)):
             return f"<span>{m.group(4)}</span>"
         return m.group(0)
     return _ARTICLE_LINK.sub(fix, html)
