@@ -2,9 +2,12 @@
 
 A post is small and strict: UTF-8, at most MAX_BODY bytes, JSON or an HTML form (``application/
 x-www-form-urlencoded``, what a plain form and ``navigator.sendBeacon`` send), known fields only, each at
-most once. Anything else is a :class:`PostError` (a 400 in the API's one JSON error shape); a client that
-posts too often gets a 429. Comments lose personal identity numbers, phone numbers and e-mail addresses
-(:func:`portal.web.redact.redact`) before anything stores them, and control characters before that.
+most once. A JSON body is an object whose values are text, numbers, true, false or null: a list, an object or
+nesting of any depth in it is a 400 too (:func:`read_fields` is where every posted body is read, so no body can
+reach a 500). Anything else is a :class:`PostError` (a 400 in the API's one JSON error shape); a client that
+posts too often gets a 429. Comments lose personal identity numbers, phone numbers and e-mail addresses and
+invisible and direction-changing characters (:func:`portal.web.redact.redact`) before anything stores them,
+and control characters before that.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 
 from portal.content.model import Article, Corpus
 from portal.content.siteconfig import SiteConfig
@@ -25,7 +28,8 @@ from portal.web.redact import redact
 MAX_BODY = 4096
 MAX_COMMENT = 500
 MAX_REPORT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls but tab and newline; the invisible Unicode format characters go in redact.normalize.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _YES = {"yes": True, "ja": True, "true": True, "1": True, "no": False, "nej": False, "false": False, "0": False}
 
 
@@ -50,13 +54,7 @@ def read_fields(known: tuple[str, ...], required: tuple[str, ...]) -> dict[str, 
         raise PostError("the post is not valid UTF-8", "bad_encoding") from None
     kind = (request.mimetype or "").lower()
     if kind == "application/json":
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise PostError("the post is not valid JSON", "bad_json") from None
-        if not isinstance(data, dict):
-            raise PostError("the post must be a JSON object", "bad_json")
-        fields: dict[str, Any] = data
+        fields = _json_fields(text)
     elif kind in ("application/x-www-form-urlencoded", ""):
         try:
             pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
@@ -76,7 +74,35 @@ def read_fields(known: tuple[str, ...], required: tuple[str, ...]) -> dict[str, 
     missing = [name for name in required if fields.get(name) in (None, "")]
     if missing:
         raise PostError(f"the field '{missing[0]}' is required", "missing_field")
+    g.posted = fields  # for the page a plain form gets when the post cannot be stored (portal.web.unavailable)
     return fields
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, each name at most once (as in a form)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise PostError(f"the field '{key[:40]}' is sent twice", "bad_json")
+        out[key] = value
+    return out
+
+
+def _json_fields(text: str) -> dict[str, Any]:
+    """A JSON body's fields: an object whose values are text, numbers, true, false or null."""
+    try:
+        data = json.loads(text, object_pairs_hook=_json_object)
+    except RecursionError:  # deeper than the parser's stack: 4 KB of brackets is enough
+        raise PostError("the post is nested too deeply", "bad_json") from None
+    except ValueError:
+        raise PostError("the post is not valid JSON", "bad_json") from None
+    if not isinstance(data, dict):
+        raise PostError("the post must be a JSON object", "bad_json")
+    for key, value in data.items():
+        if value is not None and not isinstance(value, (str, int, float)):
+            raise PostError(f"the field '{key[:40]}' must be text, a number, true or false, not a list or an "
+                            "object", "bad_field")
+    return data
 
 
 def clean_text(value: Any, name: str, limit: int) -> str:
