@@ -87,6 +87,12 @@ def test_the_openapi_document_lists_no_answer_group_key(client):
     assert "bygga-bo" in category["schema"]["enum"]  # public keys are still listed
 
 
+def test_the_openapi_document_served_with_credentials_lists_the_answer_group_keys(app, client, tmp_path):
+    doc = client.get("/api/v1/openapi.json", headers=bearer(app, tmp_path)).get_json()
+    param = next(p for p in doc["paths"]["/search"]["get"]["parameters"] if p["name"] == "answer_group")
+    assert param["schema"]["enum"] == sorted(ANSWER_GROUPS)
+
+
 @pytest.mark.parametrize("value", ["xyz", "bbmt", "bas", "BBMT", "x" * 200])
 def test_an_answer_group_without_credentials_is_a_401_that_names_no_key(client, value):
     r = client.get(f"/api/v1/search?q=a&answer_group={value}")

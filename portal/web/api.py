@@ -302,8 +302,8 @@ def post_start() -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    """The OpenAPI 3.1 document of this API."""
-    return jsonify(document(get_state().corpus().site))
+    """The OpenAPI 3.1 document of this API (with the answer-group keys for a caller with credentials)."""
+    return jsonify(document(get_state().corpus().site, internal=current_user() is not None))
 
 
 def _unknown(rest: str) -> Response:

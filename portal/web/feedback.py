@@ -30,6 +30,10 @@ MAX_COMMENT = 500
 MAX_REPORT = 2000
 # C0 and C1 controls but tab and newline; the invisible Unicode format characters go in redact.normalize.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A post's fields are flat; deeper JSON is refused before it is parsed, so that parsing never recurses deeply
+# (a RecursionError, or a finalizer failing with one while the stack is deep, would reach the log).
+MAX_JSON_DEPTH = 16
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _YES = {"yes": True, "ja": True, "true": True, "1": True, "no": False, "nej": False, "false": False, "0": False}
 
 
@@ -88,11 +92,25 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of JSON *text* nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for ch in _JSON_STRING.sub("", text):
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _json_fields(text: str) -> dict[str, Any]:
     """A JSON body's fields: an object whose values are text, numbers, true, false or null."""
+    if _nesting(text) > MAX_JSON_DEPTH:
+        raise PostError("the post is nested too deeply", "bad_json")
     try:
         data = json.loads(text, object_pairs_hook=_json_object)
-    except RecursionError:  # deeper than the parser's stack: 4 KB of brackets is enough
+    except RecursionError:  # cannot happen below MAX_JSON_DEPTH; kept so that it could never be a 500
         raise PostError("the post is nested too deeply", "bad_json") from None
     except ValueError:
         raise PostError("the post is not valid JSON", "bad_json") from None

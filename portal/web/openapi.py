@@ -150,10 +150,10 @@ def _keys(keys: Any) -> dict[str, Any]:
     return {"type": "string", "enum": sorted(keys)} if keys else STR
 
 
-def document(site: SiteConfig | None = None) -> dict[str, Any]:
+def document(site: SiteConfig | None = None, internal: bool = False) -> dict[str, Any]:
     """The OpenAPI document of /api/v1 (a fresh copy each time). With *site*, the languages and the keys
-    of categories and departments are listed as the only values the API accepts; answer groups are internal
-    routing, so their keys are never listed (the document is public)."""
+    of categories and departments are listed as the only values the API accepts. Answer groups are internal
+    routing: their keys are listed only with *internal* (the document served to a caller with credentials)."""
     lang = _param("lang", LANG["description"], _keys(site.language_codes) if site else None)
     search_params = [
         _param("q", "What to search for (at most 300 characters: longer is a 400 `query_too_long`).",
@@ -163,7 +163,8 @@ def document(site: SiteConfig | None = None) -> dict[str, Any]:
                                                    "default": 10}),
         _param("category", "A category key from site.yml.", _keys(site.categories) if site else None),
         _param("answer_group", "An answer-group key (internal routing): needs a Bearer token or an agent "
-               "session (else 401); the keys are not listed here."),
+               "session (else 401); its keys are listed only in the document served with credentials.",
+               _keys(site.answer_groups) if site and internal else None),
         _param("department", "A department key from site.yml.", _keys(site.departments) if site else None),
         AUDIENCE,
         _param("prefix", "Treat the last word as unfinished (search as you type); prefix searches are "
