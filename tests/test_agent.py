@@ -196,7 +196,7 @@ def test_every_coded_problem_is_translated_and_extracted(app):
         method_map, options_map = parse_mapping_cfg(cfg)
     extracted = {m[2] for m in extract_from_dir(str(root), method_map, options_map)}
     params = (("old", "x"), ("other", "y"), ("id", "z"), ("date", "2020-01-31"), ("source", "sv.md"),
-              ("revision", "abc1234"))
+              ("revision", "abc1234"), ("name", "info.html"), ("type", ".html"), ("allowed", "PDF"))
     with app.test_request_context("/agent/reports/content"):
         for code in problemtext._MESSAGES:
             problem = Problem("a.md", 1, "ENGLISH", code=code, params=params)

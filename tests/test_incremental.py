@@ -283,14 +283,14 @@ def test_a_lazy_incremental_build_unpickles_only_the_articles_its_pages_show(cor
 
 
 def test_the_page_counts_are_those_of_the_pages(corpus_dir: Path, tmp_path: Path):
-    (corpus_dir / "bygglov" / "ritning.html").write_text("<p>En bilaga.</p>", "utf-8")
+    (corpus_dir / "bygglov" / "bilaga.txt").write_text("En bilaga.", "utf-8")  # (HTML is never an attachment)
     corpus, _ = pipeline.load_valid(corpus_dir, TODAY)
     site = PublicSite.of_corpus(corpus, TODAY)
     app = freeze.make_app(corpus, site, tmp_path / "index", TODAY, tmp_path / "out")
     pages = freeze._pages(app, corpus, site)
     with app.app_context():
         files, html = freeze.page_counts(corpus, site)
-    assert any(path.endswith("/ritning.html") for _e, _v, path in pages)
+    assert any(path.endswith("/bilaga.txt") for _e, _v, path in pages)
     assert (files, html) == (len(pages), sum(1 for _e, _v, path in pages
                                              if incremental.file_of(path).endswith(".html")))
 

@@ -50,7 +50,8 @@ SITE_FILES = ("site.yml", "synonyms.yml")
 # The code whose output is cached: a change to any of these files (an upgrade, a fix) reloads everything.
 _CODE = ("portal.build.cachedload", "portal.content.load", "portal.build.contentcache", "portal.content.crosscheck",
          "portal.exceptions", "portal.content.frontmatter", "portal.content.gitinfo", "portal.content.model",
-         "portal.build.pagefacts", "portal.render.markdown", "portal.content.siteconfig", "portal.content.sourcefile")
+         "portal.build.pagefacts", "portal.render.markdown", "portal.content.siteconfig", "portal.content.sourcefile",
+         "portal.content.folderfiles")
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
 
 FileStat = tuple[tuple[str, int, int], ...]

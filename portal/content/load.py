@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from portal.content.crosscheck import cross_check, facts_of
+from portal.content.folderfiles import sort_folder
 from portal.content.frontmatter import ID_PATTERN, read_source, read_translation, review_warning
 from portal.content.model import Article, Corpus, Version
 from portal.content.siteconfig import LANG_CODE, SiteConfig, load_site
@@ -133,25 +134,11 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
     """Like :func:`load_article`, but also return an article that is read but unusable (a required key
     missing) and whether it is usable: its review date decides a warning, which the content cache
     must know to reuse the folder's problems on another day."""
+    files = sort_folder(folder, problems)
+    internal_path = files.notes
     lang_files: dict[str, Path] = {}
-    internal_path: Path | None = None
-    attachments: list[Path] = []
-    internal_attachments: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
-            continue
-        if path.is_symlink():
-            problems.append(Problem(display_path(path), 1, "links to other files are not allowed in an article folder; "
-                                    "copy the file here instead"))
-            continue
-        if rel.parts[0] == "internal" and len(rel.parts) > 1:
-            internal_attachments.append(path)
-        elif len(rel.parts) > 1 or path.suffix.lower() != ".md":
-            attachments.append(path)
-        elif path.name == "internal.md":
-            internal_path = path
-        elif path.stem in site.language_codes:
+    for path in files.markdown:
+        if path.stem in site.language_codes:
             lang_files[path.stem] = path
         elif LANG_CODE.match(path.stem):
             problems.append(Problem(display_path(path), 1, f"'{path.stem}' is not a published language; add it to "
@@ -184,7 +171,8 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
         department=meta["department"], rosa=meta["rosa"], self_service=meta["self_service"],
         related=meta["related"], owner=meta["owner"], review_by=meta["review_by"],
         publish_from=meta["publish_from"], expires=meta["expires"], redirect_from=meta["redirect_from"],
-        internal_path=internal_path, attachments=attachments, internal_attachments=internal_attachments,
+        internal_path=internal_path, attachments=files.attachments,
+        internal_attachments=files.internal_attachments,
     )
     if article.review_due(today) and article.review_by and src.front:
         problems.append(review_warning(display_path(source_path), src.front.line("review_by"),

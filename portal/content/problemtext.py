@@ -38,6 +38,26 @@ _MESSAGES: dict[str, Callable[[dict[str, str]], str]] = {
     "translation-outdated": lambda v: gettext(
         "the translation is outdated: %(source)s has changed since it was translated. Bring the translation "
         "up to date and record the current commit in source_revision", **v),
+    "file-leftover": lambda v: gettext(
+        "'%(name)s' is a leftover of an editor, a backup or a merge, not part of the article; delete it (it is "
+        "never published)", **v),
+    "notes-name": lambda v: gettext(
+        "'%(name)s': the agents' notes file must be called internal.md, in lower case; rename it (it is never "
+        "published)", **v),
+    "attachment-generated": lambda v: gettext(
+        "'%(name)s' is the name of the article's own page on the public site; rename the file (web pages are "
+        "not published as attachments: save it as PDF)", **v),
+    "attachment-type": lambda v: gettext(
+        "'%(name)s' cannot be published: %(type)s files are not on the list of attachment types (a web page, "
+        "script or program could run in the reader's browser); save it as one of %(allowed)s, or move it into "
+        "internal/ if it is only for the contact centre", **v),
+    "attachment-no-type": lambda v: gettext(
+        "'%(name)s' cannot be published: it has no file type ending like .pdf and only documents, images and "
+        "text files are published beside an article; save it as one of %(allowed)s, or move it into internal/ "
+        "if it is only for the contact centre", **v),
+    "attachment-case": lambda v: gettext(
+        "'%(name)s' and '%(other)s' differ only in upper and lower case, so the web server could mix them up; "
+        "rename one of them", **v),
     "revision-unknown": lambda v: gettext(
         "source_revision %(revision)s is not in the git history here (a shallow clone?); judging by commit "
         "order instead", **v),

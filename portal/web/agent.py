@@ -19,9 +19,8 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
 )
-from werkzeug.utils import safe_join
 
 from portal.content.model import Article, Corpus
 from portal.render.localize import login_names
@@ -30,6 +29,7 @@ from portal.search.results import SearchResult
 from portal.search.searcher import MAX_QUERY_CHARS
 from portal.web import agentreports, feedback, redact, searchlog
 from portal.web.auth import current_user, login_required, login_url, role_required
+from portal.web.security import protect_attachment
 from portal.web.state import get_state
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -159,33 +159,33 @@ def article(article_id: str) -> Any:
         "agent/article.html", article=art, version=version, fallback=fallback, asked_lang=lang,
         is_public=is_public, public_link=public_link, self_service=art.self_service_for(version.lang),
         related=[(rid, a) for rid, a in related], translations=_translations(art, corpus),
-        internal_files=[p.relative_to(art.folder / "internal").as_posix() for p in art.internal_attachments
-                        if _is_below(p, art.folder / "internal")],
+        internal_files=list(_internal_files(art)),
         public_files=[p.name for p in art.attachments], reports=agentreports.open_reports_for(art.id),
         may_close=agentreports.may_close, reported=request.args.get("reported") == "1",
         report_error=REPORT_ERRORS.get(request.args.get("report_error", ""), ""), **_context(corpus))
 
 
-def _is_below(path: Any, folder: Any) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
+def _internal_files(art: Article) -> dict[str, Any]:
+    """The article's agent-only files by the name their address gives: below internal/, the path in that
+    folder; any other file or folder whose name starts with "internal" (Internal/, sub/internal.md,
+    internal-notes.pdf), its path in the article folder."""
+    files: dict[str, Any] = {}
+    for path in art.internal_attachments:
+        rel = path.relative_to(art.folder)
+        files.setdefault(rel.relative_to("internal").as_posix() if rel.parts[0] == "internal" else rel.as_posix(),
+                         path)
+    return files
 
 
 @bp.route("/article/<article_id>/internal/<path:name>")
 @login_required
 def attachment(article_id: str, name: str) -> Any:
-    """Download an internal attachment (only the files the content model lists)."""
+    """Download an internal attachment (only the files the content model lists), never shown as a page."""
     art = get_state().corpus().resolve(article_id)
-    if art is None:
+    path = _internal_files(art).get(name) if art is not None else None
+    if path is None or not path.is_file():
         abort(404)
-    folder = art.folder / "internal"
-    path = safe_join(str(folder), name)
-    if path is None or all(str(p) != path for p in art.internal_attachments):
-        abort(404)
-    response = send_from_directory(folder, name, as_attachment=True)
+    response = protect_attachment(send_file(path, as_attachment=True, download_name=path.name))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

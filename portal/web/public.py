@@ -10,6 +10,7 @@ every article are in :mod:`portal.web.publiclists`.
 from __future__ import annotations
 
 import functools
+import mimetypes
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from flask import Flask, Response, abort, current_app, render_template, request,
 from flask_babel import force_locale, gettext
 
 from portal.build.pagecache import memo, page_url
+from portal.content.folderfiles import ATTACHMENT_TYPES, publishable
 from portal.content.gitinfo import statement_date
 from portal.content.model import Article, Version
 from portal.render.localize import (
@@ -47,6 +49,7 @@ from portal.web.pages import (
     today,
     visible,
 )
+from portal.web.security import protect_attachment
 from portal.web.state import get_state
 
 _ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
@@ -211,12 +214,18 @@ def article(lang: str, article_id: str) -> str:
 
 @bp.route("/<lang>/<article_id>/<path:filename>")
 def attachment(lang: str, article_id: str, filename: str) -> Response:
-    """An attachment published beside its article (never an internal one; no path tricks)."""
+    """An attachment published beside its article: only a type on the allow-list, never an internal file or
+    a leftover, even when the content was loaded without `portal check`; served as its type, `nosniff`, shown
+    inline only when a browser can do no harm with it (else downloaded), in a sandbox (but PDF)."""
     _lang_or_404(lang)
     a = _article_or_404(article_id)
+    kind = publishable(filename)
+    if kind is None:
+        abort(404)
     for path in a.attachments:
         if path.relative_to(a.folder).as_posix() == filename and path.is_file():
-            return send_file(path)
+            response = send_file(path, mimetype=kind.mimetype, as_attachment=not kind.inline, download_name=path.name)
+            return protect_attachment(response, sandbox=kind.sandbox)
     abort(404)
 
 
@@ -264,4 +273,6 @@ def init_app(app: Flask) -> None:
     """Register the public site blueprint (with the list pages of portal.web.publiclists)."""
     import portal.web.publiclists  # noqa: F401 - its routes join bp before it is registered
 
+    for extension, kind in ATTACHMENT_TYPES.items():  # Frozen-Flask checks each file's type against this table
+        mimetypes.add_type(kind.mimetype, extension)
     app.register_blueprint(bp)

@@ -35,6 +35,9 @@ HEADERS = {
 }
 
 
+# A file from an article folder, opened on the site's own origin (which also serves the agent app): a sandbox
+# (a unique origin, no script) that loads nothing.
+ATTACHMENT_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 AGENT_REFERRER_POLICY = "no-referrer"
 AGENT_BLUEPRINTS = frozenset({"agent", "auth"})
 
@@ -56,6 +59,15 @@ def static_headers_file(api_origin: str | Iterable[str] | None = None, form_orig
     """The `_headers` file for the static site: the app's headers, with the static site's CSP."""
     headers = {**HEADERS, "Content-Security-Policy": static_csp(api_origin, meta=False, form_origin=form_origin)}
     return "/*\n" + "".join(f"  {name}: {value}\n" for name, value in headers.items())
+
+
+def protect_attachment(response: Response, sandbox: bool = True) -> Response:
+    """*response* (a file from an article folder) with `nosniff` and, with *sandbox*, :data:`ATTACHMENT_CSP`
+    instead of the pages' policy: whatever its bytes, it never runs as a page of the site."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if sandbox:
+        response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
+    return response
 
 
 def init_app(app: Flask) -> None:
