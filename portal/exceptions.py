@@ -73,3 +73,8 @@ class BuildError(PortalError):
 
 class QueryError(PortalError):
     """A search query or its parameters cannot be answered (bad language, bad limit, ...)."""
+
+
+class ConfigError(PortalError, RuntimeError):
+    """The app's settings are unsafe or wrong, so it refuses to start. A RuntimeError too: gunicorn prints those
+    as one line (``Error: …``) when it loads the app, as `portal serve` does, instead of a traceback."""

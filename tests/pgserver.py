@@ -19,23 +19,35 @@ def _bin(name: str) -> str:
     return found[-1]
 
 
+def _as_user() -> list[str]:
+    # initdb refuses to run as root: the Debian package's postgres user runs it
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def start(folder: Path) -> None:
+    """Start the server whose files :func:`postgres_server` made in *folder* (again, after :func:`stop`)."""
+    options = f"-k {folder} -c listen_addresses='' -p 54329 -c fsync=off"
+    subprocess.run([*_as_user(), _bin("pg_ctl"), "-D", str(folder / "data"), "-o", options, "-w", "start", "-l",
+                    str(folder / "log")], check=True, capture_output=True)
+
+
+def stop(folder: Path) -> None:
+    """Stop the server in *folder* (a fast shutdown: its clients' connections are dropped)."""
+    subprocess.run([*_as_user(), _bin("pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "-w", "stop"],
+                   capture_output=True)
+
+
 @contextmanager
 def postgres_server(folder: Path) -> Iterator[str]:
     """Start a throwaway server in *folder* and yield its DATABASE_URL; stop it afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: the Debian package's postgres user runs it
+    if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         folder.chmod(0o755)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    subprocess.run([*as_user, _bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
-    options = f"-k {folder} -c listen_addresses='' -p 54329 -c fsync=off"
-    subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "start", "-l",
-                    str(folder / "log")], check=True, capture_output=True)
+    subprocess.run([*_as_user(), _bin("initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    start(folder)
     try:
         yield f"postgresql://postgres@/postgres?host={folder}&port=54329"
     finally:
-        subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True)
+        stop(folder)

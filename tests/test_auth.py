@@ -176,9 +176,11 @@ def test_session_secure_auto_off_loopback(users):
 
 
 def test_idle_session_times_out(users, client):
+    from portal.web.database import current_database
+
     login(client)
-    with client.session_transaction() as s:
-        s["seen"] = time.time() - 61 * 60
+    with users.app_context():  # the session's last use, as the server keeps it (tests/test_hardening_sessions.py)
+        current_database().run("UPDATE sessions SET seen = ?", (time.time() - 61 * 60,))
     r = client.get("/agent/")
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -202,7 +204,7 @@ def test_roles(users, client):
 
 def test_trusted_proxy_header_only_when_configured(users, client):
     assert client.get("/agent/", headers={"X-Remote-User": "anna"}).status_code == 302
-    users.config["TRUSTED_PROXY_HEADER"] = "X-Remote-User"
+    users.config.update(TRUSTED_PROXY_HEADER="X-Remote-User", TRUSTED_PROXIES="127.0.0.1")  # the test client's
     r = client.get("/agent/", headers={"X-Remote-User": "sso.person"})
     assert r.status_code == 200 and "sso.person" in r.get_data(as_text=True)
     assert client.get("/agent/reports/searches", headers={"X-Remote-User": "sso.person"}).status_code == 403

@@ -55,8 +55,11 @@ def users_add(name: str, role: str, data_dir: Path | None, users_file: Path | No
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"the password must be at least {MIN_PASSWORD} characters")
     path = _file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json")
+    known = name in accounts.read_json(path, "users")
     accounts.set_user(path, name, password, role)
     click.echo(f"User '{name}' ({role}) saved in {path}.", err=True)
+    if known:  # a new password: whoever knew the old one is logged out
+        _end_sessions(name, data_dir)
 
 
 @users.command("list")
@@ -74,10 +77,39 @@ def users_list(data_dir: Path | None, users_file: Path | None) -> None:
 @DATA_DIR
 @USERS_FILE
 def users_remove(name: str, data_dir: Path | None, users_file: Path | None) -> None:
-    """Remove a user; their open sessions end on their next request."""
+    """Remove a user and end their sessions."""
     if not accounts.remove_entry(_file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json"), "users", name):
         raise click.ClickException(f"there is no user '{name}'")
     click.echo(f"User '{name}' removed.", err=True)
+    _end_sessions(name, data_dir)
+
+
+@users.command("end-sessions")
+@click.argument("name")
+@DATA_DIR
+def users_end_sessions(name: str, data_dir: Path | None) -> None:
+    """End every session of NAME at once (a lost laptop, someone who left): their next request goes to the login
+    page. Uses the app's database (DATABASE_URL, else the data folder's)."""
+    if _end_sessions(name, data_dir, strict=True) == 0:
+        click.echo(f"'{name}' had no open sessions.", err=True)
+
+
+def _end_sessions(name: str, data_dir: Path | None, strict: bool = False) -> int:
+    """End *name*'s sessions and say how many; a database that cannot be used is an error only when *strict*."""
+    from portal.web.database import StoreUnavailable
+    from portal.web.sessions import SessionStore
+
+    try:
+        ended = SessionStore(_store(data_dir).db).end_all(name)
+    except StoreUnavailable as exc:
+        if strict:
+            raise
+        click.echo(f"Warning: could not end the sessions of '{name}' ({exc}); run `portal users end-sessions "
+                   f"{name}` later.", err=True)
+        return 0
+    if ended:
+        click.echo(f"Ended {ended} session(s) of '{name}'.", err=True)
+    return ended
 
 
 @click.group()

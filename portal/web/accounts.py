@@ -1,4 +1,5 @@
-"""The users and API tokens files: hashed passwords and hashed tokens, written atomically, mode 0600."""
+"""The users and API tokens files: hashed passwords and hashed tokens, written atomically, mode 0600 (in a
+folder made 0700)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from portal.web.database import private_dir
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,7 +32,7 @@ def read_json(path: Path, key: str) -> dict[str, dict[str, Any]]:
 def write_json(path: Path, key: str, table: dict[str, Any]) -> None:
     """Write ``{key: table}`` to *path* atomically, readable only by its owner (mode 0600)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

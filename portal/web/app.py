@@ -11,7 +11,8 @@ from flask import Flask
 from portal.folders import package_folder
 
 # Each part registers itself with init_app(app), in this order.
-PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "agentreports", "api", "preview")
+PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "agentreports", "useradmin",
+         "api", "unavailable", "preview")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

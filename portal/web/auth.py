@@ -5,7 +5,10 @@
   "hash": "scrypt:…"}}``). Passwords are stored only as werkzeug hashes. Roles: ``agent`` (search, read)
   and ``editor`` (also reports and the zero-result log).
 * A trusted reverse-proxy header (TRUSTED_PROXY_HEADER, e.g. ``X-Remote-User``; off by default) lets a
-  municipality's SSO in front of the app name the user; see docs/production.md.
+  municipality's SSO in front of the app name the user, but only through the proxy (its secret or its
+  address: :mod:`portal.web.trustedproxy`); see docs/production.md.
+* Sessions are records in the app's database that logout, an editor or ``portal users end-sessions`` end; the
+  cookie only names one (:mod:`portal.web.sessions`).
 * API tokens for machine clients (TOKENS_FILE, default ``DATA_DIR/tokens.json``, ``portal tokens add``) are
   stored as SHA-256 hashes and sent as ``Authorization: Bearer <token>``.
 * CSRF: a small token helper (one random token per session, checked on every unsafe request outside
@@ -14,10 +17,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hmac
-import ipaddress
 import os
 import secrets
 import threading
@@ -42,7 +43,6 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tests)
@@ -58,11 +58,25 @@ from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tes
     users_file,
     write_json,
 )
+from portal.web.database import StoreUnavailable, private_dir
+from portal.web.sessions import (
+    ENDED,
+    EXPIRED,
+    LIVE,
+    CookieSessions,
+    NoSessions,
+    end_session,
+    session_state,
+    start_session,
+)
+from portal.web.trustedproxy import check_config, proxy_user_name
 
 RANK = {"agent": 1, "editor": 2}
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": ".portal/data", "USERS_FILE": None, "TOKENS_FILE": None,
-    "TRUSTED_PROXY_HEADER": None, "TRUSTED_PROXY_ROLE": "agent",
+    "TRUSTED_PROXY_HEADER": None, "TRUSTED_PROXY_ROLE": "agent",  # the header only from the proxy: its secret
+    "TRUSTED_PROXY_SECRET": None, "TRUSTED_PROXY_SECRET_HEADER": "X-Portal-Proxy-Secret",  # or its address
+    "TRUSTED_PROXIES": None,
     "COOKIE_SECURE": "auto",            # true in production (docs/production.md); auto: not on plain loopback
     "SESSION_IDLE_MINUTES": 60, "SESSION_MAX_HOURS": 10,
     "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,
@@ -145,20 +159,21 @@ def _bearer() -> tuple[User | None, bool]:
 def _from_session() -> User | None:
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return None  # no cookie, no session: and public API answers stay free of "Vary: Cookie"
-    name = session.get("user")
+    name, session_id = session.get("user"), session.get("sid")
     if not name:
         return None
-    now = time.time()
-    cfg = current_app.config
-    idle = now - float(session.get("seen", 0)) > float(cfg["SESSION_IDLE_MINUTES"]) * 60
-    too_old = now - float(session.get("t0", 0)) > float(cfg["SESSION_MAX_HOURS"]) * 3600
-    entry = all_users().get(name)
-    if idle or too_old or entry is None:
-        session.clear()
-        g.session_expired = idle or too_old
+    try:
+        state = session_state(str(session_id), str(name)) if session_id else ENDED
+    except StoreUnavailable:
+        # Without the database no session can be checked (it may have been ended): nobody is logged in.
+        current_app.logger.warning("could not check a session: the database cannot be used now")
+        g.sessions_unavailable = True
         return None
-    if now - float(session.get("seen", 0)) > 30:
-        session["seen"] = now
+    entry = all_users().get(name)
+    if state != LIVE or entry is None:
+        session.clear()
+        g.session_expired = state == EXPIRED
+        return None
     return User(name, entry["role"], "session")
 
 
@@ -167,12 +182,10 @@ def current_user() -> User | None:
     if "user" in g:
         return g.user
     user, g.bad_token = _bearer()
-    header = current_app.config.get("TRUSTED_PROXY_HEADER")
-    if user is None and not g.bad_token and header:
-        name = request.headers.get(header, "").strip()
-        if name:
-            entry = all_users().get(name)
-            user = User(name, entry["role"] if entry else current_app.config["TRUSTED_PROXY_ROLE"], "proxy")
+    name = proxy_user_name() if user is None and not g.bad_token else None
+    if name:
+        entry = all_users().get(name)
+        user = User(name, entry["role"] if entry else current_app.config["TRUSTED_PROXY_ROLE"], "proxy")
     if user is None and not g.bad_token:
         user = _from_session()
     g.user = user
@@ -267,6 +280,8 @@ def login() -> Any:
     error, status, name = None, 200, ""
     if g.get("session_expired"):
         error = "Du har loggats ut efter en stunds inaktivitet. Logga in igen."
+    if g.get("sessions_unavailable"):
+        error, status = "Inloggningen fungerar inte just nu. Försök igen om en stund.", 503
     if request.method == "POST":
         cfg = current_app.config
         name = request.form.get("username", "").strip()[:100]
@@ -282,10 +297,9 @@ def login() -> Any:
             ok = check_password_hash(entry["hash"] if entry else _dummy_hash(), password) and entry is not None
             if ok:
                 _limiter().reset(keys[0][0])
+                session_id = start_session(name)  # the database cannot write: a 503 page, no session
                 session.clear()
-                session.permanent = True
-                session.update(user=name, t0=time.time(), seen=time.time(),
-                               csrf=secrets.token_urlsafe(32))
+                session.update(user=name, sid=session_id, csrf=secrets.token_urlsafe(32))
                 return redirect(safe_next(nxt))
             for key, _n in keys:
                 _limiter().fail(key, window)
@@ -298,7 +312,14 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """End the session (CSRF-checked like every form)."""
+    """End the session, on the server too (CSRF-checked like every form)."""
+    session_id = session.get("sid")
+    if session_id:
+        try:
+            end_session(str(session_id))
+        except StoreUnavailable:
+            current_app.logger.warning("could not end a session on the server: the database cannot write now; "
+                                       "it ends at its idle limit")
     session.clear()
     flash("Du är utloggad.")
     return redirect(url_for("auth.login"))
@@ -312,7 +333,7 @@ def _secret_key(app: Flask) -> str:
         return path.read_text("utf-8").strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another worker wrote it first
@@ -337,46 +358,24 @@ def ensure_first_user(app: Flask) -> str | None:
     return password
 
 
-class _Sessions(SecureCookieSessionInterface):
-    """Session cookies marked Secure as configured; 'auto' leaves them off only on plain-HTTP loopback."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
-        value = app.config["COOKIE_SECURE"]
-        if isinstance(value, str) and value.lower() == "auto":
-            host = (request.host or "").rsplit(":", 1)[0].strip("[]")
-            try:
-                loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                loopback = False
-            return request.is_secure or not loopback
-        if isinstance(value, str):
-            return value.lower() in ("1", "true", "yes", "on")
-        return bool(value)
-
-
-class _NoSessions(SecureCookieSessionInterface):
-    """No sessions at all, for the app that freezes the public site: its pages never use one, and opening
-    a cookie session for each of 20,000 pages (a signing serializer each) cost 2% of a freeze."""
-
-    def open_session(self, app: Flask, request: Any) -> Any:  # type: ignore[override]
-        return self.make_null_session(app)
-
-    def save_session(self, app: Flask, session: Any, response: Any) -> None:  # type: ignore[override]
-        return None
-
-
 def init_app(app: Flask) -> None:
-    """Configure sessions, CSRF, the secret key and (when none exists) the first user."""
+    """Configure sessions, CSRF, the secret key and (when none exists) the first user; refuse to start with a
+    trusted user header that anyone could send (a ConfigError)."""
     for key, default in DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = os.environ.get(f"PORTAL_{key}", default)
+    if not app.config.get("FREEZING"):  # the app that freezes the public site serves no one
+        check_config(app.config)
     app.config["DATA_DIR"] = Path(app.config["DATA_DIR"]).resolve()
+    try:
+        private_dir(app.config["DATA_DIR"], tighten=True)
+    except OSError as exc:
+        app.logger.warning("could not make the data folder %s private: %s", app.config["DATA_DIR"], exc)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("PORTAL_SECRET_KEY") or _secret_key(app)
     app.config.update(SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax",
-                      PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=float(app.config["SESSION_MAX_HOURS"])))
-    app.session_interface = _NoSessions() if app.config.get("FREEZING") else _Sessions()
+                      SESSION_COOKIE_SAMESITE="Lax")
+    app.session_interface = NoSessions() if app.config.get("FREEZING") else CookieSessions()
     app.extensions["portal_limiter"] = Limiter()
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
     app.before_request(_check_csrf)

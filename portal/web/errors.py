@@ -36,6 +36,8 @@ AGENT_PAGES = {
     404: ("Sidan finns inte", "Sidan eller artikeln finns inte. Den kan ha tagits bort eller fått en ny adress."),
     405: ("Det gick inte", "Sidan kan inte användas på det sättet."),
     429: ("För många försök", "Vänta en stund och försök igen."),
+    503: ("Det går inte att spara just nu", "Kunskapsbanken kan inte spara något för tillfället. Det du skrev "
+          "sparades inte. Försök igen om en stund."),
 }
 AGENT_GENERIC = ("Något gick fel", "Något gick fel hos oss. Felet har loggats.")
 

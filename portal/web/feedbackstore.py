@@ -1,8 +1,9 @@
 """Where what citizens and agents say about the content is kept: feedback, error reports, e-service starts.
 
-SQLite by default: one file in DATA_DIR (``feedback.sqlite3``, WAL mode, a busy timeout), safe with several
-gunicorn workers. PostgreSQL when DATABASE_URL names one (``postgresql://…``), through psycopg. The SQL is
-the same for both; only the id column and the placeholders differ.
+In the app's database (:mod:`portal.web.database`): SQLite by default, one file in DATA_DIR (``feedback.sqlite3``,
+WAL mode, a busy timeout), safe with several gunicorn workers; PostgreSQL when DATABASE_URL names one
+(``postgresql://…``), through psycopg. The SQL is the same for both; only the id column and the placeholders
+differ. While the database cannot write, a write is a :class:`portal.web.database.StoreUnavailable` (a 503).
 
 What is kept, and for how long:
 
@@ -20,18 +21,16 @@ on every write at most once an hour and by ``portal report``. Open reports stay 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from portal.web.database import Database, current_database, database_url
+
 DEFAULT_DAYS = 90
-FILE_NAME = "feedback.sqlite3"
 PRUNE_EVERY_S = 3600.0
 CHANNELS = ("web", "agent")
 ALL_REPORTS = 1_000_000  # a limit no list of open reports reaches
@@ -120,112 +119,32 @@ def _iso(now: dt.datetime) -> str:
     return now.isoformat(timespec="seconds")
 
 
-class _Kept:
-    """A thread's connection, closed when the thread or the store is gone (a request thread of the development
-    server, a store of the tests). Not in a forked process: closing there would end the parent's PostgreSQL
-    session on the shared socket."""
-
-    def __init__(self, con: Any):
-        self.con, self.pid = con, os.getpid()
-
-    def usable(self) -> bool:
-        """Opened in this process, and (PostgreSQL) not closed or dropped by the server since."""
-        return self.pid == os.getpid() and not getattr(self.con, "closed", False) and not getattr(
-            self.con, "broken", False)
-
-    def __del__(self) -> None:
-        if self.pid == os.getpid():
-            with suppress(Exception):  # a connection the server dropped may fail to close: nothing to do
-                self.con.close()
-
-
 class Store:
     """The feedback database: SQLite (*url* a path) or PostgreSQL (*url* ``postgresql://…``)."""
 
-    def __init__(self, url: str | Path, days: int = DEFAULT_DAYS):
-        self.url = str(url)
+    def __init__(self, url: str | Path, days: int = DEFAULT_DAYS, db: Database | None = None):
+        self.db = db or Database(url)
+        self.url = self.db.url
         self.days = int(days)
-        self.postgres = self.url.startswith(("postgresql://", "postgres://"))
-        self._ready = False
-        self._lock = threading.Lock()
-        self._local = threading.local()
+        self.postgres = self.db.postgres
+        self.db.require("feedback", _SCHEMA.format(id="INTEGER PRIMARY KEY AUTOINCREMENT"),
+                        _SCHEMA.format(id="BIGSERIAL PRIMARY KEY"))
         self._pruned_at = -PRUNE_EVERY_S
 
-    # --- connections ------------------------------------------------------------------------------------
+    # --- statements -------------------------------------------------------------------------------------
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
-        yield self._connection().cursor()
-
-    def _connection(self) -> Any:
-        """This thread's connection, opened once per thread and process, and again after the PostgreSQL server
-        dropped it. Closing the last connection to a WAL database checkpoints it and syncs the disk (9 ms here,
-        most of a post's time); a new PostgreSQL connection cost 3.5 ms an operation, the badge query on every
-        key an agent types among them."""
-        kept = getattr(self._local, "kept", None)
-        if kept is None or not kept.usable():
-            con = self._connect_postgres() if self.postgres else self._connect_sqlite()
-            if not self._ready:
-                self._create(con)
-            kept = self._local.kept = _Kept(con)
-        return kept.con
-
-    def _connect_postgres(self) -> Any:
-        import psycopg  # only a PostgreSQL deployment needs it
-
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
-
-    def _connect_sqlite(self) -> sqlite3.Connection:
-        path = Path(self.url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-        # In WAL mode NORMAL stays consistent after a crash and skips the fsync of every commit; a power cut
-        # may lose the last few answers, no more.
-        con.execute("PRAGMA synchronous=NORMAL")
-        return con
-
-    def _create(self, con: Any) -> None:
-        with self._lock:
-            if self.postgres:
-                schema = _SCHEMA.format(id="BIGSERIAL PRIMARY KEY")
-                with con.transaction():
-                    # Two workers starting at once must not both create the tables.
-                    con.execute("SELECT pg_advisory_xact_lock(72616)")
-                    for statement in filter(str.strip, schema.split(";")):
-                        con.execute(statement)
-            else:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.executescript(_SCHEMA.format(id="INTEGER PRIMARY KEY AUTOINCREMENT"))
-                Path(self.url).chmod(0o600)
-            self._ready = True
+        yield self.db.connection().cursor()
 
     def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self.postgres else sql
+        return self.db.sql(sql)
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        def rows(cur: Any) -> list[tuple[Any, ...]]:
-            cur.execute(self._sql(sql), tuple(params))
-            return list(cur.fetchall()) if cur.description else []
-
-        return self._with_cursor(rows)
+        return self.db.run(sql, params)
 
     def _with_cursor(self, work: Callable[[Any], T]) -> T:
-        con = self._connection()
-        try:
-            return work(con.cursor())
-        except Exception as err:
-            if not self._dropped(con, err):
-                raise
-        # A kept PostgreSQL connection that the server has dropped (a restart, an idle timeout) fails its next
-        # statement before the server runs it: once more, on a new connection.
-        return work(self._connection().cursor())
-
-    def _dropped(self, con: Any, err: Exception) -> bool:
-        if not self.postgres:
-            return False
-        import psycopg
-
-        return isinstance(err, psycopg.OperationalError | psycopg.InterfaceError) and (con.closed or con.broken)
+        return self.db.with_cursor(work)
 
     def _write(self, sql: str, params: Sequence[Any], now: dt.datetime) -> list[tuple[Any, ...]]:
         rows = self._run(sql, params)
@@ -243,14 +162,9 @@ class Store:
         """Delete feedback, starts and closed reports older than the retention period; return how many."""
         self._pruned_at = time.monotonic()
         cut = self.cutoff(now)
-        deleted = 0
-        with self._cursor() as cur:
-            for sql, value in (("DELETE FROM feedback WHERE at < ?", cut), ("DELETE FROM starts WHERE day < ?",
-                               cut[:10]), ("DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?",
-                                           cut)):
-                cur.execute(self._sql(sql), (value,))
-                deleted += max(cur.rowcount, 0)
-        return deleted
+        return sum(self.db.changed(sql, (value,)) for sql, value in (
+            ("DELETE FROM feedback WHERE at < ?", cut), ("DELETE FROM starts WHERE day < ?", cut[:10]),
+            ("DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?", cut)))
 
     # --- writing ----------------------------------------------------------------------------------------
 
@@ -364,19 +278,18 @@ class Store:
         return int(self._run(f"SELECT COUNT(*) FROM {table}")[0][0])  # noqa: S608 - a fixed table name
 
 
-def open_store(data_dir: Path, database_url: str | None = None, days: int = DEFAULT_DAYS) -> Store:
-    """The store DATABASE_URL names, else the SQLite file in *data_dir*."""
-    return Store(database_url or Path(data_dir) / FILE_NAME, days)
+def open_store(data_dir: Path, url: str | None = None, days: int = DEFAULT_DAYS) -> Store:
+    """The store DATABASE_URL (*url*) names, else the SQLite file in *data_dir*."""
+    return Store(database_url(data_dir, url), days)
 
 
 def current_store() -> Store:
-    """The store of the current app (DATABASE_URL or DATA_DIR, FEEDBACK_DAYS)."""
+    """The store of the current app, in the app's database (DATABASE_URL or DATA_DIR), FEEDBACK_DAYS."""
     from flask import current_app
 
     store = current_app.extensions.get("portal_feedback")
     if store is None:
-        cfg = current_app.config
-        store = current_app.extensions["portal_feedback"] = open_store(
-            cfg["DATA_DIR"], cfg.get("DATABASE_URL") or os.environ.get("DATABASE_URL"),
-            int(cfg.get("FEEDBACK_DAYS") or DEFAULT_DAYS))
-    return store
+        db = current_database()
+        store = current_app.extensions["portal_feedback"] = Store(
+            db.url, int(current_app.config.get("FEEDBACK_DAYS") or DEFAULT_DAYS), db)
+    return store  # type: ignore[no-any-return]

@@ -117,7 +117,7 @@ def _get(summary: str, params: list[dict[str, Any]], responses: dict[str, Any], 
 
 
 def _post(summary: str, body: dict[str, Any], ok: dict[str, Any], op: str) -> dict[str, Any]:
-    """A public POST taking JSON or a form; bad posts are a 400, floods a 429."""
+    """A public POST taking JSON or a form; bad posts are a 400, floods a 429, a store that cannot write a 503."""
     schema = {"type": "object", "properties": body["properties"], "required": body["required"],
               "additionalProperties": False}
     return {"post": {"operationId": op, "summary": summary, "security": [{}],
@@ -126,7 +126,9 @@ def _post(summary: str, body: dict[str, Any], ok: dict[str, Any], op: str) -> di
                          "application/x-www-form-urlencoded": {"schema": schema}}},
                      "responses": {**ok, "400": _error("A bad post (too large, not UTF-8, unknown fields…)"),
                                    "404": _error("No such public article (internal ones look the same)"),
-                                   "429": _error("Too many posts from this address (see Retry-After)")}}}
+                                   "429": _error("Too many posts from this address (see Retry-After)"),
+                                   "503": _error("Cannot be stored right now (see Retry-After); a plain form "
+                                                 "gets a page in its language instead")}}}
 
 
 def _feedback_paths(lang_schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The log of searches with no or few results, so editors see what content is missing.
 
-An embedded SQLite database in DATA_DIR (``searchlog.sqlite3``), safe for several gunicorn workers
-(WAL mode, a short busy timeout). Only the *redacted* query, its language, the number of hits and a
+An embedded SQLite database in DATA_DIR (``searchlog.sqlite3``; it and its ``-wal`` and ``-shm`` files mode
+0600), safe for several gunicorn workers (WAL mode, a short busy timeout). Each operation opens and closes its
+own connection, so a fault (a read-only folder, a full disk) ends with it; while it lasts an operation is a
+:class:`portal.web.database.StoreUnavailable`. Only the *redacted* query, its language, the number of hits and a
 UTC timestamp are stored: no user id, no IP address, no session. Rows older than SEARCH_LOG_DAYS
 (default 90) are deleted on every write and by ``portal report searches``.
 """
@@ -11,9 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.web.database import StoreUnavailable, is_fault, open_sqlite
 from portal.web.redact import redact
 
 LOW_RESULTS = 3  # fewer hits than this is "few": worth an editor's look
@@ -59,16 +64,23 @@ class SearchLog:
         self._ready = False
         self._pruned_at = -PRUNE_EVERY_S
 
-    def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-        if not self._ready:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
-            self.path.chmod(0o600)
-            self._ready = True
-        return con
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = None
+        try:
+            con = open_sqlite(self.path, 5.0)
+            if not self._ready:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(_SCHEMA)
+                self._ready = True
+            yield con
+        except Exception as err:
+            if is_fault(err):
+                raise StoreUnavailable() from err
+            raise
+        finally:
+            if con is not None:
+                con.close()
 
     def _cutoff(self, now: dt.datetime | None = None) -> str:
         now = now or dt.datetime.now(dt.UTC)
@@ -77,11 +89,8 @@ class SearchLog:
     def prune(self, now: dt.datetime | None = None) -> int:
         """Delete rows older than the retention period; return how many were deleted."""
         self._pruned_at = time.monotonic()
-        con = self._connect()
-        try:
+        with self._connect() as con:
             return con.execute("DELETE FROM searches WHERE at < ?", (self._cutoff(now),)).rowcount
-        finally:
-            con.close()
 
     def record(self, query: str, lang: str, hits: int, *, replace: int | None = None,
                now: dt.datetime | None = None) -> int | None:
@@ -100,8 +109,7 @@ class SearchLog:
             return None
         text = normalize(query)
         at = now.isoformat(timespec="seconds")
-        con = self._connect()
-        try:
+        with self._connect() as con:
             con.execute("DELETE FROM searches WHERE at < ?", (self._cutoff(now),))
             if not text or hits >= LOW_RESULTS:
                 if replace is not None:
@@ -115,20 +123,15 @@ class SearchLog:
             cur = con.execute("INSERT INTO searches (query, lang, hits, at) VALUES (?, ?, ?, ?)",
                               (text, lang, int(hits), at))
             return cur.lastrowid
-        finally:
-            con.close()
 
     def top(self, limit: int = 50, days: int | None = None) -> list[Missing]:
         """The most frequent low-result queries of the last *days* (default: the retention period)."""
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days or self.days)).isoformat(timespec="seconds")
-        con = self._connect()
-        try:
+        with self._connect() as con:
             rows = con.execute(
                 "SELECT query, lang, COUNT(*) AS n, SUM(hits = 0), MAX(hits), MAX(at) FROM searches "
                 "WHERE at >= ? GROUP BY query, lang ORDER BY n DESC, MAX(at) DESC, query LIMIT ?",
                 (since, int(limit))).fetchall()
-        finally:
-            con.close()
         return [Missing(q, lang, n, zero or 0, mx, last) for q, lang, n, zero, mx, last in rows]
 
     def zero_results(self, limit: int = 20) -> list[tuple[str, int]]:
@@ -137,11 +140,8 @@ class SearchLog:
 
     def count(self) -> int:
         """How many rows the log holds."""
-        con = self._connect()
-        try:
+        with self._connect() as con:
             return int(con.execute("SELECT COUNT(*) FROM searches").fetchone()[0])
-        finally:
-            con.close()
 
 
 def for_data_dir(data_dir: Path, days: int = DEFAULT_DAYS) -> SearchLog:

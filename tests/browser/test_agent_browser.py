@@ -127,7 +127,7 @@ def _log_in(page, url: str) -> None:
 
 AGENT_PAGES = ("/agent/", "/agent/?q=bygglov", "/agent/article/bygglov", "/agent/article/bygglov?lang=en",
                "/agent/article/hemlig-rutin", "/agent/reports/searches", "/agent/reports/content",
-               "/agent/reports/errors", "/agent/reports/feedback", "/agent/article/nope")
+               "/agent/reports/errors", "/agent/reports/feedback", "/agent/users", "/agent/article/nope")
 
 
 @pytest.mark.parametrize("width", [390, 768])

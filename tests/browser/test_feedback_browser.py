@@ -100,6 +100,37 @@ def test_without_javascript_the_plain_form_posts_and_the_thanks_is_shown(browser
         context.close()
 
 
+def test_without_javascript_a_store_that_cannot_write_gets_a_readable_page(browser, app, server, static_site,  # noqa: F811
+                                                                          monkeypatch):
+    """The plain form while the answers cannot be stored: a 503 page in the citizen's language, axe-clean, that
+    leads back to the article and to the contact centre. (Here the store is made to refuse; the faults
+    themselves, a read-only folder or database and a server away, are provoked in tests/test_store_recovery.py.)
+    feedback.js is kept from loading, so that the form posts as it does without JavaScript while axe can run."""
+    from portal.web.database import Database, StoreUnavailable
+
+    def refuse(self, work):
+        raise StoreUnavailable()
+
+    monkeypatch.setattr(Database, "with_cursor", refuse)
+    context, page = _tab(browser)
+    context.route("**/feedback.js", lambda route: route.abort())
+    try:
+        for lang, heading, back in (("sv", "Ditt svar kunde inte skickas just nu", "Ansöka om bygglov"),
+                                    ("ar", "تعذّر إرسال إجابتك الآن", None)):
+            page.goto(static_site.url + f"/{lang}/bygglov/")
+            with page.expect_response("**/api/v1/feedback") as answer:
+                page.click("button[name=helpful][value=no]")
+            page.wait_for_load_state("load")
+            assert answer.value.status == 503 and int(answer.value.headers["retry-after"]) > 0
+            assert heading in page.inner_text("h1")
+            assert page.get_attribute("html", "lang") == lang
+            if back:
+                assert page.is_visible(f"main a:has-text('{back}')")
+            no_violations(page, f"feedback-unavailable-{lang}")
+    finally:
+        context.close()
+
+
 def test_the_e_service_start_button_is_counted_on_the_way_out(browser, app, server, static_site):  # noqa: F811
     context, page = _tab(browser)
     try:
