@@ -20,9 +20,12 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = 2000          # recycle workers now and then
 max_requests_jitter = 200
-preload_app = True           # load content and secret key once, then fork
+preload_app = True           # load content and secret key once, then fork; a settings error (such as
+                             # PORTAL_TRUSTED_PROXY_HEADER without a secret or proxies) then stops gunicorn
+                             # with one line, "Error: …", instead of a worker's traceback
 
-# Only the reverse proxy on this host may set X-Forwarded-* (and the SSO user header, if used).
+# Only the reverse proxy on this host may set X-Forwarded-*. The SSO user header is trusted by the app, not by
+# gunicorn: only with PORTAL_TRUSTED_PROXY_SECRET or PORTAL_TRUSTED_PROXIES (docs/production.md).
 forwarded_allow_ips = "127.0.0.1"
 
 errorlog = "-"
