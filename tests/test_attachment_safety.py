@@ -29,7 +29,7 @@ from portal.site import pipeline
 from portal.site.freeze import freeze_site
 from tests.conftest import CORPUS, MARKERS, TODAY, git_init
 from tests.test_auth import add_users, login
-from tests.test_check import make
+from tests.test_check import GOOD, make
 
 GZIPPED = (".pf_fragment", ".pf_index", ".pf_meta")
 
@@ -201,6 +201,22 @@ def test_internal_named_files_anywhere_are_agent_only(tmp_path: Path) -> None:
     art = load_corpus(root)[0].articles["bygglov"]
     assert art.attachments == []
     assert sorted(p.relative_to(art.folder).as_posix() for p in art.internal_attachments) == sorted(files)
+
+
+@pytest.mark.parametrize("target", ["Internal/plan.txt", "./INTERNAL-beslut.pdf", "bilagor/internal.md",
+                                    "bilagor/Internal/lista.pdf"])
+def test_public_text_cannot_link_an_internal_named_file(tmp_path: Path, target: str) -> None:
+    root = make(tmp_path, {"bygglov/sv.md": GOOD + f"Se [filen]({target}).\n"})
+    assert any(p.path.endswith("bygglov/sv.md") and p.line == 10 and p.code == "internal-file-link"
+               for p in errors_for(root)), target
+
+
+def test_links_that_only_look_internal_are_fine(tmp_path: Path) -> None:
+    text = ("Se [kartan](intern-karta.pdf), [sidan](https://internal.example.se/a) och "
+            "[broschyren](bilagor/internationell.pdf).\n")
+    root = make(tmp_path, {"bygglov/sv.md": GOOD + text, "bygglov/intern-karta.pdf": b"%PDF",
+                           "bygglov/bilagor/internationell.pdf": b"%PDF"})
+    assert errors_for(root) == []
 
 
 def test_allowed_attachments_pass_the_check(tmp_path: Path) -> None:

@@ -19,8 +19,10 @@ from portal.content.model import Article
 from portal.content.siteconfig import SiteConfig
 from portal.exceptions import Problem, display_path
 
-# A link from public text into the agent-only `internal/` folder.
-INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?internal/", re.MULTILINE)
+# A link from public text to an agent-only file: one in `internal/`, or any file or folder whose name starts
+# with "internal" in any case (portal.content.folderfiles), at any depth.
+INTERNAL_FILE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)(?:\./)?(?:[^\s)>/:]+/)*internal",
+                                re.MULTILINE | re.IGNORECASE)
 # `[text](article:some-id)` or a reference definition `[ref]: article:some-id`.
 ARTICLE_LINK = re.compile(r"(?:\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)article:([^)\s>#]*)", re.MULTILINE)
 
@@ -75,7 +77,7 @@ class ArticleFacts:
 
 def _text_links(markdown: str, path: str, first_line: int, public: bool) -> TextLinks:
     internal: tuple[int, ...] = ()
-    if public and "internal/" in markdown:  # the substring test first: most texts have no such link
+    if public and "internal" in markdown.casefold():  # the substring test first: most texts have no such link
         internal = tuple(first_line + markdown.count("\n", 0, m.start())
                          for m in INTERNAL_FILE_LINK.finditer(markdown))
     links: tuple[tuple[str, int], ...] = ()
