@@ -56,9 +56,23 @@ def corpus_dir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def indexed_corpus(tmp_path_factory) -> Path:
+    """An index of the test corpus (built once per session as `portal index` builds it: the app never builds one
+    inside a request), to copy for each test."""
+    from portal.build import stages
+
+    tmp = tmp_path_factory.mktemp("indexed-corpus")
+    shutil.copytree(CORPUS, tmp / "articles")
+    git_init(tmp / "articles")
+    stages.index_content(tmp / "articles", tmp / "index")
+    return tmp / "index"
+
+
 @pytest.fixture
-def app(corpus_dir: Path, tmp_path: Path):
-    """The app over the test corpus, with its index in tmp_path."""
+def app(corpus_dir: Path, tmp_path: Path, indexed_corpus: Path):
+    """The app over the test corpus, with its index (a copy of one built from the same articles) in tmp_path."""
+    shutil.copytree(indexed_corpus, tmp_path / "index", symlinks=True)
     app = create_app({"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index",
                       "TODAY": TODAY.isoformat(), "SECRET_KEY": "test-secret", "DATA_DIR": tmp_path / "data"})
     return app

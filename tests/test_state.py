@@ -1,4 +1,5 @@
-"""The app's shared state: dev-mode reloading of only what changed, and rebuilding a broken index."""
+"""The app's shared state: dev-mode reloading of only what changed, and never building the index in a request
+(tests/test_generation_views.py and tests/test_index_faults.py: the views following the generation, faults)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import shutil
 from pathlib import Path
 
 from portal import create_app
+from portal.build import stages
 from portal.search.index import current_generation
 from tests.conftest import TODAY
 
 
 def make_app(corpus_dir: Path, tmp_path: Path, reload: bool = True):
+    if not (tmp_path / "index" / "current").exists():  # `portal serve` builds it at start-up; a request never does
+        stages.index_content(corpus_dir, tmp_path / "index")
     return create_app({"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index",
                        "TODAY": TODAY.isoformat(), "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data",
                        "RELOAD_CONTENT": reload})
@@ -64,7 +68,11 @@ def test_new_folder_and_site_change_reload_everything(corpus_dir: Path, tmp_path
         assert state.searcher().search("lånekort", "sv", today=TODAY).hits[0].id == "lanekort"
 
 
-def test_damaged_index_is_rebuilt(corpus_dir: Path, tmp_path: Path, caplog) -> None:
+def test_damaged_index_is_not_rebuilt_by_the_app(corpus_dir: Path, tmp_path: Path, caplog) -> None:
+    import pytest
+
+    from portal.exceptions import IndexCorruptError
+
     app = make_app(corpus_dir, tmp_path, reload=False)
     index_dir = tmp_path / "index"
     with app.app_context():
@@ -72,10 +80,13 @@ def test_damaged_index_is_rebuilt(corpus_dir: Path, tmp_path: Path, caplog) -> N
     gen = current_generation(index_dir)
     (gen / "vocab.json").write_text("{broken", "utf-8")
     app = make_app(corpus_dir, tmp_path, reload=False)
+    with app.app_context(), pytest.raises(IndexCorruptError, match=r"vocab\.json"):
+        app.extensions["portal"].searcher()
+    assert current_generation(index_dir) == gen and "damaged" in caplog.text
+    assert stages.index_content(corpus_dir, index_dir).mode == "full"  # `portal index` builds a whole new one
     with app.app_context():
         hits = app.extensions["portal"].searcher().search("bygglov", "sv", today=TODAY).hits
     assert hits and hits[0].id == "bygglov"
-    assert "damaged" in caplog.text and "rebuilding the index" in caplog.text
 
 
 def test_loaded_content_is_out_of_the_garbage_collectors_way(corpus_dir: Path, tmp_path: Path) -> None:

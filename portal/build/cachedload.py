@@ -62,7 +62,7 @@ class LoadStats:
 class Loaded:
     """The result of a load: the corpus (None if unusable), its problems, per-folder content digests, and
     what the index's content record and the static build need of each article without loading it (facts,
-    git dates, page facts: portal.build.published)."""
+    git dates, page facts: portal.build.published; link resolutions: portal.build.contentview)."""
 
     corpus: Corpus | None
     problems: list[Problem]
@@ -72,6 +72,7 @@ class Loaded:
     facts: dict[str, ArticleFacts] = field(default_factory=dict)
     git: dict[str, GitFacts] = field(default_factory=dict)
     pages: dict[str, PageFacts] = field(default_factory=dict)
+    links: dict[str, LinkLog] = field(default_factory=dict)  # how each article's links resolved when rendered
 
     def version_dates(self, article_id: str) -> list[tuple[str, dt.date | None, bool]]:
         """(lang, updated, outdated) of each version of an article, as its versions in the corpus have them."""
@@ -314,7 +315,7 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
     everything.sort(key=lambda p: (p.path, p.line))
     pages = {name: e.page for name, e in entries.items() if e.facts is not None and e.page is not None}
     return Loaded(corpus, everything, {name: e.digest for name, e in entries.items()}, sdigest, stats,
-                  facts, state.git, pages)
+                  facts, state.git, pages, {name: e.links for name, e in entries.items()})
 
 
 def _date(state: _Load, corpus: Corpus, facts: dict[str, ArticleFacts], linked: set[str],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from portal.build import cachedload, contentcache, vectorstage
+from portal.content.gitinfo import head_commit
 from portal.content.load import all_problems, reload_articles
 from portal.content.model import Corpus
-from portal.exceptions import ContentError, PortalError, Problem
+from portal.exceptions import ContentError, IndexCorruptError, PortalError, Problem
 from portal.render.markdown import render_corpus
-from portal.search.index import build_index, current_generation, update_index
+from portal.search.index import build_index, current_generation, update_index, verify_generation
 from portal.search.index.writer import CONTENT_STATE
 
+log = logging.getLogger("portal")
 Progress = Callable[[int, int], None]
 Loaded = cachedload.Loaded
 CONTENT_STATE_VERSION = 1
@@ -101,9 +104,12 @@ class IndexRun:
         return self.embedded
 
 
-def content_state(loaded: Loaded, today: dt.date) -> dict[str, Any]:
+def content_state(loaded: Loaded, today: dt.date, commit: bool = True) -> dict[str, Any]:
     """A record of everything an article's index documents depend on besides the site-wide settings:
-    its files' content digest, the dates and outdated flags from git, and whether it is public today."""
+    its files' content digest, the dates and outdated flags from git, and whether it is public today
+    (``articles``); and of the content folder itself: the digest of each folder's files (``files``) and the git
+    commit it was at (``commit``, with *commit*), by which another machine tells whether it holds the same content
+    (:mod:`portal.build.shipping`)."""
     assert loaded.corpus is not None
     articles = {}
     for aid, facts in loaded.facts.items():  # the facts of every article: no article need be unpickled
@@ -113,12 +119,14 @@ def content_state(loaded: Loaded, today: dt.date) -> dict[str, Any]:
         h.update(b"|public" if facts.is_public(today) else b"|hidden")
         articles[aid] = h.hexdigest()
     return {"version": CONTENT_STATE_VERSION, "root": str(loaded.corpus.root), "site": loaded.site_digest,
-            "articles": articles}
+            "commit": head_commit(loaded.corpus.root) if commit else None, "articles": articles,
+            "files": dict(sorted(loaded.digests.items()))}
 
 
 def changed_articles(index_dir: Path, state: dict[str, Any]) -> list[str] | None:
     """The ids whose record differs from the current generation's; None when an update cannot be trusted
-    (no index or no record, another content folder, site.yml or synonyms.yml changed)."""
+    (no index or no record, another content folder, site.yml or synonyms.yml changed). The caller has checked the
+    generation's checksums (:func:`index_loaded`)."""
     try:
         old = json.loads((current_generation(index_dir) / CONTENT_STATE).read_text("utf-8"))
         if any(old.get(k) != state[k] for k in ("version", "root", "site")):
@@ -159,12 +167,18 @@ def index_loaded(loaded: Loaded, index_dir: Path, today: dt.date | None = None, 
     today = today or dt.date.today()
     corpus = _valid(loaded)
     previous = vectorstage.current_or_none(index_dir)
+    checked = None
+    if previous is not None and not full:
+        try:  # an update builds on the current generation's files: never on damaged ones
+            checked = verify_generation(previous)
+        except IndexCorruptError as exc:
+            log.warning("%s: building the index in full", exc)
     state = content_state(loaded, today)
-    changed = None if full else changed_articles(index_dir, state)
+    changed = None if checked is None else changed_articles(index_dir, state)
     if changed is None:
         gen, mode = build_index(corpus, index_dir, today, progress, content_state=state), "full"
     elif changed:
-        gen, mode = update_index(corpus, index_dir, changed, today, content_state=state), "update"
+        gen, mode = update_index(corpus, index_dir, changed, today, content_state=state, checked=checked), "update"
         if _built_in_full(gen):  # the writer rebuilt all (e.g. a new index schema): say so
             mode, changed = "full", None
     else:

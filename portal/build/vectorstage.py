@@ -14,7 +14,7 @@ from portal.content.model import Corpus
 from portal.exceptions import IndexCorruptError, IndexMissingError
 from portal.search.embedding import SemanticUnavailable, enabled
 from portal.search.index import current_generation
-from portal.search.vectors import EmbedRun, embed_generation, read_vectors
+from portal.search.vectors import EmbedRun, embed_generation, readable_vectors
 
 log = logging.getLogger("portal")
 Progress = Callable[[int, int], None]
@@ -43,11 +43,11 @@ def add_vectors(corpus: Corpus, gen: Path, previous: Path | None, changed: Itera
 
 
 def ensure_vectors(corpus: Corpus, gen: Path, progress: Progress | None = None) -> EmbedRun | None:
-    """Embed *gen* when its vectors are missing (a run that was stopped while embedding); None when semantic
-    search is off."""
+    """Embed *gen* when its vectors are missing (a run that was stopped while embedding) or damaged; None when
+    semantic search is off."""
     if not enabled():
         return None
-    found = read_vectors(gen)
+    found = readable_vectors(gen)
     if found is not None:
         return EmbedRun(len(found.rows), 0, 0.0)
     return add_vectors(corpus, gen, None, None, progress)

@@ -5,47 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from portal.build import collector
+from portal.cli.indexcmd import index_group
+from portal.cli.options import ARTICLES, INDEX, need_folder
 from portal.exceptions import ContentError, PortalError
 from portal.site import pipeline
-
-ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path),
-                        default=Path("articles"), show_default=True, help="The content folder.")
-INDEX = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-                     default=Path(".portal/index"), show_default=True,
-                     help="Where the search index and the content cache live (never inside the public build).")
-
-
-def _need_folder(path: Path) -> Path:
-    if not path.is_dir():
-        raise click.BadParameter(f"the content folder '{path}' does not exist", param_hint="'--articles'")
-    return path.resolve()
-
-
-def _progress(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress bar on stderr that works with the stages' (done, total) callbacks."""
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr,
-                                                   show_pos=True)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
-            state.clear()
-
-    return update, close
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +33,7 @@ def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> Non
 
     Where an index folder already exists, unchanged folders come from its content cache (checking alone
     never creates one: an editor's repository gets no new folder)."""
-    root = _need_folder(articles)
+    root = need_folder(articles)
     use_cache = not no_cache and index_dir.is_dir()
     cache_dir = pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None
     corpus, problems = pipeline.load(root, cache_dir=cache_dir, lazy=True)  # checking needs no article unpickled
@@ -81,66 +50,7 @@ def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> Non
     sys.exit(1 if errors else 0)
 
 
-@cli.command("index")
-@ARTICLES
-@INDEX
-@click.option("--full", is_flag=True, help="Rebuild the whole index, even when only some articles changed.")
-@click.option("--no-cache", "no_cache", is_flag=True,
-              help="Read every article folder again instead of reusing unchanged ones from the content cache.")
-def index_cmd(articles: Path, index_dir: Path, full: bool, no_cache: bool) -> None:
-    """Bring the search index up to date: only the changed articles, or all of them when site.yml or
-    synonyms.yml changed (atomically: a failed run leaves the old index in use)."""
-    root = _need_folder(articles)
-    load_bar, close_load = _progress("Loading")
-    update, close = _progress("Indexing")
-
-    def index_progress(done: int, total: int) -> None:
-        close_load()
-        update(done, total)
-
-    try:
-        run = pipeline.index_content(root, index_dir.resolve(), progress=index_progress, full=full,
-                                     cache=not no_cache, load_progress=load_bar, lazy=True, vectors=False)
-    finally:
-        close_load()
-        close()
-    _report_index(run, index_dir)
-    # The lexical index is in use from here on; the semantic vectors follow into the same generation.
-    _add_vectors(run)
-
-
-def _add_vectors(run: pipeline.IndexRun) -> None:
-    """Embed what changed for semantic search, with progress and the time left."""
-    from portal.cli.progress import StepProgress
-
-    shown = StepProgress(sys.stderr)
-    shown.say("Embedding the articles for semantic search (the lexical search is already in use) …")
-    try:
-        done = run.add_vectors(shown.update)
-    finally:
-        shown.close()
-    if done is None:
-        click.echo("Semantic search is off (PORTAL_SEMANTIC_SEARCH=0, or its model is missing): "
-                   "the search stays lexical.", err=True)
-    else:
-        click.echo(f"Semantic vectors: {done.passages} passage(s), {done.embedded} embedded now, the rest "
-                   f"unchanged ({done.seconds:.1f} s).", err=True)
-
-
-def _report_index(run: pipeline.IndexRun, index_dir: Path) -> None:
-    """What `portal index` did to the lexical index, in words."""
-    stats = run.loaded.stats
-    click.echo(f"Loaded {len(run.corpus.articles)} article(s): {len(stats.read)} folder(s) read, "
-               f"{stats.cached} from the cache ({run.seconds['load']:.1f} s).", err=True)
-    n = len(run.changed)
-    if run.mode == "full":
-        click.echo(f"Built the index of {len(run.corpus.articles)} article(s) into {index_dir} "
-                   f"({run.seconds['index']:.1f} s).", err=True)
-    elif run.mode == "update":
-        click.echo(f"Updated {n} article{'' if n == 1 else 's'} in the index {index_dir} ({', '.join(run.changed[:5])}"
-                   f"{' …' if n > 5 else ''}; {run.seconds['index']:.1f} s).", err=True)
-    else:
-        click.echo(f"The index {index_dir} is up to date ({len(run.corpus.articles)} article(s)).", err=True)
+cli.add_command(index_group)
 
 
 @cli.command()
@@ -167,7 +77,7 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
         handle = IndexHandle(index_dir)
     except (IndexMissingError, IndexCorruptError) as exc:
         click.echo(f"{exc}. Building it now from {articles} …", err=True)
-        pipeline.index(_need_folder(articles), index_dir)
+        pipeline.index(need_folder(articles), index_dir)
         handle = IndexHandle(index_dir)
     from portal.exceptions import QueryError
 
@@ -210,7 +120,7 @@ def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None
     """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
     from portal.cli.progress import StepProgress
 
-    root = _need_folder(articles)
+    root = need_folder(articles)
     shown = StepProgress(sys.stderr)
     try:
         if incremental:
@@ -238,7 +148,7 @@ def new(article_id: str, articles: Path, title: str | None, category: str | None
     from portal.content.load import load_corpus
     from portal.content.scaffold import new_article
 
-    root = _need_folder(articles)
+    root = need_folder(articles)
     corpus, problems = load_corpus(root)
     if corpus is None:
         raise ContentError(problems)
@@ -257,10 +167,28 @@ def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> N
     from portal.web.app import create_app
     from portal.web.serving import run
 
-    root = _need_folder(articles)
+    root = need_folder(articles)
     app = create_app({"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
                       "DEV": dev, "FIRST_USER": True})
+    _index_at_start(app, root, index_dir.resolve())
     run(app, host, port)
+
+
+def _index_at_start(app: Any, root: Path, index_dir: Path) -> None:
+    """Build the index before serving when there is no usable generation (the app never builds one inside a
+    request): a missing or damaged index is built in full; content with errors leaves searching at 503."""
+    state = app.extensions["portal"]
+    if state.handle.latest() is not None:
+        return
+    click.echo(f"No usable search index in {index_dir}: building it now …", err=True)
+    try:
+        run = pipeline.index_content(root, index_dir, lazy=True)
+    except ContentError as exc:
+        click.echo(f"Warning: {exc}; searching answers 503 until they are fixed and `portal index` runs.", err=True)
+        return
+    click.echo(f"Built the index of {len(run.corpus.articles)} article(s) ({sum(run.seconds.values()):.1f} s).",
+               err=True)
+    state.handle.latest()
 
 
 def _register_admin_commands() -> None:

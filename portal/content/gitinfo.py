@@ -83,6 +83,12 @@ def _histories(root: Path, top: str) -> dict[str, FileHistory]:
     return result
 
 
+def head_commit(root: Path) -> str | None:
+    """The commit *root*'s checkout is at; None outside git (or before the first commit)."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    return out.strip() or None if out is not None else None
+
+
 def read_history(root: Path, cache_dir: Path | None = None) -> History | None:
     """The git facts of *root*'s checkout, from the cache in *cache_dir* when HEAD is the same; None outside git."""
     head = _git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository", "HEAD")

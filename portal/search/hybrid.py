@@ -20,6 +20,7 @@ about. How the two are put together was tuned on ``tests/eval/hard_queries.yml``
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +32,7 @@ import numpy as np
 from portal.search.embedding import SemanticUnavailable, embedder, enabled
 from portal.search.index import IndexHandle
 from portal.search.results import Hit
-from portal.search.vectors import INTERNAL, VectorSet, read_vectors
+from portal.search.vectors import INTERNAL, VectorsDamaged, VectorSet, read_vectors
 
 # The lexical part's share of the fused score, by the number of words typed (the rest is the semantic z-score
 # / Z_SCALE): a word or two is what the lexical search is best at (a misspelt or one-word query tells the model
@@ -55,6 +56,8 @@ LEXICAL_MARGIN = 1.5
 # A hit after the first is confident too when the first is and it scores nearly as high.
 TIE_SHARE = 0.9
 RECHECK_SECONDS = 1.0
+DAMAGED_RECHECK_SECONDS = 60.0  # damaged vectors are read (and checked) again only this often
+log = logging.getLogger("portal")
 
 
 @dataclass
@@ -93,7 +96,14 @@ def vectors(handle: IndexHandle) -> VectorSet | None:
     if now - gen.cache.get("vectors_checked", -RECHECK_SECONDS) < RECHECK_SECONDS:
         return None
     gen.cache["vectors_checked"] = now
-    found = read_vectors(Path(gen.path))
+    try:
+        found = read_vectors(Path(gen.path))
+    except VectorsDamaged as exc:
+        if not gen.cache.get("vectors_damaged"):  # said once per generation
+            log.warning("%s (searching lexically until `portal index` writes good vectors)", exc)
+        gen.cache["vectors_damaged"] = True
+        gen.cache["vectors_checked"] = now + DAMAGED_RECHECK_SECONDS - RECHECK_SECONDS
+        return None
     if found is not None:
         gen.cache["vectors"] = found
     return found

@@ -7,16 +7,18 @@ articles and of articles outside their publishing dates (a public search leaves 
 the other articles' closeness is scaled).
 
 The vectors are written into the generation *after* it was swapped in (``vectors.npy``, then ``vectors.json``,
-each atomically; the JSON file is the sign that both are complete), so the lexical search and the pages never
-wait for them. Every passage is known by the hash of its text: a rebuild takes the vectors of unchanged text
-from the previous generation (and from the shared cache named by ``PORTAL_EMBEDDING_CACHE``), and embeds only
-what changed.
+each atomically; the JSON file is the sign that both are complete and holds the size and SHA-256 of the matrix),
+so the lexical search and the pages never wait for them. A reader reads the matrix into memory and checks it
+(never memory-mapped: a file truncated under a mapping would stop the process) and refuses a damaged one. Every
+passage is known by the hash of its text: a rebuild takes the vectors of unchanged text from the previous
+generation (and from the shared cache named by ``PORTAL_EMBEDDING_CACHE``), and embeds only what changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -30,10 +32,11 @@ import numpy as np
 
 from portal.content.model import Article, Corpus
 from portal.search.embedding import DIMENSIONS, MODEL_NAME, Progress, embedder
+from portal.search.index.manifest import FileDamaged
 
 VECTORS_FILE = "vectors.npy"
 ROWS_FILE = "vectors.json"
-FORMAT = 1
+FORMAT = 2  # 2: the rows file holds the matrix's size and checksum (1, before: read, but not checked)
 PUBLIC, INTERNAL = "text", "internal"
 INTERNAL_NOTE_CHARS = 600  # the start of the notes says what they are about
 
@@ -79,19 +82,42 @@ class VectorSet:
     rows: list[tuple[str, str, str, str]]  # (article id, lang, kind, digest)
 
 
+class VectorsDamaged(FileDamaged):
+    """A generation's vectors are complete (their rows file is there) but the matrix does not match it."""
+
+
 def read_vectors(gen: Path) -> VectorSet | None:
-    """The generation's vectors, or None while they are still being made (or were never made)."""
+    """The generation's vectors, read into memory and checked; None while they are still being made (or were
+    never made, or by another model); VectorsDamaged when the matrix does not match its size and checksum."""
     try:
         meta = json.loads((gen / ROWS_FILE).read_text("utf-8"))
-        if meta.get("format") != FORMAT or meta.get("model") != MODEL_NAME:
+        if meta.get("format") not in (1, FORMAT) or meta.get("model") != MODEL_NAME:
             return None
-        matrix = np.load(gen / VECTORS_FILE, mmap_mode="r")
-    except (OSError, ValueError):
+        rows = [tuple(r) for r in meta["rows"]]
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    rows = [tuple(r) for r in meta["rows"]]
+    try:
+        data = (gen / VECTORS_FILE).read_bytes()
+    except OSError as exc:
+        raise VectorsDamaged(gen, VECTORS_FILE, f"cannot be read ({exc.strerror or exc})") from None
+    if meta.get("format") == FORMAT and (len(data) != meta.get("size")
+                                         or hashlib.sha256(data).hexdigest() != meta.get("sha256")):
+        raise VectorsDamaged(gen, VECTORS_FILE, f"does not match its checksum in {ROWS_FILE} ({len(data)} bytes)")
+    try:
+        matrix = np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise VectorsDamaged(gen, VECTORS_FILE, f"cannot be read ({exc})") from None
     if matrix.shape != (len(rows), DIMENSIONS):
-        return None
+        raise VectorsDamaged(gen, VECTORS_FILE, f"has {matrix.shape[0]} rows where {ROWS_FILE} names {len(rows)}")
     return VectorSet(matrix, rows)  # type: ignore[arg-type]
+
+
+def readable_vectors(gen: Path) -> VectorSet | None:
+    """:func:`read_vectors`, with damaged vectors taken as none (a build then embeds again what it needs)."""
+    try:
+        return read_vectors(gen)
+    except VectorsDamaged:
+        return None
 
 
 @dataclass
@@ -109,7 +135,7 @@ def embed_generation(corpus: Corpus, gen: Path, previous: Path | None = None, id
     *previous* as they are. Text already embedded (in *previous* or the shared cache) is not embedded again."""
     t0 = time.perf_counter()
     today = _built_for(gen)
-    old = read_vectors(previous) if previous is not None else None
+    old = readable_vectors(previous) if previous is not None else None
     if ids is not None and old is not None:
         changed = set(ids)
         kept = [i for i, r in enumerate(old.rows) if r[0] not in changed]
@@ -152,14 +178,18 @@ def _built_for(gen: Path) -> dt.date:
 
 
 def write_vectors(gen: Path, matrix: np.ndarray, rows: list[tuple[str, str, str, str]]) -> None:
-    """Write the vectors into *gen*: the matrix first, then the rows (whose presence says both are there)."""
+    """Write the vectors into *gen*: the matrix first, then the rows with the matrix's size and checksum (whose
+    presence says both are there). Each is a new file swapped in by name: a reader's copy never changes."""
     tag = f"{os.getpid()}-{time.monotonic_ns()}"
+    buffer = io.BytesIO()
+    np.save(buffer, matrix)
+    data = buffer.getvalue()
     tmp_npy = gen / f".{VECTORS_FILE}.{tag}.tmp"
-    with tmp_npy.open("wb") as f:
-        np.save(f, matrix)
+    tmp_npy.write_bytes(data)
     os.replace(tmp_npy, gen / VECTORS_FILE)
     tmp_json = gen / f".{ROWS_FILE}.{tag}.tmp"
-    tmp_json.write_text(json.dumps({"format": FORMAT, "model": MODEL_NAME, "rows": rows}, ensure_ascii=False),
+    tmp_json.write_text(json.dumps({"format": FORMAT, "model": MODEL_NAME, "size": len(data),
+                                    "sha256": hashlib.sha256(data).hexdigest(), "rows": rows}, ensure_ascii=False),
                         "utf-8")
     os.replace(tmp_json, gen / ROWS_FILE)
 

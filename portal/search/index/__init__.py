@@ -2,10 +2,14 @@
 
 Terms are produced by :mod:`portal.search.analysis` and indexed ready-made (:mod:`.documents`). Every build
 writes a new *generation* folder and atomically swaps the `current` symlink to it (:mod:`.writer`), so a
-reader (:mod:`.reader`) never sees a half-written index and a failed build leaves the previous one in use.
+reader (:mod:`.reader`) never sees a half-written index and a failed build leaves the previous one in use. Each
+generation lists its files with their checksums (:mod:`.manifest`), checked when it is opened, and can be shipped
+to another machine as one artifact (:mod:`.artifact`).
 """
 
 from portal.search.index.documents import SCHEMA_VERSION, analyzers_for, glossary, synonym_map
+from portal.search.index.manifest import MANIFEST
+from portal.search.index.manifest import verify as verify_generation
 from portal.search.index.reader import (
     Alternative,
     Generation,
@@ -20,7 +24,7 @@ from portal.search.index.reader import (
 from portal.search.index.writer import build_index, update_index
 
 __all__ = [
-    "SCHEMA_VERSION", "Alternative", "Generation", "IndexHandle", "RawHit", "all_documents", "analyzers_for",
-    "build_index", "current_generation", "documents_for", "glossary", "open_generation", "run_query", "synonym_map",
-    "update_index",
+    "MANIFEST", "SCHEMA_VERSION", "Alternative", "Generation", "IndexHandle", "RawHit", "all_documents",
+    "analyzers_for", "build_index", "current_generation", "documents_for", "glossary", "open_generation", "run_query",
+    "synonym_map", "update_index", "verify_generation",
 ]

@@ -1,25 +1,39 @@
-"""Reading the index: following atomic swaps, one Whoosh searcher per thread, running query plans."""
+"""Reading the index: following atomic swaps, one Whoosh searcher per thread, running query plans.
+
+A generation is opened by reading every file its manifest lists into memory and checking it
+(:mod:`.manifest`): Whoosh then reads from those bytes, never from a memory-mapped file, so a file damaged or
+truncated on disk later cannot stop a process (SIGBUS) or change what it answers. An :class:`IndexHandle` keeps
+the last good generation it opened when the ``current`` link moves to one that is missing or damaged, and a web
+request pins one generation (:meth:`IndexHandle.pin`) so that everything it does sees the same one.
+"""
 
 from __future__ import annotations
 
 import bisect
+import contextvars
 import json
+import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
 from portal.exceptions import IndexCorruptError, IndexMissingError
 from portal.search.index.champions import K1, B, Leaf, champion_scores
 from portal.search.index.documents import SCHEMA_VERSION, unpack_texts
+from portal.search.index.manifest import read_checked
 
+log = logging.getLogger("portal")
 INTERNAL_BOOST = 1.5
 META_CACHE = 16384  # documents' stored metadata kept per index generation (~1 KB each: the texts are apart)
+RETRY_SECONDS = 30.0  # a generation that could not be opened is tried again after this long (not on every request)
+_JSON_FILES = ("meta.json", "vocab.json", "champions.json", "content.json", "lexicon-words.json")
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -31,7 +45,7 @@ def current_generation(index_dir: Path) -> Path:
         raise IndexMissingError(f"there is no search index in {index_dir}; run `portal index`") from None
     gen = index_dir / target
     if not gen.is_dir():
-        raise IndexCorruptError(f"the search index in {index_dir} points to a missing folder; "
+        raise IndexCorruptError(f"the search index in {index_dir} points to a missing folder ({target}); "
                                 "run `portal index` to rebuild it")
     return gen
 
@@ -46,8 +60,14 @@ class Generation:
     df: dict[str, dict[str, dict[str, int]]]
     forms: dict[str, dict[str, dict[str, str]]]
     cut: dict[str, dict[str, float]]  # per champion field: the terms whose lists are cut short
+    content: dict[str, Any] | None = None  # content.json: the record of the content it reflects (None: none kept)
     local: threading.local = field(default_factory=threading.local)
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The generation folder's name (``gen-…``)."""
+        return self.path.name
 
     def searcher(self) -> Any:
         """This thread's searcher (Whoosh searchers are not thread-safe)."""
@@ -65,49 +85,104 @@ class Generation:
 
 
 def open_generation(gen: Path) -> Generation:
-    """Open a generation; IndexCorruptError when anything in it cannot be read."""
+    """Open a generation from the bytes its manifest lists, checked; IndexCorruptError (naming the file) when
+    anything in it is missing, damaged or cannot be read."""
+    files = read_checked(gen)
     try:
-        meta = json.loads((gen / "meta.json").read_text("utf-8"))
+        meta = json.loads(files["meta.json"])
         if meta.get("schema") != SCHEMA_VERSION:
             raise IndexCorruptError(f"the search index in {gen.parent} was built by another version; "
                                     "run `portal index` to rebuild it")
-        vocab = json.loads((gen / "vocab.json").read_text("utf-8"))
+        vocab = json.loads(files["vocab.json"])
         forms = {scope: {lang: {w: v[1] for w, v in table.items()} for lang, table in by_lang.items()}
                  for scope, by_lang in vocab["forms"].items()}
-        cut = json.loads((gen / "champions.json").read_text("utf-8"))
-        ix = whoosh_index.open_dir(str(gen), readonly=True)
+        cut = json.loads(files["champions.json"])
+        content = json.loads(files["content.json"]) if "content.json" in files else None
+        storage = RamStorage()  # Whoosh reads the checked bytes, shared by every thread's searcher
+        storage.files.update({name: data for name, data in files.items() if name not in _JSON_FILES})
+        ix = storage.open_index()
         ix.doc_count()
     except IndexCorruptError:
         raise
     except Exception as exc:  # Whoosh raises many kinds of errors for damaged files
         raise IndexCorruptError(f"the search index in {gen.parent} is damaged ({type(exc).__name__}); "
                                 "run `portal index` to rebuild it") from exc
-    return Generation(gen, ix, meta, vocab["df"], forms, cut)
+    return Generation(gen, ix, meta, vocab["df"], forms, cut, content)
 
 
 class IndexHandle:
-    """A long-lived reader of an index folder that follows each atomic swap to a new generation."""
+    """A long-lived reader of an index folder that follows each atomic swap to a new generation.
 
-    def __init__(self, index_dir: Path):
+    A generation it cannot open is logged once (as a warning) and tried again only after :data:`RETRY_SECONDS`;
+    meanwhile the last good one it opened keeps answering. With *open_now* (the default) the constructor raises
+    IndexMissingError or IndexCorruptError when there is no usable generation at all; without, the handle starts
+    empty and :meth:`latest` says None until there is one."""
+
+    def __init__(self, index_dir: Path, open_now: bool = True):
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._gen: Generation | None = None
         self._target: str | None = None
-        self.refresh()
+        self._refused: dict[str, tuple[float, Exception]] = {}  # link target -> (when, why)
+        self._pin: contextvars.ContextVar[Generation | None] = contextvars.ContextVar(f"pin-{id(self)}",
+                                                                                       default=None)
+        self._quiet = open_now  # a caller that asked for a generation now hears of a missing one by the error
+        if open_now:
+            self.refresh()
+        self._quiet = False
 
     def refresh(self) -> Generation:
-        """The current generation, reopened if the `current` link has moved since last time."""
+        """The generation pinned in this context, else the current one (reopened if the `current` link has moved
+        to a generation that can be opened); IndexMissingError or IndexCorruptError when there is none at all."""
+        pinned = self._pin.get()
+        if pinned is not None:
+            return pinned
+        gen, problem = self._follow()
+        if gen is None:
+            raise problem or IndexMissingError(f"there is no search index in {self.index_dir}; run `portal index`")
+        return gen
+
+    def latest(self) -> Generation | None:
+        """The newest generation that could be opened (as :meth:`refresh`, ignoring any pin), or None."""
+        return self._follow()[0]
+
+    def pin(self, gen: Generation) -> contextvars.Token:
+        """Answer every later call in this context (a web request) from *gen*; undo with :meth:`unpin`."""
+        return self._pin.set(gen)
+
+    def unpin(self, token: contextvars.Token) -> None:
+        """Undo a :meth:`pin`."""
+        self._pin.reset(token)
+
+    def _follow(self) -> tuple[Generation | None, Exception | None]:
         try:
-            target = os.readlink(self.index_dir / "current")
+            target: str | None = os.readlink(self.index_dir / "current")
         except OSError:
             target = None
-        if target is not None and target == self._target and self._gen is not None:
-            return self._gen
+        if self._gen is not None and target == self._target:
+            return self._gen, None
         with self._lock:
-            if target != self._target or self._gen is None:
-                self._gen = open_generation(current_generation(self.index_dir))
-                self._target = target
-            return self._gen
+            if self._gen is not None and target == self._target:
+                return self._gen, None
+            key, now = target or "", time.monotonic()
+            refused = self._refused.get(key)
+            if refused is not None and now - refused[0] < RETRY_SECONDS:
+                return self._gen, refused[1]
+            try:
+                if target is None:
+                    raise IndexMissingError(f"there is no search index in {self.index_dir}; run `portal index`")
+                gen = open_generation(current_generation(self.index_dir))
+            except (IndexMissingError, IndexCorruptError) as exc:
+                if refused is None and self._gen is not None:  # said once per generation, not on every request
+                    log.warning("cannot open the index generation %s (%s); still serving %s",
+                                target or "(no current link)", exc, self._gen.name)
+                elif refused is None and self._quiet is False:
+                    log.warning("no usable search index: %s", exc)
+                self._refused[key] = (now, exc)
+                return self._gen, exc
+            self._gen, self._target = gen, target
+            self._refused.clear()
+            return gen, None
 
     @property
     def meta(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from portal.search.index.documents import (
     synonym_map,
     unpack,
 )
+from portal.search.index.manifest import LATER_FILES, is_lock, verify, write_manifest
 from portal.search.index.reader import current_generation
 
 Progress = Callable[[int, int], None]
@@ -58,11 +59,12 @@ CONTENT_STATE = "content.json"
 
 
 def _finish(tmp: Path, meta: dict[str, Any], vocab: Vocabulary, index_dir: Path,
-            content_state: dict[str, Any] | None = None) -> Path:
+            content_state: dict[str, Any] | None = None, known: dict[str, dict[str, Any]] | None = None) -> Path:
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     if content_state is not None:  # what the generation reflects, for the next incremental `portal index`
         (tmp / CONTENT_STATE).write_text(json.dumps(content_state, ensure_ascii=False), "utf-8")
     (tmp / "vocab.json").write_text(json.dumps(vocab.as_json(), ensure_ascii=False), "utf-8")
+    write_manifest(tmp, known)  # the last file: from here on nothing in the generation changes
     gen = tmp.with_name(tmp.name.removesuffix(".tmp"))
     os.replace(tmp, gen)
     swap(index_dir, gen)
@@ -127,19 +129,23 @@ def build_index(corpus: Corpus, index_dir: Path, today: dt.date | None = None,
 
 
 def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], today: dt.date | None = None,
-                 analyzers: dict[str, Analyzer] | None = None, content_state: dict[str, Any] | None = None) -> Path:
+                 analyzers: dict[str, Analyzer] | None = None, content_state: dict[str, Any] | None = None,
+                 checked: dict[str, dict[str, Any]] | None = None) -> Path:
     """Re-index only *article_ids* (changed, added or removed) into a new generation and swap it in.
 
-    The unchanged segment files are hard-linked from the current generation, so this costs about
-    as much as indexing the changed articles. Falls back to a full build when there is no usable index
-    or when site-wide settings (languages, synonyms) changed. A long-running caller passes its
-    *analyzers* (from :func:`analyzers_for`) so the compound lexicon is not rebuilt from all content.
-    *content_state* is recorded as in :func:`build_index` (without it the new generation has no record).
+    The unchanged segment files are hard-linked from the current generation (never written: a generation's
+    files do not change), so this costs about as much as indexing the changed articles. The current generation's
+    checksums are checked first (*checked*: its manifest entries, when the caller just did), so that damage is
+    never carried into the new one. Falls back to a full build when there is no usable index or when site-wide
+    settings (languages, synonyms) changed. A long-running caller passes its *analyzers* (from
+    :func:`analyzers_for`) so the compound lexicon is not rebuilt from all content. *content_state* is recorded as
+    in :func:`build_index` (without it the new generation has no record).
     """
     today = today or dt.date.today()
     ids = sorted(set(article_ids))
     try:
         old = current_generation(index_dir)
+        checked = checked if checked is not None else verify(old)
         meta = json.loads((old / "meta.json").read_text("utf-8"))
         vocab = Vocabulary(corpus.site.language_codes, json.loads((old / "vocab.json").read_text("utf-8")))
         thresholds = _read_thresholds(old)
@@ -151,9 +157,10 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
         return build_index(corpus, index_dir, today, content_state=content_state)
     tmp = _new_generation(index_dir)
     try:
-        for f in old.iterdir():
-            if f.is_file() and f.suffix != ".json" and "LOCK" not in f.name:
-                os.link(f, tmp / f.name)
+        linked = [f.name for f in old.iterdir() if f.is_file() and f.suffix != ".json" and not is_lock(f.name)
+                  and f.name not in LATER_FILES and f.name in checked]
+        for name in linked:
+            os.link(old / name, tmp / name)
         ix = whoosh_index.open_dir(str(tmp))
         with _writing(ix, 128, merge=True) as writer:
             with ix.searcher() as searcher:
@@ -186,7 +193,10 @@ def update_index(corpus: Corpus, index_dir: Path, article_ids: Iterable[str], to
                         add_champions_to(doc, corpus.site.language_codes, averages, thresholds)
                     _add(writer, vocab, docs)
         updated = _meta(corpus, groups, today, len(corpus.articles), meta.get("incremental_updates", 0) + 1)
-        return _finish(tmp, updated, vocab, index_dir, content_state)
+        # The checksums of the files still shared with the checked generation need not be worked out again.
+        known = {name: checked[name] for name in linked
+                 if (tmp / name).exists() and os.path.samefile(tmp / name, old / name)}
+        return _finish(tmp, updated, vocab, index_dir, content_state, known=known)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
