@@ -46,7 +46,7 @@ def main() -> None:
 
             def fresh(op: Callable[[], object]) -> Callable[[], object]:
                 def run() -> object:
-                    vars(store._local).pop("kept", None)  # the kept connection closed: the next one is new
+                    store.db.drop()  # the kept connection closed: the next one is new
                     return op()
                 return run
 
