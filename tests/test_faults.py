@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from portal.build.spare import spare_path
 from portal.search.index import IndexHandle, current_generation
 from portal.search.searcher import Searcher
 from portal.site.freeze import broken_links
@@ -72,6 +73,7 @@ def test_killed_build_leaves_the_last_good_site_and_index(tmp_path: Path) -> Non
     root = tmp_path / "articles"
     shutil.copytree(SAMPLE, root)
     site, index_dir = tmp_path / "site", tmp_path / "index"
+    work = spare_path(site).parent  # where a build makes its trees
     build = [*PORTAL, "build", "--articles", str(root), "--index", str(index_dir), "--out", str(site)]
     assert subprocess.run(build, capture_output=True, check=False).returncode == 0
     good_site = tree_digest(site)
@@ -82,8 +84,8 @@ def test_killed_build_leaves_the_last_good_site_and_index(tmp_path: Path) -> Non
         (root / "bygglov" / "sv.md").read_text("utf-8").replace("title: Ansöka om bygglov", "title: Bygglov NY"))
     moments = [
         lambda: any(index_dir.glob("gen-*.tmp/*")),
-        lambda: any(p.is_dir() and any(p.rglob("*.html")) for p in tmp_path.glob(".site.new-*")),
-        lambda: any(p.is_dir() and (p / "pagefind").exists() for p in tmp_path.glob(".site.new-*")),
+        lambda: any(p.is_dir() and any(p.rglob("*.html")) for p in work.glob("new-*")),
+        lambda: any(p.is_dir() and (p / "pagefind").exists() for p in work.glob("new-*")),
     ]
     killed = 0
     for ready in moments:
@@ -104,7 +106,8 @@ def test_killed_incremental_builds_leave_a_whole_site_and_the_next_one_is_right(
 
     root = tmp_path / "articles"
     shutil.copytree(SAMPLE, root)
-    site, index_dir, spare = tmp_path / "site", tmp_path / "index", tmp_path / ".site.spare"
+    site, index_dir = tmp_path / "site", tmp_path / "index"
+    spare = spare_path(site)
     build = [*PORTAL, "build", "--articles", str(root), "--index", str(index_dir), "--out", str(site), "--incremental"]
     page = site / "sv" / "bygglov" / "index.html"
     sv = root / "bygglov" / "sv.md"
@@ -122,7 +125,7 @@ def test_killed_incremental_builds_leave_a_whole_site_and_the_next_one_is_right(
         # while the spare is being patched or its pages rendered (its build record is gone until the end)
         lambda: spare.is_dir() and not (spare / "_build.json").exists(),
         # while Pagefind writes the new search bundle beside the published site
-        lambda: any(tmp_path.glob(".site.search-*/*")),
+        lambda: any(spare.parent.glob("search-*/*")),
     ]
     killed = 0
     for n, ready in enumerate(moments):
@@ -143,4 +146,5 @@ def test_killed_incremental_builds_leave_a_whole_site_and_the_next_one_is_right(
                           capture_output=True, check=False).returncode == 0
     built, expected = comparable(site), comparable(full)
     assert [p for p in expected if built.get(p) != expected[p]] == [] and built.keys() == expected.keys()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site.spare"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [spare.parent.name]
+    assert sorted(p.name for p in spare.parent.iterdir()) == [".gitignore", "spare"]  # no stray trees

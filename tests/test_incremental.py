@@ -316,7 +316,7 @@ def retitle_to_new_letter(root: Path) -> None:
 @pytest.mark.parametrize("lazy", [False, True], ids=["in-memory", "lazy"])
 def test_the_spare_tree_is_patched_after_several_changes_in_a_row(corpus_dir: Path, tmp_path: Path, lazy: bool):
     site = tmp_path / "site"
-    spare = tmp_path / ".site.spare"
+    spare = spare_mod.spare_path(site)
     freeze_dir(corpus_dir, tmp_path, site)
     assert not spare.exists()
     steps = [retitle_related, retitle_to_new_letter, add_article, delete_article,
@@ -340,7 +340,7 @@ def test_a_spare_two_builds_behind_is_patched_to_the_new_state(corpus_dir: Path,
     retitle_related(corpus_dir)
     freeze_dir(corpus_dir, tmp_path, site, incremental=True)
     # A build the spare does not see: the live site moves on, the spare stays where it was.
-    spare = tmp_path / ".site.spare"
+    spare = spare_mod.spare_path(site)
     kept = tmp_path / "kept-spare"
     spare.rename(kept)
     retitle_to_new_letter(corpus_dir)
@@ -390,7 +390,7 @@ def test_a_failed_build_in_the_middle_leaves_the_live_site_and_the_next_build_is
     real = freeze._freeze
 
     def fail_after_patching(app, root, *args, **kwargs):
-        assert root == tmp_path / ".site.spare"  # the spare was patched: it fails half-way
+        assert root == spare_mod.spare_path(site)  # the spare was patched: it fails half-way
         raise BuildError("the freeze failed")
 
     monkeypatch.setattr(freeze, "_freeze", fail_after_patching)
@@ -405,7 +405,7 @@ def test_a_failed_build_in_the_middle_leaves_the_live_site_and_the_next_build_is
 
 def test_a_spare_without_its_record_or_with_another_bundle_is_not_patched(corpus_dir: Path, tmp_path: Path):
     site = tmp_path / "site"
-    spare = tmp_path / ".site.spare"
+    spare = spare_mod.spare_path(site)
     freeze_dir(corpus_dir, tmp_path, site)
     retitle_related(corpus_dir)
     freeze_dir(corpus_dir, tmp_path, site, incremental=True)
@@ -427,9 +427,9 @@ def test_a_full_build_removes_the_spare(corpus_dir: Path, tmp_path: Path):
     freeze_dir(corpus_dir, tmp_path, site)
     retitle_related(corpus_dir)
     freeze_dir(corpus_dir, tmp_path, site, incremental=True)
-    assert (tmp_path / ".site.spare").is_dir()
+    assert spare_mod.spare_path(site).is_dir()
     freeze_dir(corpus_dir, tmp_path, site)
-    assert not (tmp_path / ".site.spare").exists()
+    assert not spare_mod.spare_path(site).exists()
 
 
 def test_a_title_that_starts_with_no_letter_gets_a_letter_page_too(corpus_dir: Path, tmp_path: Path):

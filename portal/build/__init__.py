@@ -14,7 +14,8 @@ about two seconds, because almost nothing is done again. This is where everythin
   ``stages.content_state``): per article a digest of its files, git dates and visibility.
 * The site's build record (``incremental.MANIFEST``, ``_build.json`` in the published site): the day, one
   fingerprint of everything every page shows, and per public article a fingerprint of its pages.
-* The spare tree (``spare``, ``.<out>.spare`` beside the site): the previous site, which the next build patches.
+* The spare tree (``spare``, ``.<out>.work/spare`` beside the site, in a folder git ignores): the previous site,
+  which the next build patches.
 
 **What is derived from them, per run**
 
@@ -42,7 +43,7 @@ of the URLs; ``pagecache`` keeps what all pages share for the freeze; ``linkchec
 write the manifest last; exchange the tree with the live site in one step (``spare.exchange``): the old
 site becomes the next spare. The pages are live with the previous search bundle; Pagefind then rebuilds the
 static search index (``staticsearch``, with ``staticlexicon`` for the search page's query rewriting) and
-it is exchanged in (a mark beside the site, ``spare.search_pending``, says until then that it is behind).
+it is exchanged in (a mark in ``.<out>.work``, ``spare.search_pending``, says until then that it is behind).
 A failed or killed build leaves the last good site, its search index and the agents' index in place.
 ``collector`` keeps Python's cycle collector out of the way of the large loaded content.
 """

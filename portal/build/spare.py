@@ -29,9 +29,20 @@ How it stays safe:
 * A different day, code or settings in the spare's record, no record, another bundle: the spare is not
   used, and the build hard-links the live site into a new tree as before.
 
-Beside ``out`` a build also keeps the mark that the search index is behind the pages (:func:`search_pending`)
-and, while it runs, its temporary folders (``mkdtemp`` names ``.<out>.<kind>-…``), which a killed build leaves
-behind for the next one to remove (:func:`remove_strays`). One build of a folder runs at a time (:func:`locked`).
+Where: everything a build keeps or makes beside ``out`` is in one folder next to it, ``.<out>.work/``
+(:func:`work_dir`): the spare (``spare/``), the mark that the search index is behind the pages
+(``pending-search``, :func:`search_pending`) and, while a build runs, its temporary trees (``new-…``,
+``search-…``, ``bundle-…``, ``old-…``), which a killed build leaves behind for the next one to remove
+(:func:`remove_strays`). Next to ``out`` because trees are exchanged with it and hard-linked to it, which needs
+one file system; in a folder of its own that holds a ``.gitignore`` of ``*``, so that a build in a checkout
+adds nothing ``git status`` shows, whatever the checkout's own ``.gitignore`` says (the older layout,
+``.<out>.spare`` and its siblings beside the site, is moved in by the next build). One build of a folder runs
+at a time (:func:`locked`).
+
+Modes: the site is served by a web server running as another user, so its folders and files are made as the
+umask says (0755 and 0644 under the usual 022): ``mkdtemp`` makes its folder 0700, so every tree made here is
+given the mode a new folder gets under the umask (:func:`scratch`); files are written and folders made below
+it the ordinary way, which follows the umask, and hard links keep their file's mode.
 """
 
 from __future__ import annotations
@@ -50,6 +61,8 @@ from portal.build import incremental as inc
 from portal.build.staticsearch import FULL_SUBDIR
 
 BUNDLE = "pagefind"
+STRAYS = ("new", "old", "search", "bundle")  # the temporary trees a build makes in the work folder
+IGNORE_ALL = "# Made by `portal build`: the previous site and the build's temporary trees, never committed.\n*\n"
 _ENTRIES = (f"{BUNDLE}/pagefind-entry.json", f"{FULL_SUBDIR}/pagefind-entry.json")
 
 
@@ -64,9 +77,45 @@ def exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
+def current_umask() -> int:
+    """This process's umask (from /proc where there is one: setting it to read it is not thread-safe)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text("ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _work(out: Path) -> Path:
+    return out.parent / f".{out.name}.work"
+
+
+def work_dir(out: Path) -> Path:
+    """The folder beside the site *out* that holds its spare, its marks and a build's temporary trees; made
+    (as the umask says) with a ``.gitignore`` that keeps it all out of a checkout's ``git status``."""
+    work = _work(out)
+    if not (work / ".gitignore").is_file():
+        work.mkdir(parents=True, exist_ok=True)
+        tmp = work / ".gitignore.tmp"
+        tmp.write_text(IGNORE_ALL, "utf-8")
+        os.replace(tmp, work / ".gitignore")
+    return work
+
+
+def scratch(out: Path, kind: str) -> Path:
+    """A new empty folder for a build's tree of *kind* (one of :data:`STRAYS`) in the work folder of *out*,
+    with the mode a new folder gets under the umask (``mkdtemp`` alone makes it 0700, and a tree made here
+    becomes the published site or its ``pagefind/``)."""
+    path = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=work_dir(out)))
+    os.chmod(path, 0o777 & ~current_umask())
+    return path
+
+
 def spare_path(out: Path) -> Path:
-    """Where the spare tree of the site *out* is kept (beside it, hidden)."""
-    return out.parent / f".{out.name}.spare"
+    """Where the spare tree of the site *out* is kept (in its work folder)."""
+    return _work(out) / "spare"
 
 
 def same_bundle(a: Path, b: Path) -> bool:
@@ -156,8 +205,8 @@ def install_bundle(bundle: Path, site: Path) -> Path:
 
 
 def link_copy(folder: Path, near: Path) -> Path:
-    """A new folder beside *near* holding hard links of every file below *folder*."""
-    copy = Path(tempfile.mkdtemp(prefix=f".{near.name}.bundle-", dir=near.parent))
+    """A new folder in the work folder of the site *near* holding hard links of every file below *folder*."""
+    copy = scratch(near, "bundle")
     inc.link_tree(folder, copy, lambda _rel: True)
     return copy
 
@@ -165,25 +214,47 @@ def link_copy(folder: Path, near: Path) -> Path:
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
     """One build of *out* at a time: two builds patching the same spare tree would corrupt it. The lock is
-    on the folder holding *out* (no lock file is left beside the site), so it covers its siblings too."""
+    on the folder holding *out* (no lock file is left beside the site), so it covers its siblings too. On the
+    way out, a work folder left with nothing in it (a full build keeps no spare) is removed."""
     fd = os.open(out.parent, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # releases the lock
+        try:
+            _tidy(out)
+        finally:
+            os.close(fd)  # releases the lock
 
 
-STRAYS = ("new", "old", "search", "bundle")  # the temporary folders a build makes beside *out* (mkdtemp prefixes)
+def _tidy(out: Path) -> None:
+    work = _work(out)
+    with contextlib.suppress(OSError):
+        if {p.name for p in work.iterdir()} <= {".gitignore"}:
+            (work / ".gitignore").unlink(missing_ok=True)
+            work.rmdir()
 
 
 def search_pending(out: Path) -> Path:
-    """The mark (beside the site, never in it) that the site's pages are newer than its search bundle."""
-    return out.parent / f".{out.name}.pending-search"
+    """The mark (in the work folder, never in the site) that the site's pages are newer than its search bundle."""
+    return _work(out) / "pending-search"
 
 
 def remove_strays(out: Path) -> None:
-    """Remove what a killed build left beside *out* (its temporary trees and bundles; never the spare)."""
+    """Remove what a killed build left beside *out* (its temporary trees and bundles; never the spare), and move
+    what an older version kept beside the site (``.<out>.spare``, ``.<out>.pending-search``) into the work
+    folder."""
     for kind in STRAYS:
-        for path in out.parent.glob(f".{out.name}.{kind}-*"):
+        for path in [*_work(out).glob(f"{kind}-*"), *out.parent.glob(f".{out.name}.{kind}-*")]:
             shutil.rmtree(path, ignore_errors=True)
+    for old, new in ((out.parent / f".{out.name}.spare", spare_path(out)),
+                     (out.parent / f".{out.name}.pending-search", search_pending(out))):
+        if not old.exists():
+            continue
+        if new.exists() and old.is_dir():
+            discard(old)
+        elif new.exists():
+            old.unlink()
+        else:
+            work_dir(out)
+            os.replace(old, new)

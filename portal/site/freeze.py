@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +38,7 @@ from portal.build.spare import (
     link_copy,
     locked,
     remove_strays,
+    scratch,
     search_pending,
     spare_path,
     usable_record,
@@ -131,7 +131,7 @@ def swap_into_place(new: Path, out: Path, remove_old: bool = True) -> Path | Non
         if _exchange(new, out):
             old = new
         else:
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old = scratch(out, "old")
             os.replace(out, old / "site")
             try:
                 os.replace(new, out)
@@ -212,7 +212,7 @@ def publish_search_index(out: Path, say: Callable[[str], None] | None = None) ->
     t0 = time.perf_counter()
     if say:
         say("Indexing the static site for search (Pagefind) …")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
+    staging = scratch(out, "search")
     spare = spare_path(out)
     copy = None
     try:
@@ -242,7 +242,7 @@ def publish_search_index(out: Path, say: Callable[[str], None] | None = None) ->
 
 
 def _publish_search_index_whole(out: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
+    tmp = scratch(out, "search")
     try:
         inc.link_tree(out, tmp, lambda rel: not rel.startswith("pagefind/"))
         run_pagefind(tmp)
@@ -300,7 +300,7 @@ def _freeze_site(corpus: Corpus, site: PublicSite, out: Path, index_dir: Path, t
     if isinstance(corpus.articles, LazyArticles):  # every page is rendered: unpickled once, before the workers
         corpus.articles = corpus.articles.everything()
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    tmp = scratch(out, "new")
     try:
         app = make_app(corpus, site, index_dir, today, tmp)
         paths = [path for _e, _v, path in _pages(app, corpus, site)]
@@ -345,7 +345,7 @@ def _freeze_incremental(corpus: Corpus, site: PublicSite, out: Path, index_dir: 
     record = usable_record(spare, out, manifest)
     if record is None:
         discard(spare)
-        tree = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        tree = scratch(out, "new")
     else:
         tree = spare
     try:
