@@ -29,6 +29,7 @@ from portal.search.results import SearchResult
 from portal.search.searcher import MAX_QUERY_CHARS
 from portal.web import agentreports, feedback, redact, searchlog
 from portal.web.auth import current_user, login_required, login_url, role_required
+from portal.web.metrics import searched
 from portal.web.security import protect_attachment
 from portal.web.state import get_state
 
@@ -75,6 +76,7 @@ def _search(params: dict[str, str], prefix: bool, log: bool) -> SearchResult | N
     filters = {k: params[k] for k in ("category", "answer_group", "department", "audience") if params[k]}
     result = state.searcher().search(params["q"], params["lang"] or None, internal=True, limit=RESULT_LIMIT,
                                      filters=filters, prefix=prefix, today=state.today())
+    searched(result, typing=prefix)
     if log:
         try:
             searchlog.current_log().record(result.query, result.lang, result.answered)

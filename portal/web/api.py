@@ -25,6 +25,7 @@ from portal.web import feedback, searchlog
 from portal.web.auth import bad_token, current_user
 from portal.web.errors import json_error
 from portal.web.feedbackstore import current_store
+from portal.web.metrics import searched
 from portal.web.openapi import document
 from portal.web.public import public_html
 from portal.web.state import get_state
@@ -171,6 +172,7 @@ def search() -> Any:
     result = state.searcher().search(q, lang, internal=internal, limit=limit,
                                      filters={k: v for k, v in filters.items() if v}, prefix=prefix,
                                      today=state.today(), mode=mode)
+    searched(result, typing=prefix)
     if not prefix:
         try:
             searchlog.current_log().record(result.query, result.lang, result.answered)
@@ -274,8 +276,8 @@ def languages() -> Any:
 def post_feedback() -> Any:
     """Store a citizen's answer to "Did this answer your question?" (JSON, or a plain form: then a redirect
     back to the article, whose page shows the thanks)."""
-    feedback.limit_rate("feedback")
     fields = feedback.read_fields(("article", "lang", "helpful", "comment"), ("article", "lang", "helpful"))
+    feedback.limit_rate("feedback")  # after reading: a 503 page for the plain form leads back to its article
     state = get_state()
     art, lang = feedback.public_article(state.corpus(), fields, state.today())
     answer = feedback.helpful(fields["helpful"])
@@ -290,8 +292,8 @@ def post_feedback() -> Any:
 @bp.post("/starts")
 def post_start() -> Any:
     """Count a click on an article's e-service start button (sent by the static site's script)."""
-    feedback.limit_rate("start")
     fields = feedback.read_fields(("article", "lang"), ("article", "lang"))
+    feedback.limit_rate("start")
     state = get_state()
     art, lang = feedback.public_article(state.corpus(), fields, state.today())
     if art.self_service is None:

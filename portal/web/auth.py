@@ -1,4 +1,4 @@
-"""Who may see internal content: users, API tokens, login and logout, sessions, CSRF and rate limits.
+"""Who may see internal content: users, API tokens, login and logout, sessions, CSRF and login limits.
 
 * Users live in a JSON file (USERS_FILE, default ``DATA_DIR/users.json``, written by ``portal users add``)
   and/or in the PORTAL_USERS environment variable (the same JSON: ``{"anna": {"role": "agent",
@@ -11,6 +11,8 @@
   cookie only names one (:mod:`portal.web.sessions`).
 * API tokens for machine clients (TOKENS_FILE, default ``DATA_DIR/tokens.json``, ``portal tokens add``) are
   stored as SHA-256 hashes and sent as ``Authorization: Bearer <token>``.
+* Failed logins are limited per account and client address, per address and per account, in the app's database
+  (:mod:`portal.web.limits`), so the limits hold across workers and machines.
 * CSRF: a small token helper (one random token per session, checked on every unsafe request outside
   /api/) instead of flask-wtf: the app has two forms and no WTForms, so a dependency buys nothing.
 """
@@ -21,9 +23,6 @@ import functools
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,7 @@ from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tes
     write_json,
 )
 from portal.web.database import StoreUnavailable, private_dir
+from portal.web.limits import login_attempt
 from portal.web.sessions import (
     ENDED,
     EXPIRED,
@@ -79,7 +79,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": None,
     "COOKIE_SECURE": "auto",            # true in production (docs/production.md); auto: not on plain loopback
     "SESSION_IDLE_MINUTES": 60, "SESSION_MAX_HOURS": 10,
-    "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,
+    "LOGIN_MAX_FAILURES": 5, "LOGIN_MAX_FAILURES_IP": 30, "LOGIN_WINDOW_SECONDS": 900,  # per account and
+    "LOGIN_MAX_FAILURES_ACCOUNT": 100,  # address, per address, per account (portal.web.limits)
     "FIRST_USER": False,                # `portal serve` turns it on: a random first user when there is none
     "SEARCH_LOG_DAYS": 90, "CORS_ORIGINS": "*",
     "DATABASE_URL": None, "FEEDBACK_DAYS": 90,  # DATABASE_URL: PostgreSQL; unset: SQLite in DATA_DIR
@@ -99,43 +100,6 @@ class User:
     def can(self, role: str) -> bool:
         """True when this user has at least *role*."""
         return RANK.get(self.role, 0) >= RANK.get(role, 99)
-
-
-# --- rate limiting --------------------------------------------------------------------------------------
-
-class Limiter:
-    """Counts failures per key in a sliding window (in memory, per process)."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _window(self, key: str, window: float, now: float) -> deque[float]:
-        q = self._hits.setdefault(key, deque())
-        while q and q[0] <= now - window:
-            q.popleft()
-        return q
-
-    def retry_after(self, key: str, limit: int, window: float) -> int:
-        """Seconds until *key* may try again (0 when it may now)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._window(key, window, now)
-            return int(q[0] + window - now) + 1 if len(q) >= limit else 0
-
-    def fail(self, key: str, window: float) -> None:
-        """Count one failure for *key*."""
-        now = time.monotonic()
-        with self._lock:
-            self._window(key, window, now).append(now)
-            if len(self._hits) > 10000:
-                for k in [k for k, q in self._hits.items() if not q or q[-1] <= now - window]:
-                    del self._hits[k]
-
-    def reset(self, key: str) -> None:
-        """Forget the failures of *key* (after a successful login)."""
-        with self._lock:
-            self._hits.pop(key, None)
 
 
 # --- who is asking --------------------------------------------------------------------------------------
@@ -267,13 +231,9 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def _limiter() -> Limiter:
-    return current_app.extensions["portal_limiter"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Log in with a user name and password (rate-limited per user name and per IP address)."""
+    """Log in with a user name and password (limited per account and address, per address and per account)."""
     nxt = request.values.get("next", "")
     if current_user() is not None and request.method == "GET":
         return redirect(safe_next(nxt))
@@ -283,26 +243,21 @@ def login() -> Any:
     if g.get("sessions_unavailable"):
         error, status = "Inloggningen fungerar inte just nu. Försök igen om en stund.", 503
     if request.method == "POST":
-        cfg = current_app.config
         name = request.form.get("username", "").strip()[:100]
         password = request.form.get("password", "")[:1000]
-        keys = ((f"user:{name.lower()}", int(cfg["LOGIN_MAX_FAILURES"])),
-                (f"ip:{request.remote_addr}", int(cfg["LOGIN_MAX_FAILURES_IP"])))
-        window = float(cfg["LOGIN_WINDOW_SECONDS"])
-        wait = max(_limiter().retry_after(k, n, window) for k, n in keys)
-        if wait:
-            error, status = f"För många misslyckade försök. Vänta {wait // 60 + 1} minuter och försök igen.", 429
+        attempt = login_attempt(name)  # counted before the password is checked, in the shared database
+        if attempt.wait:
+            error, status = (f"För många misslyckade försök. Vänta {attempt.wait // 60 + 1} minuter och försök "
+                             "igen."), 429
         else:
             entry = all_users().get(name)
             ok = check_password_hash(entry["hash"] if entry else _dummy_hash(), password) and entry is not None
             if ok:
-                _limiter().reset(keys[0][0])
+                attempt.succeeded()
                 session_id = start_session(name)  # the database cannot write: a 503 page, no session
                 session.clear()
                 session.update(user=name, sid=session_id, csrf=secrets.token_urlsafe(32))
                 return redirect(safe_next(nxt))
-            for key, _n in keys:
-                _limiter().fail(key, window)
             error, status = "Fel användarnamn eller lösenord.", 401
     # The user name stays in its field after a failed login (escaped by the template): only the password
     # needs typing again.
@@ -376,7 +331,6 @@ def init_app(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = NoSessions() if app.config.get("FREEZING") else CookieSessions()
-    app.extensions["portal_limiter"] = Limiter()
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
     app.before_request(_check_csrf)
     app.register_blueprint(bp)

@@ -22,7 +22,7 @@ from flask import current_app, g, request, url_for
 
 from portal.content.model import Article, Corpus
 from portal.content.siteconfig import SiteConfig
-from portal.web.auth import Limiter
+from portal.web.limits import limit_posts
 from portal.web.redact import redact
 
 MAX_BODY = 4096
@@ -158,18 +158,12 @@ def public_article(corpus: Corpus, fields: dict[str, Any], today: Any) -> tuple[
 
 
 def limit_rate(kind: str) -> None:
-    """Count one post by this client (its address, kept in memory only); a 429 when it posted too often."""
-    limiter: Limiter = current_app.extensions.setdefault("portal_post_limiter", Limiter())
-    cfg = current_app.config
-    limit, window = int(cfg["FEEDBACK_MAX_POSTS"]), float(cfg["FEEDBACK_WINDOW_SECONDS"])
-    if kind == "start":
-        limit *= 3  # a citizen may start several e-services, and a double click counts twice
-    key = f"{kind}:{request.remote_addr}"
-    wait = limiter.retry_after(key, limit, window)
+    """Count one post by this client (per address, in the shared database: :mod:`portal.web.limits`); a 429
+    when it posted too often."""
+    wait = limit_posts(kind)
     if wait:
         raise PostError("too many posts from this address; wait a while and try again", "too_many_requests",
                         429, wait)
-    limiter.fail(key, window)
 
 
 def wants_page() -> bool:

@@ -33,6 +33,7 @@ from portal.search.analysis import stopwords
 from portal.search.index import glossary, synonym_map
 from portal.search.searcher import DOING_WORDS
 from portal.web.feedback import endpoints as feedback_endpoints
+from portal.web.metrics import searched
 from portal.web.pages import (
     _alternates,
     _article_or_404,
@@ -128,6 +129,7 @@ def search(lang: str) -> str:
     hits = None
     if query:
         result = get_state().searcher().search(query, lang, limit=20)
+        searched(result)
         hits = [(h, corpus().articles[h.id]) for h in result.hits
                 if h.id in corpus().articles and visible(corpus().articles[h.id])]
     # Live (the preview), the form goes to the app's own search; frozen, search.js uses Pagefind.
