@@ -149,8 +149,8 @@ def test_agent_pages_send_no_referer_and_public_pages_only_the_origin(agent, cli
 def test_low_result_searches_are_logged_redacted(agent, editor, tmp_path):
     agent.get("/agent/?q=qwzxv 19850615-1234")
     db = tmp_path / "data" / "searchlog.sqlite3"
-    rows = sqlite3.connect(db).execute("SELECT query, lang, hits FROM searches").fetchall()
-    assert rows == [("qwzxv [personnummer]", "sv", 0)]
+    rows = sqlite3.connect(db).execute("SELECT query, lang, searches, zero, max_hits FROM search_counts").fetchall()
+    assert rows == [("qwzxv [personnummer]", "sv", 1, 1, 0)]
     assert b"19850615" not in db.read_bytes()
     page = text(editor.get("/agent/reports/searches"))
     assert "qwzxv [personnummer]" in page and "19850615" not in page
@@ -161,8 +161,8 @@ def test_typing_is_one_logged_search(agent, tmp_path):
         agent.get(f"/agent/search.json?q={typed}")  # as you type: not logged
     agent.get("/agent/search.json?q=zqxwv&prefix=0&log=1")  # the agent settled on it
     rows = sqlite3.connect(tmp_path / "data" / "searchlog.sqlite3").execute(
-        "SELECT query FROM searches").fetchall()
-    assert rows == [("zqxwv",)]
+        "SELECT query, searches FROM search_counts").fetchall()
+    assert rows == [("zqxwv", 1)]
 
 
 def test_report_needs_editor(agent, editor):

@@ -215,8 +215,9 @@ def test_cors(app, client):
 def test_api_search_log(client, tmp_path):
     client.get("/api/v1/search?q=qwzxv+anna@example.se")
     client.get("/api/v1/search?q=zzkk&prefix=true")  # as-you-type: not logged
-    rows = sqlite3.connect(tmp_path / "data" / "searchlog.sqlite3").execute("SELECT query FROM searches").fetchall()
-    assert rows == [("qwzxv [e-post]",)]
+    rows = sqlite3.connect(tmp_path / "data" / "searchlog.sqlite3").execute(
+        "SELECT query, searches FROM search_counts").fetchall()
+    assert rows == [("qwzxv [e-post]", 1)]
 
 
 def test_search_says_how_it_ranked_and_whether_it_is_sure(client):

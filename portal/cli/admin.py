@@ -175,6 +175,14 @@ def _store(data_dir: Path | None) -> Any:
                       os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None, days)
 
 
+def _searchlog(data_dir: Path | None, retention_days: int | None = None) -> searchlog.SearchLog:
+    """The search log the app uses: in DATABASE_URL's PostgreSQL, else the SQLite file in the data folder."""
+    keep = retention_days or int(os.environ.get("PORTAL_SEARCH_LOG_DAYS") or searchlog.DEFAULT_DAYS)
+    cap = int(os.environ.get("PORTAL_SEARCH_LOG_MAX_QUERIES") or searchlog.DEFAULT_MAX_QUERIES)
+    return searchlog.for_data_dir(_data_dir(data_dir), keep, os.environ.get("PORTAL_DATABASE_URL")
+                                  or os.environ.get("DATABASE_URL") or None, cap)
+
+
 ARTICLES = click.option("--articles", type=click.Path(file_okay=False, path_type=Path), default=Path("articles"),
                         show_default=True, help="The content folder.")
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -195,7 +203,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
     from portal.web import feedbackreport
 
     corpus, store = _corpus(articles), _store(data_dir)
-    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results()
+    zero = _searchlog(data_dir).zero_results()
     health = content_health(corpus, zero_results=zero)
     feedbackreport.close_changed_reports(store, corpus)
     rows = feedbackreport.feedback_rows(corpus, store, zero, 30)
@@ -217,8 +225,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
 def report_searches(data_dir: Path | None, days: int, limit: int, retention_days: int | None,
                     as_json: bool) -> None:
     """The most frequent searches with no or few results (personal data already removed)."""
-    keep = retention_days or int(os.environ.get("PORTAL_SEARCH_LOG_DAYS") or searchlog.DEFAULT_DAYS)
-    log = searchlog.for_data_dir(_data_dir(data_dir), keep)
+    log = _searchlog(data_dir, retention_days)
     pruned = log.prune()
     rows = log.top(limit=limit, days=days)
     if as_json:
@@ -226,9 +233,13 @@ def report_searches(data_dir: Path | None, days: int, limit: int, retention_days
     else:
         for r in rows:
             click.echo(f"{r.searches:5}  {r.zero:5}  {r.lang:3}  {r.query}")
+        uncounted = log.uncounted(days)
         click.echo(f"{len(rows)} quer(ies) with fewer than {searchlog.LOW_RESULTS} hits in the last {days} "
                    f"day(s) (columns: searches, of which with no hit, language, query); "
-                   f"{pruned} row(s) older than {keep} days deleted.", err=True)
+                   f"{pruned} row(s) older than {log.days} days deleted.", err=True)
+        if uncounted:
+            click.echo(f"{uncounted} more search(es) were not counted one by one: they came on a day that already "
+                       f"had {log.max_queries} distinct queries.", err=True)
 
 
 @report.command("feedback")
@@ -244,7 +255,7 @@ def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int
 
     corpus, store = _corpus(articles), _store(data_dir)
     close_changed_reports(store, corpus)
-    zero = searchlog.for_data_dir(_data_dir(data_dir)).zero_results(limit=50)
+    zero = _searchlog(data_dir).zero_results(limit=50)
     rows = feedback_rows(corpus, store, zero, days)
     if as_json:
         click.echo(json.dumps({"days": days, "totals": totals(rows), "rows": [r.as_dict() for r in rows[:limit]]},

@@ -201,9 +201,10 @@ def report() -> Any:
         days = min(max(int(request.args.get("days", 30)), 1), 3650)
     except ValueError:
         days = 30
-    rows = searchlog.current_log().top(limit=100, days=days)
-    return render_template("agent/report.html", rows=rows, days=days, low=searchlog.LOW_RESULTS,
-                           retention=searchlog.current_log().days, **_context(corpus))
+    log = searchlog.current_log()
+    return render_template("agent/report.html", rows=log.top(limit=100, days=days), days=days,
+                           low=searchlog.LOW_RESULTS, retention=log.days, uncounted=log.uncounted(days),
+                           cap=log.max_queries, **_context(corpus))
 
 
 @bp.route("/reports/content")
