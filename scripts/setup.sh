@@ -29,6 +29,7 @@ if [ "$want_test" = 1 ]; then
   command -v npm >/dev/null || missing+=(npm)
   command -v git >/dev/null || missing+=(git)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)  # the feedback store's tests
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)  # the two-machine topology test
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing Debian packages: ${missing[*]}" >&2
     $sudo apt-get update -qq

@@ -24,8 +24,6 @@ import pytest
 from tests import topology
 from tests.conftest import git_init
 
-pytestmark = pytest.mark.skipif(not Path(topology.NGINX).exists(),
-                                reason="nginx is missing: run `bash scripts/setup.sh --test`")
 SAMPLE = Path(__file__).resolve().parent.parent / "articles"
 NEW_WORD = "Zebrakorsningsintyg"
 

@@ -30,7 +30,7 @@ from werkzeug.security import generate_password_hash
 from tests import pgserver
 
 ROOT = Path(__file__).resolve().parent.parent
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's nginx-light: `bash scripts/setup.sh --test`
 PORTAL = str(Path(sys.executable).with_name("portal"))
 METRICS_TOKEN = "topology-metrics-token-0123456789"
 USERS = {"anna": ("anna-password-1", "agent"), "erik": ("erik-password-1", "editor")}
