@@ -57,3 +57,13 @@ def settle() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def keep_new() -> None:
+    """After a server brought its content to a new index generation (:mod:`portal.build.contentview`): collect
+    what is new and keep the rest out of the collector's walks, without walking what earlier loads froze. A full
+    collection (:func:`settle`) walks millions of objects at 10,000 articles (1.1 s, holding every thread of the
+    worker); what it would find among the frozen objects after an update is a few dozen objects (40 after four
+    updates, measured), freed at the next full load."""
+    gc.collect()
+    gc.freeze()

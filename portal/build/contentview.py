@@ -66,7 +66,7 @@ def follow(root: Path, cache_dir: Path | None, held: Loaded | None, record: dict
     if loaded.corpus is not None:
         articles = loaded.corpus.articles
         loaded.corpus.articles = articles.everything() if isinstance(articles, LazyArticles) else articles
-        collector.settle()  # the replaced content can go; the new one is kept out of the collector's walks
+        collector.keep_new()  # the new content is kept out of the collector's walks
     matches = loaded.corpus is not None and same_content(loaded, record, built_for)
     return Followed(loaded, True, kept, matches, time.perf_counter() - t0)
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
 from portal.exceptions import IndexCorruptError, IndexMissingError
 from portal.search.index.champions import K1, B, Leaf, champion_scores
 from portal.search.index.documents import SCHEMA_VERSION, unpack_texts
 from portal.search.index.manifest import read_checked
+from portal.search.index.memstore import PartsStorage
 
 log = logging.getLogger("portal")
 INTERNAL_BOOST = 1.5
@@ -98,9 +98,8 @@ def open_generation(gen: Path) -> Generation:
                  for scope, by_lang in vocab["forms"].items()}
         cut = json.loads(files["champions.json"])
         content = json.loads(files["content.json"]) if "content.json" in files else None
-        storage = RamStorage()  # Whoosh reads the checked bytes, shared by every thread's searcher
-        storage.files.update({name: data for name, data in files.items() if name not in _JSON_FILES})
-        ix = storage.open_index()
+        # Whoosh reads the checked bytes, one copy shared by every thread's searcher (see .memstore).
+        ix = PartsStorage({name: data for name, data in files.items() if name not in _JSON_FILES}).open_index()
         ix.doc_count()
     except IndexCorruptError:
         raise
