@@ -11,7 +11,9 @@ about two seconds, because almost nothing is done again. This is where everythin
   loaded and rendered, pickled. Keyed by the code, site.yml, synonyms.yml and library versions.
 * The git history (``portal.content.gitinfo``, ``git-history.pickle`` beside it), keyed by the commit.
 * The index's record of the content it reflects (``content.json`` in each index generation, written by
-  ``stages.content_state``): per article a digest of its files, git dates and visibility.
+  ``stages.content_state``): per article a digest of its files, git dates and visibility; per folder the digest
+  of its files, and the git commit (what another machine compares before installing the generation:
+  ``shipping``).
 * The site's build record (``incremental.MANIFEST``, ``_build.json`` in the published site): the day, one
   fingerprint of everything every page shows, and per public article a fingerprint of its pages.
 * The spare tree (``spare``, ``.<out>.work/spare`` beside the site, in a folder git ignores): the previous site,
@@ -45,5 +47,13 @@ site becomes the next spare. The pages are live with the previous search bundle;
 static search index (``staticsearch``, with ``staticlexicon`` for the search page's query rewriting) and
 it is exchanged in (a mark in ``.<out>.work``, ``spare.search_pending``, says until then that it is behind).
 A failed or killed build leaves the last good site, its search index and the agents' index in place.
+
+**How a change reaches a running server** (``contentview``, used by ``portal.web.state``)
+
+Each request pins one index generation and the content made for it. A worker that finds a new generation
+compares its record with the record of the content it holds and, when they differ, loads the content folder
+through the content cache (1: only changed folders read), taking over the articles whose files, git dates and
+link resolutions are unchanged: its pages, its API and its search change at the same moment. ``shipping``
+carries a generation to another machine as one checked artifact (``portal index export`` and ``install``).
 ``collector`` keeps Python's cycle collector out of the way of the large loaded content.
 """

@@ -225,7 +225,12 @@ def _check_content(folder: Path, articles: Path, artifact: Path) -> None:
     what = ([f"{len(differ)} article folder(s) differ ({shown})"] if differ else []) + (
         ["site.yml or synonyms.yml differ"] if site_differs else [])
     commit, mine = record.get("commit"), head_commit(articles)
-    where = (f"; the artifact was built at commit {commit[:12]}, {articles} is at "
-             f"{mine[:12] if mine else 'no commit'}: check out {commit[:12]} first" if commit else "")
+    if commit and commit == mine:
+        where = f"; {articles} is at its commit {commit[:12]} but has changes of its own: undo them"
+    elif commit:
+        where = (f"; the artifact was built at commit {commit[:12]}, {articles} is at "
+                 f"{mine[:12] if mine else 'no commit'}: check out {commit[:12]} first")
+    else:
+        where = ""
     raise PortalError(f"{artifact} was built from other content than {articles}: {'; '.join(what)}{where}. "
                       "The article views read this folder, so it must hold what the index holds")
