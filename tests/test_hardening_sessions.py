@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -27,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "proxy-secret-0123456789abcdef"
 MARKER = "MARKER-INTERNAL-NOTE-7f3a"
 
+
+
+@pytest.fixture(autouse=True)
+def _index(request: pytest.FixtureRequest, indexed_corpus: Path, tmp_path: Path) -> None:
+    """Each test's own app gets a copy of one index of the test corpus (the `app` fixture copies its own): the
+    app never builds one in a request."""
+    if "app" not in request.fixturenames:
+        shutil.copytree(indexed_corpus, tmp_path / "index", symlinks=True)
 
 def _config(corpus_dir: Path, tmp_path: Path, **extra) -> dict:
     return {"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "TODAY": TODAY.isoformat(),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -37,6 +38,14 @@ from tests.test_auth import add_users, csrf, login
 
 POSTS = 40
 
+
+
+@pytest.fixture(autouse=True)
+def _index(request: pytest.FixtureRequest, indexed_corpus: Path, tmp_path: Path) -> None:
+    """Each test's own app gets a copy of one index of the test corpus (the `app` fixture copies its own): the
+    app never builds one in a request."""
+    if "app" not in request.fixturenames:
+        shutil.copytree(indexed_corpus, tmp_path / "index", symlinks=True)
 
 def _database():
     """portal.web.database (imported when used, so that this file ran, and failed test by test, before it
