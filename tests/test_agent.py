@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from flask_babel import force_locale
 
+from portal.build import stages
 from portal.content import problemtext
 from portal.exceptions import Problem
 from tests.test_auth import add_users, csrf, login
@@ -214,6 +215,7 @@ def test_every_coded_problem_is_translated_and_extracted(app):
 def test_expired_and_scheduled_articles_are_flagged(agent, app, corpus_dir):
     path = corpus_dir / "bibliotekskort" / "sv.md"
     path.write_text(path.read_text("utf-8").replace("category: kultur", "category: kultur\nexpires: 2026-01-01"))
+    stages.index_content(corpus_dir, app.config["INDEX_DIR"])  # `portal index`: the views follow the index
     page = text(agent.get("/agent/article/bibliotekskort"))
     assert "Utgången 2026-01-01" in page
     results = text(agent.get("/agent/?q=bibliotekskort"))
