@@ -63,6 +63,7 @@ def follow(root: Path, cache_dir: Path | None, held: Loaded | None, record: dict
         return Followed(held, False, len(held.corpus.articles), True, time.perf_counter() - t0)
     loaded = stages.load_content(root, cache_dir=cache_dir, lazy=True)
     kept = _take_over(loaded, held)
+    loaded.pages = {}  # what the static build needs: a server's views do not
     if loaded.corpus is not None:
         articles = loaded.corpus.articles
         loaded.corpus.articles = articles.everything() if isinstance(articles, LazyArticles) else articles

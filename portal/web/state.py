@@ -4,10 +4,11 @@
 and the content its pages show, made for each other. The first time a request finds that the ``current`` link
 leads to a new generation, the worker brings its content to that generation (:mod:`portal.build.contentview`:
 when the generation's record of its content differs from what the worker holds, the content folder is loaded
-again through the content cache, unchanged articles taken over) and makes that the view; meanwhile other requests
-keep the view they have. So after `portal index` (or `portal build`) every worker shows a new, changed or removed
-article in its pages, its API and its search at the same moment, without a restart, and a page is never older
-than the search beside it.
+again through the content cache, unchanged articles taken over) and makes that the view; requests that start
+meanwhile wait for it, those already running finish with the view they pinned. So after `portal index` (or
+`portal build`) every worker shows a new, changed or removed article in its pages, its API and its search at the
+same moment, without a restart; a page is never older than the search beside it, nor than anything an earlier
+request of the same worker showed.
 
 **Faults.** A generation that is missing or damaged is never opened (its checksums are checked when it is read
 into memory: :mod:`portal.search.index.reader`); the worker keeps serving the last good one and says so once in
@@ -125,19 +126,17 @@ class PortalState:
         view = self._view
         if view is not None and (view.generation is gen or self._failed_recently(gen)):
             return view
-        # One thread brings the content along; the others keep the view they have until it is ready.
-        if not self._updating.acquire(blocking=view is None):
-            assert view is not None
-            return view
-        try:
+        # One thread brings the content along; requests that arrive meanwhile wait for it rather than answer from
+        # the previous generation: once one request of this worker has shown the new generation, no later one
+        # shows an older page (requests already running keep the view they pinned).
+        with self._updating:
             view = self._view
-            if view is not None and view.generation is gen:
+            gen = self.handle.latest()
+            if view is not None and (view.generation is gen or self._failed_recently(gen)):
                 return view
             self._view = self._follow(view, gen)
             self.generation += 1
             return self._view
-        finally:
-            self._updating.release()
 
     def _follow(self, view: View | None, gen: Generation | None) -> View:
         record = gen.content if gen is not None else None
@@ -147,6 +146,7 @@ class PortalState:
             loaded = stages.load_content(self.articles, cache_dir=cache_dir)
             if loaded.corpus is None:
                 raise ContentError(loaded.problems)
+            loaded.pages = {}  # the static build's page facts: not needed here
             collector.settle()
             if gen is not None and not contentview.same_content(loaded, record, built_for):
                 log.info("the content folder %s is not what the index generation %s was built from (it changed "
