@@ -21,6 +21,7 @@ query) is not retried.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import stat
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from portal.exceptions import PortalError
+
+log = logging.getLogger("portal")
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -115,6 +118,13 @@ def is_fault(err: BaseException) -> bool:
         err, psycopg.OperationalError | psycopg.InterfaceError | psycopg.errors.ReadOnlySqlTransaction)
 
 
+def _missing_table(err: BaseException) -> bool:
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(err, psycopg.errors.UndefinedTable):
+        return True
+    return isinstance(err, sqlite3.OperationalError) and "no such table" in str(err)
+
+
 def _waited(err: BaseException) -> bool:
     return str(getattr(err, "sqlite_errorname", None) or "").startswith(_WAITED)
 
@@ -170,7 +180,16 @@ class Database:
         if kept is None or not kept.usable():
             kept = self._local.kept = _Kept(self._connect())
         if len(self._created) < len(self._schemas):
-            self._create(kept.con)
+            try:
+                self._create(kept.con)
+            except Exception as err:
+                if not is_fault(err):
+                    raise
+                # The database cannot write now (read-only, full): the tables made before still serve (sessions
+                # among them, or nobody could stay logged in); a statement on one not made yet is unavailable
+                # (with_cursor), and making it is tried again on the next use.
+                log.warning("could not make the tables of %s now: %s", ", ".join(
+                    sorted(set(self._schemas) - self._created)), err)
         return kept.con
 
     def drop(self) -> None:
@@ -221,6 +240,8 @@ class Database:
                 return work(con.cursor())
             except Exception as err:
                 if not is_fault(err):
+                    if self._created != set(self._schemas) and _missing_table(err):
+                        raise StoreUnavailable() from err  # its tables could not be made (a fault): see connection
                     raise
                 self.drop()
                 if attempt == 2 or con is None or _waited(err):
