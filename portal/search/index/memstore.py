@@ -102,8 +102,10 @@ class PartsStorage(RamStorage):
         """The length of the file *name*."""
         return self._compound[name][0] if name in self._compound else super().file_length(name)
 
-    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+    def open_file(self, name: str, **_kwargs: Any) -> StructFile:
         """The file *name*, read from memory (a compound file: its head and directory, and its parts apart)."""
         if name in self._compound:
             return CompoundParts(name, *self._compound[name])
-        return super().open_file(name, **kwargs)
+        if name not in self.files:
+            raise NameError(name)
+        return BufferFile(self.files[name], name=name)  # over bytes: shared, not copied (a memoryview would be)
