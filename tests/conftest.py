@@ -88,3 +88,12 @@ def client(app):
 def runner():
     """A click runner for the `portal` command line."""
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """The DATABASE_URL of a real PostgreSQL server, one per test module."""
+    from tests.pgserver import throwaway_postgres
+
+    with throwaway_postgres() as (_folder, url):
+        yield url

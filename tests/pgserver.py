@@ -6,6 +6,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,3 +52,13 @@ def postgres_server(folder: Path) -> Iterator[str]:
         yield f"postgresql://postgres@/postgres?host={folder}&port=54329"
     finally:
         stop(folder)
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[tuple[Path, str]]:
+    """A server in a temporary folder of its own, reachable by the server's user (pytest's tmp_path is not):
+    its folder and its DATABASE_URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder).chmod(0o755)  # the server's own user must reach its folder inside
+        with postgres_server(Path(folder) / "pg") as url:
+            yield Path(folder) / "pg", url

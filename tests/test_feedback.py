@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from portal.site import pipeline
 from portal.web.feedbackstore import Store, current_store
-from tests.pgserver import postgres_server
 
 
 def _stored(app):
@@ -158,14 +156,6 @@ def test_a_bad_site_api_is_an_error_naming_the_line(corpus_dir: Path):
 
 
 # --- storage: the same tests on SQLite and on a real PostgreSQL server --------------------------------------
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder).chmod(0o755)  # the server's own user must reach its folder inside
-        with postgres_server(Path(folder) / "pg") as url:
-            yield url
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):

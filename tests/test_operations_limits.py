@@ -8,7 +8,6 @@ nginx every client was the proxy's address, and the limits lived in each worker'
 from __future__ import annotations
 
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import pytest
 
 from portal import create_app
 from tests.conftest import TODAY
-from tests.pgserver import postgres_server
 from tests.test_auth import add_users
 
 PROXY = "127.0.0.1"  # the documented nginx on the same host: the socket peer of every proxied request
@@ -224,14 +222,6 @@ def test_the_table_keeps_digests_and_old_windows_are_pruned(corpus_dir, tmp_path
 
 
 # --- 2. across two apps and threads on one database --------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder).chmod(0o755)  # the server's own user must reach its folder inside
-        with postgres_server(Path(folder) / "pg") as url:
-            yield url
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):

@@ -9,7 +9,6 @@ import os
 import random
 import sqlite3
 import stat
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from portal.cli import admin as cli_admin
 from portal.web import searchlog as searchlog_module
 from portal.web import searchlogread
 from portal.web.searchlog import LOW_RESULTS, SearchLog, for_data_dir, normalize
-from tests.pgserver import postgres_server
 
 NOW = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
 
@@ -27,14 +25,6 @@ NOW = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
 def days_ago(n: int, hour: int = 12) -> dt.datetime:
     """A moment *n* days before today (UTC)."""
     return dt.datetime.now(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0) - dt.timedelta(days=n)
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder).chmod(0o755)  # the server's own user must reach its folder inside
-        with postgres_server(Path(folder) / "pg") as url:
-            yield url
 
 
 def _clean(url: str) -> None:

@@ -22,7 +22,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -199,10 +198,8 @@ def test_store_faults_are_recognised_and_others_are_not():
 
 @pytest.fixture(scope="module")
 def postgres():
-    with tempfile.TemporaryDirectory() as folder:
-        Path(folder).chmod(0o755)  # the server's own user must reach its folder inside
-        with pgserver.postgres_server(Path(folder) / "pg") as url:
-            yield Path(folder) / "pg", url
+    with pgserver.throwaway_postgres() as found:
+        yield found
 
 
 def _admin(url: str):

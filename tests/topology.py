@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -217,18 +216,12 @@ def machine_env(folder: Path, port: int, database_url: str, articles: Path, extr
     return env
 
 
-def _reachable(folder: Path) -> Path:
-    folder.chmod(0o755)  # the server runs as its own user, which must reach its folder inside
-    return folder
-
-
 @contextmanager
 def topology(folder: Path, articles: Path, machines: int = 2, extra_env: dict[str, str] | None = None
              ) -> Iterator[Topology]:
     """Start PostgreSQL, index *articles* once, install the artifact on each of *machines* gunicorns and start
     nginx in front of them; stop everything afterwards."""
-    with tempfile.TemporaryDirectory() as pg_folder, \
-            pgserver.postgres_server(_reachable(Path(pg_folder)) / "pg") as database_url:
+    with pgserver.throwaway_postgres() as (_pg_folder, database_url):
         topo = Topology(folder, articles, database_url, port=free_port())
         try:
             for n in range(machines):
