@@ -21,6 +21,7 @@ query) is not retried.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -101,6 +102,12 @@ def open_sqlite(path: Path | str, timeout: float = SQLITE_TIMEOUT_S) -> sqlite3.
     # the last few writes, no more.
     con.execute("PRAGMA synchronous=NORMAL")
     return con
+
+
+def key_digest(key: str) -> str:
+    """What a table keeps of a key that must not be stored as it is (a session id, an address, a user name):
+    its SHA-256."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def is_fault(err: BaseException) -> bool:

@@ -27,7 +27,6 @@ a limit holds across workers, worker restarts and machines.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ from flask import Flask, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.exceptions import ConfigError
-from portal.web.database import Database, current_database
+from portal.web.database import Database, current_database, key_digest
 
 DEFAULTS: dict[str, Any] = {"PROXY_COUNT": 0}  # trusted proxies in front of the app that add to X-Forwarded-For
 PRUNE_EVERY_S = 60.0
@@ -69,11 +68,6 @@ class Window:
         return max(int(self.closes - now) + 1, 1)
 
 
-def digest(key: str) -> str:
-    """What the table keeps of *key* (an address or a user name inside): its SHA-256."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
 class Limits:
     """The ``rate_limits`` table of one database."""
 
@@ -86,7 +80,7 @@ class Limits:
         """Count one hit on each of *keys* (distinct) in one atomic statement; their windows after it, in the
         order of *keys*."""
         now = time.time() if now is None else now
-        ids = {digest(key): key for key in keys}
+        ids = {key_digest(key): key for key in keys}
         order = sorted(ids)  # one lock order for every statement: concurrent hits cannot deadlock
         params: list[Any] = []
         for key_id in order:
@@ -95,17 +89,17 @@ class Limits:
         found = {str(row[0]): Window(ids[str(row[0])], float(row[1]), int(row[2]), float(row[3])) for row in rows}
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
             self.prune(now)
-        return [found[digest(key)] for key in keys]
+        return [found[key_digest(key)] for key in keys]
 
     def take_back(self, windows: Sequence[Window]) -> None:
         """Uncount one hit from each window that is still the key's current one."""
-        for w in sorted(windows, key=lambda w: digest(w.key)):
+        for w in sorted(windows, key=lambda w: key_digest(w.key)):
             self.db.run("UPDATE rate_limits SET hits = hits - 1 WHERE id = ? AND opened = ? AND hits > 0",
-                        (digest(w.key), w.opened))
+                        (key_digest(w.key), w.opened))
 
     def clear(self, key: str) -> None:
         """Forget *key*'s window."""
-        self.db.run("DELETE FROM rate_limits WHERE id = ?", (digest(key),))
+        self.db.run("DELETE FROM rate_limits WHERE id = ?", (key_digest(key),))
 
     def prune(self, now: float | None = None) -> int:
         """Delete the windows that have closed; return how many."""

@@ -19,7 +19,6 @@ session that exists still works (its last use is not moved); a login or a logout
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 import secrets
@@ -30,7 +29,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
-from portal.web.database import Database, StoreUnavailable, current_database
+from portal.web.database import Database, StoreUnavailable, current_database, key_digest
 
 LIVE, EXPIRED, ENDED = "live", "expired", "ended"
 SEEN_EVERY_S = 30.0
@@ -40,10 +39,6 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_username ON sessions (username);
 """
 log = logging.getLogger("portal")
-
-
-def _digest(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
 class SessionStore:
@@ -58,14 +53,14 @@ class SessionStore:
         now = time.time() if now is None else now
         session_id = secrets.token_urlsafe(32)
         self.db.run("INSERT INTO sessions (id, username, created, seen) VALUES (?, ?, ?, ?)",
-                    (_digest(session_id), user, now, now))
+                    (key_digest(session_id), user, now, now))
         return session_id
 
     def check(self, session_id: str, user: str, idle_s: float, max_s: float, now: float | None = None) -> str:
         """LIVE when the session exists, is *user*'s and is within both limits (its last use is then moved
         on); EXPIRED when it is past one (and deleted); ENDED when there is no such session."""
         now = time.time() if now is None else now
-        key = _digest(session_id)
+        key = key_digest(session_id)
         rows = self.db.run("SELECT username, created, seen FROM sessions WHERE id = ?", (key,))
         if not rows or rows[0][0] != user:
             return ENDED
@@ -83,7 +78,7 @@ class SessionStore:
 
     def end(self, session_id: str) -> bool:
         """End one session; False when there was none."""
-        return self.db.changed("DELETE FROM sessions WHERE id = ?", (_digest(session_id),)) > 0
+        return self.db.changed("DELETE FROM sessions WHERE id = ?", (key_digest(session_id),)) > 0
 
     def end_all(self, user: str) -> int:
         """End every session of *user*; return how many there were."""
