@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,18 @@ def postgres_url():
 
     with throwaway_postgres() as (_folder, url):
         yield url
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, what: str, seconds: float = 120) -> None:
+    """Wait until *url* answers 200; fail the test with the *server*'s output (its stdout, a text pipe) when it
+    exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"{what} did not start:\n" + server.communicate()[0])
+            time.sleep(0.3)

@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from hypothesis import strategies as st
 from portal import create_app
 from portal.web import auth
 from portal.web.feedbackstore import current_store
-from tests.conftest import TODAY
+from tests.conftest import TODAY, wait_until_serving
 
 PNR = "19121212-1212"
 
@@ -238,16 +237,7 @@ def test_portal_serve_logs_no_part_of_a_hand_made_query(corpus_dir, tmp_path):
                                str(tmp_path / "index"), "--port", str(port)],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/languages", timeout=5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail("portal serve did not start:\n" + server.communicate()[0])
-                time.sleep(0.3)
+        wait_until_serving(f"http://127.0.0.1:{port}/api/v1/languages", server, "portal serve")
         for line in REQUEST_LINES:
             send_raw(port, line)
         time.sleep(0.5)

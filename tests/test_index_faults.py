@@ -25,7 +25,7 @@ from portal import create_app
 from portal.build import stages
 from portal.search.index import IndexHandle, current_generation
 from portal.search.searcher import Searcher
-from tests.conftest import TODAY
+from tests.conftest import TODAY, wait_until_serving
 from tests.test_auth import add_users, login
 
 
@@ -210,17 +210,7 @@ def test_truncating_the_open_generation_kills_no_worker(corpus_dir, tmp_path, se
     server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if get(port, "/api/v1/search?q=bygglov")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"{server_kind} did not start:\n" + server.communicate()[0])
-            time.sleep(0.3)
+        wait_until_serving(f"http://127.0.0.1:{port}/api/v1/search?q=bygglov", server, server_kind)
         queries = ["bygglov", "hur bygger jag ett hus", "bibliotekskort", "förskoleplats", "ritning", "låna böcker"]
         for q in queries:  # every worker gets its generation open
             for _ in range(3):

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.browser.conftest import ROOT, free_port
+from tests.conftest import wait_until_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CORPUS = ROOT / "tests" / "corpus"
@@ -46,16 +47,7 @@ def gunicorn_site(tmp_path):
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/api/v1/languages", timeout=5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail("gunicorn did not start:\n" + server.communicate()[0])
-                time.sleep(0.3)
+        wait_until_serving(url + "/api/v1/languages", server, "gunicorn", 60)
         yield url, log
     finally:
         server.terminate()
