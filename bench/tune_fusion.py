@@ -51,8 +51,7 @@ def record(out: Path, sets: list[Path]) -> None:
 
     def spy(lexical, extra, semantic, words=4, titled=None):
         z = {h.id: semantic.z(h.id) for h in [*lexical, *extra]}
-        captured.append((copy.deepcopy(lexical), copy.deepcopy(extra), z, words, set(titled or ()),
-                         (semantic.center, semantic.spread)))
+        captured.append((copy.deepcopy(lexical), copy.deepcopy(extra), z, words, set(titled or ())))
         return real(lexical, extra, semantic, words, titled)
 
     hybrid.fuse = spy
@@ -81,7 +80,7 @@ def replay(source: Path) -> dict[str, dict[str, dict[str, float]]]:
             if given is None:
                 outcomes.append(Outcome(query, [], None, confident=[]))
                 continue
-            lexical, extra, z, words, titled, _spread = copy.deepcopy(given)
+            lexical, extra, z, words, titled = copy.deepcopy(given)
             semantic = _Fixed(z)
             hits = hybrid.fuse(lexical, extra, semantic, words, titled)[:LIMIT]
             ids = [h.id for h in hits]

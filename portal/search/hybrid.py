@@ -68,8 +68,6 @@ class Semantic:
     articles: list[str]
     position: dict[str, int]
     scores: np.ndarray  # z per article, in the order of articles
-    center: float = 0.0  # the mean closeness over all articles, and its spread: closeness = z * spread + center
-    spread: float = 1.0
 
     def z(self, article: str) -> float:
         """The article's z-score (0.0, the average, for an article without vectors)."""
@@ -166,8 +164,7 @@ def semantic_scores(handle: IndexHandle, question: str | Future[np.ndarray | Non
     mean = np.add.reduceat(grouped, layout.starts) / layout.counts
     close = 0.5 * best + 0.5 * mean
     sd = float(close.std()) or 1.0
-    center = float(close.mean())
-    return Semantic(layout.articles, layout.position, (close - center) / sd, center, sd)
+    return Semantic(layout.articles, layout.position, (close - float(close.mean())) / sd)
 
 
 @dataclass
