@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.content.editlink import EDIT_PATH, valid_edit_url
 from portal.content.sourcefile import YamlDoc, parse_yaml, read_text
 from portal.exceptions import WARNING, Problem, display_path
 
@@ -69,6 +70,7 @@ class SiteConfig:
 
     search_api: str = ""  # the public search API's URL (site.search_api), asked first by the static site
     api: str = ""  # the public API's address (site.api): the static site posts feedback and e-service starts there
+    edit_url: str = ""  # the content repository's web editor (site.edit_url): portal.content.editlink
 
     def notice_on(self, lang: str, day: dt.date) -> str:
         """The site-wide notice for pages in *lang* on *day*: empty outside its from/until dates and in a
@@ -195,8 +197,9 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
 
     site = c.mapping(data.get("site"), ("site",), "site")
     for key in site:
-        if key not in ("name", "base_url", "search_api", "api"):
-            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api, api")
+        if key not in ("name", "base_url", "search_api", "api", "edit_url"):
+            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api, api, "
+                    "edit_url")
     name = c.string(site.get("name"), ("site", "name"), "site.name", required=True)
     base_url = c.string(site.get("base_url"), ("site", "base_url"), "site.base_url", required=True)
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
@@ -213,6 +216,13 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
         c.error(("site", "api"), "site.api must be the https:// address of the server that answers the public "
                 "API, such as https://api.example.se (no user name, query or fragment; http:// only for localhost)")
         api = ""
+    edit_url = c.string(site.get("edit_url"), ("site", "edit_url"), "site.edit_url")
+    if edit_url and not valid_edit_url(edit_url):
+        problems.append(Problem(shown, doc.line("site", "edit_url"), (
+            f"site.edit_url must be the https:// address of the content repository's web editor with {EDIT_PATH} "
+            "once where the file's path goes, such as https://gitlab.example.se/kommun/innehall/-/edit/main/"
+            f"articles/{EDIT_PATH} (got '{edit_url}')"), code="edit-url", params=(("url", edit_url),)))
+        edit_url = ""
     if api and not search_api:
         search_api = f"{api.rstrip('/')}/api/v1/search"  # the static search asks the same server first
 
@@ -252,7 +262,7 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
                       tables["answer_groups"], tables["departments"], contact, featured, notice, doc,
-                      shown_from, shown_until, search_api, api)
+                      shown_from, shown_until, search_api, api, edit_url)
 
 
 def _notice(c: _Checker, value: Any, codes: set[str],
