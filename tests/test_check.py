@@ -222,7 +222,7 @@ def test_front_matter_without_body_accepted(tmp_path: Path) -> None:
 
 def test_past_review_date_is_a_warning(tmp_path: Path, runner) -> None:
     root = make(tmp_path, {"bygglov/sv.md": fm(review_by="2001-01-01")})
-    result = runner.invoke(cli, ["check", "--articles", str(root)])
+    result = runner.invoke(cli, ["check", "--articles", str(root), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "warning: review_by 2001-01-01 has passed" in result.output
 

@@ -17,7 +17,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_check_clean_corpus(runner, corpus_dir: Path) -> None:
-    result = runner.invoke(cli, ["check", "--articles", str(corpus_dir)])
+    result = runner.invoke(cli, ["check", "--articles", str(corpus_dir), "--lang", "en"])
     assert result.exit_code == 0
     assert "0 error(s)" in result.output
 
@@ -25,7 +25,7 @@ def test_check_clean_corpus(runner, corpus_dir: Path) -> None:
 def test_check_reports_path_line_message_and_exit_1(tmp_path: Path, corpus_dir: Path) -> None:
     (corpus_dir / "bygglov" / "sv.md").write_text(
         (corpus_dir / "bygglov" / "sv.md").read_text("utf-8").replace("category: bygga-bo", "category: fritid"))
-    done = run("check", "--articles", "articles", cwd=corpus_dir.parent)
+    done = run("check", "--articles", "articles", "--lang", "en", cwd=corpus_dir.parent)
     assert done.returncode == 1
     assert "articles/bygglov/sv.md:4: category 'fritid' is not known" in done.stdout
     assert "Known: bygga-bo, barn-skola, kultur" in done.stdout

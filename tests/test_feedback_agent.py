@@ -191,7 +191,7 @@ def test_portal_report_feedback_and_errors_on_the_command_line(agent, app, runne
     first = out["rows"][0]
     assert (first["yes"], first["no"], first["open_reports"], first["starts"]) == (1, 1, 1, {"web": 2, "agent": 1})
     assert first["score"] == 5 + 2 + 1 and out["totals"]["starts"] == {"web": 2, "agent": 1}
-    r = runner.invoke(cli, ["report", "feedback", "--articles", str(corpus_dir), "--data-dir", data])
+    r = runner.invoke(cli, ["report", "feedback", "--articles", str(corpus_dir), "--data-dir", data, "--lang", "en"])
     assert r.exit_code == 0 and "██████████░░░░░░░░░░" in r.output and "4 time(s) without a hit" in r.output
     r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data])
     assert r.exit_code == 0 and "Fel avgift" in r.output and "0 closed now" in r.output
@@ -200,8 +200,11 @@ def test_portal_report_feedback_and_errors_on_the_command_line(agent, app, runne
     assert r.exit_code == 0 and open_reports(app) == []
     r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data, "--done", report_id])
     assert r.exit_code == 1 and "no open report" in r.output
-    r = runner.invoke(cli, ["report", "--articles", str(corpus_dir), "--data-dir", data])
+    r = runner.invoke(cli, ["report", "--articles", str(corpus_dir), "--data-dir", data, "--lang", "en"])
     assert r.exit_code == 0 and "What came back in the last 30 day(s)" in r.output
+    r = runner.invoke(cli, ["report", "--articles", str(corpus_dir), "--data-dir", data],
+                      env={"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"})
+    assert "Det som kom in de senaste 30 dagarna" in r.output and "Granskning försenad, per ägare" in r.output
 
 
 def test_the_command_line_closes_reports_whose_article_changed(agent, app, runner, corpus_dir, tmp_path):  # noqa: F811

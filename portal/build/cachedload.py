@@ -172,7 +172,8 @@ class _Load:
         article, usable = read_article(self.root / name, self.site, found, self.today)
         problems.extend(found)
         self.entries[name] = Entry(files, digest, self.today, self._here, facts_of(article) if usable else None,
-                                   article.review_by if article is not None else None, found)
+                                   article.review_by if article is not None else None, found,
+                                   unusable=facts_of(article) if article is not None and not usable else None)
         if usable:
             self.fresh[name] = article
         self.dirty.add(name)
@@ -294,11 +295,14 @@ def _load(root: Path, today: dt.date, cache_dir: Path | None, progress: Progress
             progress(n, stats.folders)
     entries = state.entries
     facts = {name: e.facts for name, e in entries.items() if e.facts is not None}
-    found, redirects = cross_check(facts, site)
+    # a folder read but unusable still has its links checked, and links to it are not "missing"
+    checked = {name: f for name, e in entries.items() if (f := e.facts or e.unusable) is not None}
+    found, redirects = cross_check(checked, site)
     state.resolve = resolve = Resolver(facts, redirects)
     _rerender_changed_links(state, facts, resolve)
     articles = LazyArticles(facts, state.fresh, state.article, state.everything)
-    corpus = Corpus(root, site, articles, synonyms, redirects=redirects, load_problems=by_folder)  # type: ignore[arg-type]
+    corpus = Corpus(root, site, articles, synonyms, redirects=redirects, load_problems=by_folder,  # type: ignore[arg-type]
+                    unusable={name: e.unusable for name, e in entries.items() if e.unusable is not None})
     _render_fresh(corpus, state, resolve)
     gone = set(old) - set(entries)
     article_shards = {shard_of(n) for n in state.dirty | gone}

@@ -133,6 +133,7 @@ class Entry:
     links: LinkLog = field(default_factory=dict)
     git: GitFacts | None = None  # the dates from git, for the commit they name
     page: PageFacts | None = None  # what the static build needs of the rendered article (portal.build.published)
+    unusable: ArticleFacts | None = None  # a folder read but unusable: its links are still checked
 
     def valid_on(self, today: dt.date) -> bool:
         """True when *today* gives the same date-dependent problems as the day the entry was made."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from portal.cli.options import MESSAGES_LANG, messages_for
 from portal.web import accounts, searchlog
 
 
@@ -192,8 +193,9 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @ARTICLES
 @DATA_DIR
 @AS_JSON
+@MESSAGES_LANG
 @click.pass_context
-def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: bool) -> None:
+def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: bool, lang: str | None) -> None:
     """Content health for editors, then the top of what came back about the content (`portal report feedback`:
     all of it; `portal report errors`: the agents' error reports; `portal report searches`: searches that
     found little)."""
@@ -202,6 +204,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
     from portal.content.health import content_health, format_text
     from portal.web import feedbackreport
 
+    said = messages_for(lang, articles if articles.is_dir() else None)
     corpus, store = _corpus(articles), _store(data_dir)
     zero = _searchlog(data_dir).zero_results()
     health = content_health(corpus, zero_results=zero)
@@ -211,7 +214,7 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
         click.echo(json.dumps({**health.as_dict(), "feedback": [r.as_dict() for r in rows[:20]]},
                               ensure_ascii=False, indent=1))
     else:
-        click.echo(format_text(health, corpus) + "\n" + feedbackreport.format_text(rows, 30, 10))
+        click.echo(format_text(health, corpus, said) + "\n" + feedbackreport.format_text(rows, 30, 10, said))
 
 
 @report.command("searches")
@@ -247,21 +250,28 @@ def report_searches(data_dir: Path | None, days: int, limit: int, retention_days
 @DATA_DIR
 @click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True, help="How far back to look.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--article", "article_id", default=None, metavar="ID", help="Only this article (and its comments).")
 @AS_JSON
-def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int, as_json: bool) -> None:
+@MESSAGES_LANG
+def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int, article_id: str | None,
+                    as_json: bool, lang: str | None) -> None:
     """Per article: yes/no answers, comments, e-service starts, open error reports, and the searches that found
-    nothing, what to fix first at the top."""
-    from portal.web.feedbackreport import close_changed_reports, feedback_rows, format_text, totals
+    nothing, what to fix first at the top; then the citizens' comments (as stored: redacted), newest first."""
+    from portal.web.feedbackreport import close_changed_reports, feedback_rows, format_comments, format_text, totals
 
+    said = messages_for(lang, articles if articles.is_dir() else None)
     corpus, store = _corpus(articles), _store(data_dir)
+    if article_id is not None and article_id not in corpus.articles:
+        raise click.BadParameter(said.gettext("there is no article '%(id)s'", id=article_id), param_hint="'--article'")
     close_changed_reports(store, corpus)
-    zero = _searchlog(data_dir).zero_results(limit=50)
-    rows = feedback_rows(corpus, store, zero, days)
+    zero = _searchlog(data_dir).zero_results(limit=50) if article_id is None else []
+    rows = [r for r in feedback_rows(corpus, store, zero, days) if article_id in (None, r.key)]
+    comments = store.comments(article_id, limit=limit, days=days)
     if as_json:
-        click.echo(json.dumps({"days": days, "totals": totals(rows), "rows": [r.as_dict() for r in rows[:limit]]},
-                              ensure_ascii=False, indent=1))
+        click.echo(json.dumps({"days": days, "totals": totals(rows), "rows": [r.as_dict() for r in rows[:limit]],
+                               "comments": [c.__dict__ for c in comments]}, ensure_ascii=False, indent=1))
     else:
-        click.echo(format_text(rows, days, limit))
+        click.echo(format_text(rows, days, limit, said) + "\n" + format_comments(comments, said))
 
 
 @report.command("errors")

@@ -12,7 +12,7 @@ import click
 
 from portal.build import collector
 from portal.cli.indexcmd import index_group
-from portal.cli.options import ARTICLES, INDEX, need_folder
+from portal.cli.options import ARTICLES, INDEX, MESSAGES_LANG, messages, messages_for, need_folder
 from portal.exceptions import ContentError, PortalError
 from portal.site import pipeline
 
@@ -28,25 +28,31 @@ def cli() -> None:
 @INDEX
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Read every article folder (ignore the content cache).")
-def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool) -> None:
-    """Validate all content: every problem as `path:line: message`; exit 1 on any error.
+@MESSAGES_LANG
+def check(articles: Path, index_dir: Path, as_json: bool, no_cache: bool, lang: str | None) -> None:
+    """Validate all content: every problem as `path:line: message`, sorted by file and line; exit 1 on any error.
 
-    Where an index folder already exists, unchanged folders come from its content cache (checking alone
-    never creates one: an editor's repository gets no new folder)."""
+    Every problem is reported in one run. Where an index folder already exists, unchanged folders come from its
+    content cache (checking alone never creates one: an editor's repository gets no new folder)."""
+    from portal.content.problemtext import problem_line, problem_text
+
     root = need_folder(articles)
     use_cache = not no_cache and index_dir.is_dir()
     cache_dir = pipeline.cache_dir_for(index_dir.resolve()) if use_cache else None
     corpus, problems = pipeline.load(root, cache_dir=cache_dir, lazy=True)  # checking needs no article unpickled
+    said = messages_for(lang, root)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
-    if as_json:
-        click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
+    if as_json:  # "message" stays English for machines; "text" is what a person reads
+        click.echo(json.dumps([{"path": p.path, "line": p.line, "severity": p.severity, "code": p.code,
+                                "message": p.message, "text": problem_text(p, said.lang)}
                                for p in problems], ensure_ascii=False, indent=1))
     else:
         for p in problems:
-            click.echo(str(p))
+            click.echo(problem_line(p, said.lang))
         n = len(corpus.articles) if corpus else 0
-        click.echo(f"{n} article(s) checked: {errors} error(s), {warnings} warning(s).", err=True)
+        click.echo(said.gettext("%(articles)s article(s) checked: %(errors)s error(s), %(warnings)s warning(s).",
+                                articles=n, errors=errors, warnings=warnings), err=True)
     sys.exit(1 if errors else 0)
 
 
@@ -116,11 +122,13 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
               help="Re-render only the pages that changed articles can change, reusing the rest of the "
                    "build in --out (when it was made today with the same code and settings); the search "
                    "index follows right after.")
-def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None:
+@MESSAGES_LANG
+def build(articles: Path, index_dir: Path, out: Path, incremental: bool, lang: str | None) -> None:
     """Check, index and freeze the public site (atomically: a failed build leaves the last site)."""
     from portal.cli.progress import StepProgress
 
     root = need_folder(articles)
+    said = messages_for(lang, root)
     shown = StepProgress(sys.stderr)
     try:
         if incremental:
@@ -130,7 +138,8 @@ def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None
             summary = pipeline.build(root, out.resolve(), index_dir.resolve(), progress=shown.update, say=shown.say)
     finally:
         shown.close()
-    click.echo(f"Built {summary['pages']} page(s) in {summary['languages']} language(s) into {out}.", err=True)
+    click.echo(said.gettext("Built %(pages)s page(s) in %(languages)s language(s) into %(out)s.",
+                            pages=summary["pages"], languages=summary["languages"], out=out), err=True)
     if summary.get("steps_s"):  # where an incremental build's time went (bench/incremental_cli.py reads it)
         click.echo(f"  pages published after {summary['published_s']} s, steps: {json.dumps(summary['steps_s'])}; "
                    f"search index {summary['pagefind_s']} s more; agent index ready {summary['index_at_s']} s "
@@ -143,17 +152,44 @@ def build(articles: Path, index_dir: Path, out: Path, incremental: bool) -> None
 @click.option("--title", help="The question or errand, in plain language.")
 @click.option("--category", help="A category key from site.yml.")
 @click.option("--owner", help="Who answers for the content (an e-mail address).")
-def new(article_id: str, articles: Path, title: str | None, category: str | None, owner: str | None) -> None:
-    """Create a new article folder with every front-matter key filled in and explained."""
-    from portal.content.load import load_corpus
+@MESSAGES_LANG
+def new(article_id: str, articles: Path, title: str | None, category: str | None, owner: str | None,
+        lang: str | None) -> None:
+    """Create a new article folder with every front-matter key filled in and explained (a draft that passes
+    `portal check`; comments in Swedish for Swedish content)."""
     from portal.content.scaffold import new_article
+    from portal.content.siteconfig import load_site
 
     root = need_folder(articles)
-    corpus, problems = load_corpus(root)
-    if corpus is None:
+    said = messages_for(lang, root)
+    problems: list = []
+    site = load_site(root, problems)
+    if site is None:
         raise ContentError(problems)
-    path = new_article(root, article_id, corpus.site, title=title, category=category, owner=owner)
-    click.echo(f"Created {path}. It starts as a draft: fill it in, set status: published, then run `portal check`.")
+    path = new_article(root, article_id, site, title=title, category=category, owner=owner, messages=said)
+    click.echo(said.gettext("Created %(path)s. It starts as a draft: fill it in, set status: published, then run "
+                            "`portal check`.", path=path))
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.argument("language", metavar="LANG")
+@ARTICLES
+@MESSAGES_LANG
+def translated(article_id: str, language: str, articles: Path, lang: str | None) -> None:
+    """Record that the LANG translation of ID is up to date with its source: source_revision in its front matter
+    gets the commit that last changed the source (the rest of the file is left as it is)."""
+    from portal.content.siteconfig import load_site
+    from portal.content.translated import record_translated
+
+    root = need_folder(articles)
+    said = messages_for(lang, root)
+    problems: list = []
+    site = load_site(root, problems)
+    if site is None:
+        raise ContentError(problems)
+    path, commit = record_translated(root, article_id, language, site, messages=said)
+    click.echo(said.gettext("%(path)s: source_revision is now %(commit)s.", path=path, commit=commit))
 
 
 @cli.command()
@@ -161,15 +197,22 @@ def new(article_id: str, articles: Path, title: str | None, category: str | None
 @INDEX
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--dev", is_flag=True, help="Preview mode: reload content and pages when files change.")
-def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool) -> None:
+@click.option("--dev", is_flag=True, help="Preview mode: reload content and pages when files change, show the "
+              "problems on every page, and search as the published site does.")
+@MESSAGES_LANG
+def serve(articles: Path, index_dir: Path, host: str, port: int, dev: bool, lang: str | None) -> None:
     """Run the app: agent UI, API and a preview of the public site."""
     from portal.web.app import create_app
     from portal.web.serving import run
 
     root = need_folder(articles)
-    app = create_app({"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
-                      "DEV": dev, "FIRST_USER": True})
+    config: dict[str, Any] = {"ARTICLES_DIR": root, "INDEX_DIR": index_dir.resolve(), "RELOAD_CONTENT": dev,
+                              "DEV": dev, "FIRST_USER": True, "EDITOR_LANG": lang}
+    if dev:  # the preview's search: the published site's, over a bundle of the current content beside the index
+        from portal.site.previewsearch import PreviewSearch
+
+        config["PREVIEW_SEARCH"] = PreviewSearch(root, index_dir.resolve().parent / "preview", index_dir.resolve())
+    app = create_app(config)
     _index_at_start(app, root, index_dir.resolve())
     run(app, host, port)
 
@@ -214,13 +257,17 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ContentError as exc:
-        for p in exc.problems:
-            if p.is_error:
-                click.echo(str(p), err=True)
-        click.echo(f"Error: {exc}", err=True)
+        from portal.content.problemtext import problem_line
+
+        said = messages()
+        errors = [p for p in exc.problems if p.is_error]
+        for p in errors:
+            click.echo(problem_line(p, said.lang), err=True)
+        click.echo(said.gettext("Error: %(errors)s error(s) in the content; run `portal check` to see them",
+                                errors=len(errors)), err=True)
         sys.exit(1)
     except PortalError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(messages().gettext("Error: %(message)s", message=exc), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from portal.content.catalogues import Messages, choose_language
+
 ARTICLES = click.option("--articles", "articles", type=click.Path(file_okay=False, path_type=Path),
                         default=Path("articles"), show_default=True, help="The content folder.")
 INDEX = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -41,3 +43,29 @@ def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], N
             state.clear()
 
     return update, close
+
+
+MESSAGES_LANG = click.option(
+    "--lang", "lang", default=None, metavar="LANG",
+    help="The language of the messages, e.g. sv or en (default: the locale's language, else the content's source "
+         "language; English where there is no catalogue).")
+_chosen: list[Messages] = []  # the language the running command chose, for the errors main() prints
+
+
+def messages_for(lang: str | None, root: Path | None) -> Messages:
+    """The messages of this run: in *lang* (``--lang``), the locale's language or *root*'s source language
+    (site.yml), as :func:`portal.content.catalogues.choose_language` decides; kept for :func:`messages`."""
+    source = None
+    if root is not None and lang is None:
+        from portal.content.siteconfig import load_site
+
+        site = load_site(root, [])
+        source = site.source_language if site is not None else None
+    chosen = Messages(choose_language(lang, source))
+    _chosen[:] = [chosen]
+    return chosen
+
+
+def messages() -> Messages:
+    """The messages the running command chose; before any, the locale's language (English without one)."""
+    return _chosen[0] if _chosen else Messages(choose_language(None, None))

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.content.model import Article
-from portal.content.siteconfig import SiteConfig
+from portal.content.problemtext import problem
+from portal.content.siteconfig import SiteConfig, close_match
 from portal.exceptions import Problem, display_path
 
 # A link from public text to an agent-only file: one in `internal/`, or any file or folder whose name starts
@@ -115,6 +116,10 @@ class Resolver:
     def __call__(self, article_id: str) -> ArticleFacts | None:
         return self.facts.get(article_id) or self.facts.get(self.redirects.get(article_id, ""))
 
+    def closest(self, article_id: str) -> str | None:
+        """The existing id (or old id) closest to a misspelt *article_id*, for "Did you mean"."""
+        return close_match(article_id, [*self.facts, *self.redirects])
+
 
 def redirects_of(facts: Mapping[str, ArticleFacts], problems: list[Problem]) -> dict[str, str]:
     """The old ids that `redirect_from` sends to each article; conflicting claims go to *problems*."""
@@ -125,13 +130,9 @@ def redirects_of(facts: Mapping[str, ArticleFacts], problems: list[Problem]) -> 
         shown = display_path(f.source_path)
         for old in f.redirect_from:
             if old in facts:
-                problems.append(Problem(shown, f.redirect_line,
-                                        f"redirect_from '{old}' is the id of an existing article",
-                                        code="redirect-existing", params=(("old", old),)))
+                problems.append(problem(shown, f.redirect_line, "redirect-existing", old=old))
             elif old in redirects and redirects[old] != f.id:
-                problems.append(Problem(shown, f.redirect_line, f"redirect_from '{old}' is also claimed by "
-                                        f"'{redirects[old]}'", code="redirect-claimed",
-                                        params=(("old", old), ("other", redirects[old]))))
+                problems.append(problem(shown, f.redirect_line, "redirect-claimed", old=old, other=redirects[old]))
             else:
                 redirects[old] = f.id
     return redirects
@@ -145,39 +146,30 @@ def cross_check(facts: Mapping[str, ArticleFacts], site: SiteConfig) -> tuple[li
     for f in facts.values():
         for rid, line in f.related:
             if rid == f.id:
-                problems.append(Problem(display_path(f.source_path), line, "an article cannot be related to itself",
-                                        code="related-self"))
+                problems.append(problem(display_path(f.source_path), line, "related-self"))
             elif resolve(rid) is None:
-                problems.append(Problem(display_path(f.source_path), line, f"related article '{rid}' does "
-                                        "not exist; check the id (the folder name)",
-                                        code="related-missing", params=(("id", rid),)))
+                problems.append(problem(display_path(f.source_path), line, "related-missing", id=rid,
+                                        suggestion=resolve.closest(rid)))
         for text in f.texts:
             _check_links(resolve, text, problems)
     for i, fid in enumerate(site.featured):
         target = resolve(fid)
         line = site.lines.line("featured", str(i)) if site.lines else 1
         if target is None:
-            problems.append(Problem(display_path(site.path), line, f"featured article '{fid}' does not exist",
-                                    code="featured-missing", params=(("id", fid),)))
+            problems.append(problem(display_path(site.path), line, "featured-missing", id=fid,
+                                    suggestion=resolve.closest(fid)))
         elif target.audience != "public":
-            problems.append(Problem(display_path(site.path), line,
-                                    f"featured article '{fid}' is internal and cannot be shown to citizens",
-                                    code="featured-internal", params=(("id", fid),)))
+            problems.append(problem(display_path(site.path), line, "featured-internal", id=fid))
     return problems, redirects
 
 
 def _check_links(resolve: Resolver, text: TextLinks, problems: list[Problem]) -> None:
     for line in text.internal_files:
-        problems.append(Problem(display_path(text.path), line,
-                                "public text cannot link to a file in internal/ (it is for agents only); "
-                                "link it from internal.md instead", code="internal-file-link"))
+        problems.append(problem(display_path(text.path), line, "internal-file-link"))
     for target_id, line in text.links:
         target = resolve(target_id)
         if target is None:
-            problems.append(Problem(display_path(text.path), line, f"the link to 'article:{target_id}' points to "
-                                    "an article that does not exist; check the id (the folder name)",
-                                    code="link-missing", params=(("id", target_id),)))
+            problems.append(problem(display_path(text.path), line, "link-missing", id=target_id,
+                                    suggestion=resolve.closest(target_id)))
         elif text.public and target.audience != "public":
-            problems.append(Problem(display_path(text.path), line, f"a public article cannot link to the internal "
-                                    f"article '{target_id}'; remove the link or move it to internal.md",
-                                    code="link-internal", params=(("id", target_id),)))
+            problems.append(problem(display_path(text.path), line, "link-internal", id=target_id))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from portal.content.problemtext import problem
 from portal.exceptions import Problem, display_path
 
 NOTES = "internal.md"  # the agent-only notes, read as Markdown
@@ -107,20 +108,14 @@ class FolderFiles:
     internal_attachments: list[Path] = field(default_factory=list)  # for agents only
 
 
-def _problem(path: Path, message: str, code: str, **params: str) -> Problem:
-    return Problem(display_path(path), 1, message, code=code, params=tuple(params.items()))
+def _problem(path: Path, code: str, **params: str) -> Problem:
+    return problem(display_path(path), 1, code, **params)
 
 
 def _type_problem(path: Path, shown: str) -> Problem:
-    what = "only documents, images and text files are published beside an article"
-    todo = f"save it as one of {ALLOWED_TEXT}, or move it into internal/ if it is only for the contact centre"
     if not path.suffix:
-        return _problem(path, f"'{shown}' cannot be published: it has no file type ending like .pdf and {what}; "
-                        f"{todo}", "attachment-no-type", name=shown, allowed=ALLOWED_TEXT)
-    kind = path.suffix.casefold()
-    return _problem(path, f"'{shown}' cannot be published: {kind} files are not on the list of attachment types "
-                    f"(a web page, script or program could run in the reader's browser); {todo}",
-                    "attachment-type", name=shown, type=kind, allowed=ALLOWED_TEXT)
+        return _problem(path, "attachment-no-type", name=shown, allowed=ALLOWED_TEXT)
+    return _problem(path, "attachment-type", name=shown, type=path.suffix.casefold(), allowed=ALLOWED_TEXT)
 
 
 def sort_folder(folder: Path, problems: list[Problem]) -> FolderFiles:
@@ -134,15 +129,12 @@ def sort_folder(folder: Path, problems: list[Problem]) -> FolderFiles:
         if any(part.startswith(".") for part in parts[:-1]):
             continue  # inside a hidden folder (.git …): not content
         if path.is_symlink():
-            problems.append(Problem(display_path(path), 1, "links to other files are not allowed in an article "
-                                    "folder; copy the file here instead"))
+            problems.append(_problem(path, "file-symlink"))
             continue
         if path.is_dir():
             continue
         if is_leftover(name):
-            problems.append(_problem(path, f"'{shown}' is a leftover of an editor, a backup or a merge, not part "
-                                     "of the article; delete it (it is never published)", "file-leftover",
-                                     name=shown))
+            problems.append(_problem(path, "file-leftover", name=shown))
         elif name.startswith("."):
             continue  # other hidden files (.gitkeep …) are never published either
         elif any(is_internal_name(part) for part in parts):
@@ -150,21 +142,16 @@ def sort_folder(folder: Path, problems: list[Problem]) -> FolderFiles:
                 found.notes = path
                 continue
             if len(parts) == 1 and name.casefold() == NOTES:
-                problems.append(_problem(path, f"'{shown}': the agents' notes file must be called internal.md, in "
-                                         "lower case; rename it (it is never published)", "notes-name", name=shown))
+                problems.append(_problem(path, "notes-name", name=shown))
             found.internal_attachments.append(path)
         elif len(parts) == 1 and path.suffix.casefold() == ".md":
             found.markdown.append(path)
         elif len(parts) == 1 and name.casefold() in GENERATED_NAMES:
-            problems.append(_problem(path, f"'{shown}' is the name of the article's own page on the public site; "
-                                     "rename the file (web pages are not published as attachments: save it as "
-                                     "PDF)", "attachment-generated", name=shown))
+            problems.append(_problem(path, "attachment-generated", name=shown))
         elif attachment_type(name) is None:
             problems.append(_type_problem(path, shown))
         elif shown.casefold() in seen:
-            problems.append(_problem(path, f"'{shown}' and '{seen[shown.casefold()]}' differ only in upper and "
-                                     "lower case, so the web server could mix them up; rename one of them",
-                                     "attachment-case", name=shown, other=seen[shown.casefold()]))
+            problems.append(_problem(path, "attachment-case", name=shown, other=seen[shown.casefold()]))
         else:
             seen[shown.casefold()] = shown
             found.attachments.append(path)

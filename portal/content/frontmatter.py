@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 from portal.content.model import AUDIENCES, ROSA_LEVELS, STATUSES, SelfService, Version
-from portal.content.siteconfig import SiteConfig
+from portal.content.problemtext import problem
+from portal.content.siteconfig import SiteConfig, close_match
 from portal.content.sourcefile import SourceText
-from portal.exceptions import WARNING, Problem, display_path
+from portal.exceptions import ERROR, WARNING, Problem, display_path
 
 MAX_TITLE = 200
 MAX_SUMMARY = 400
@@ -21,14 +22,6 @@ TRANSLATION_KEYS = ("title", "summary", "keywords", "self_service", "source_revi
 SELF_SERVICE_KEYS = ("url", "label", "login", "needs")
 
 
-def close_matches(word: str, choices: list[str]) -> str:
-    """A ' Did you mean …?' hint for a misspelt key or value, or ''."""
-    import difflib
-
-    best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" Did you mean '{best[0]}'?" if best else ""
-
-
 class FrontMatter:
     """Reads typed values out of one file's front matter, reporting problems by line."""
 
@@ -38,14 +31,16 @@ class FrontMatter:
         self.shown = display_path(src.path)
         self.problems = problems
 
-    def error(self, message: str, *keys: str, severity: str = "error") -> None:
-        self.problems.append(Problem(self.shown, self.doc.line(*keys), message, severity))
+    def error(self, keys: tuple[str, ...], code: str, severity: str = ERROR, **params: object) -> None:
+        """Report the problem *code* on the line of *keys*."""
+        self.problems.append(problem(self.shown, self.doc.line(*keys), code, severity, **params))
 
-    def unknown_keys(self, allowed: tuple[str, ...], where: str) -> None:
+    def unknown_keys(self, allowed: tuple[str, ...], code: str) -> None:
+        """Report every key not in *allowed*, with the closest allowed key as a hint."""
         for key in self.data:
             if key not in allowed:
-                self.error(f"unknown key '{key}' in {where}.{close_matches(str(key), list(allowed))} "
-                           f"Allowed keys: {', '.join(allowed)}", str(key))
+                self.error((str(key),), code, key=key, suggestion=close_match(str(key), list(allowed)),
+                           allowed=", ".join(allowed))
 
     def text(self, key: str, required: bool = False, limit: int | None = None,
              value: Any = None, keys: tuple[str, ...] | None = None) -> str | None:
@@ -53,14 +48,14 @@ class FrontMatter:
         value = self.data.get(key) if value is None else value
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.error(f"'{key}' is required and missing; add a line '{key}: …' to the front matter", *keys)
+                self.error(keys, "required-missing", key=key)
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.error(f"'{key}' must be text, not a {_kind(value)}", *keys)
+            self.error(keys, "not-text", key=key, kind=_kind(value))
             return None
         value = " ".join(str(value).split())
         if limit and len(value) > limit:
-            self.error(f"'{key}' is {len(value)} characters; the limit is {limit}. Shorten it", *keys)
+            self.error(keys, "too-long", key=key, length=len(value), limit=limit)
         return value
 
     def words(self, key: str, value: Any = None, keys: tuple[str, ...] | None = None) -> list[str] | None:
@@ -69,19 +64,19 @@ class FrontMatter:
         if value is None:
             return None
         if isinstance(value, str):
-            self.error(f"'{key}' must be a list, e.g. {key}: [first, second]", *keys)
+            self.error(keys, "not-list", key=key)
             return None
         if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool)
                                                   for v in value):
-            self.error(f"'{key}' must be a list of words or phrases, e.g. {key}: [first, second]", *keys)
+            self.error(keys, "not-word-list", key=key)
             return None
         return [str(v).strip() for v in value if str(v).strip()]
 
     def choice(self, key: str, allowed: list[str] | tuple[str, ...], what: str) -> str | None:
         value = self.text(key)
         if value is not None and value not in allowed:
-            self.error(f"{what} '{value}' is not known.{close_matches(value, list(allowed))} "
-                       f"Known: {', '.join(allowed)}", key)
+            self.error((key,), "choice-unknown", what=what, value=value,
+                       suggestion=close_match(value, list(allowed)), known=", ".join(allowed))
             return None
         return value
 
@@ -98,15 +93,14 @@ class FrontMatter:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.error(f"'{key}' must be a real date written YYYY-MM-DD (for example 2027-03-31), "
-                   f"not '{value}'", key)
+        self.error((key,), "date-invalid", key=key, value=value)
         return None
 
     def ids(self, key: str) -> list[str]:
         values = self.words(key) or []
         for i, value in enumerate(values):
             if not ID_PATTERN.match(value):
-                self.error(f"'{value}' in {key} is not an article id (lowercase a-z, 0-9 and '-')", key, str(i))
+                self.error((key, str(i)), "id-invalid", value=value, key=key)
         return values
 
 
@@ -117,7 +111,7 @@ def _kind(value: Any) -> str:
 def read_source(src: SourceText, site: SiteConfig, problems: list[Problem]) -> dict[str, Any]:
     """Validate a source-language file's front matter and return its typed values."""
     fm = FrontMatter(src, problems)
-    fm.unknown_keys(SOURCE_KEYS, "a source-language file")
+    fm.unknown_keys(SOURCE_KEYS, "key-unknown-source")
     out: dict[str, Any] = {
         "title": fm.text("title", required=True, limit=MAX_TITLE),
         "summary": fm.text("summary", required=True, limit=MAX_SUMMARY),
@@ -138,10 +132,9 @@ def read_source(src: SourceText, site: SiteConfig, problems: list[Problem]) -> d
         "self_service": _self_service(fm),
     }
     if fm.data.get("category") is None:
-        fm.error(f"'category' is required and missing; known categories: {', '.join(site.categories)}",
-                 "category")
+        fm.error(("category",), "category-missing", known=", ".join(site.categories))
     if out["publish_from"] and out["expires"] and out["expires"] <= out["publish_from"]:
-        fm.error("'expires' must come after 'publish_from'", "expires")
+        fm.error(("expires",), "expires-before")
     return out
 
 
@@ -150,24 +143,22 @@ def _self_service(fm: FrontMatter) -> SelfService | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        fm.error("'self_service' must have keys url, label, login (and optionally needs)", "self_service")
+        fm.error(("self_service",), "self-service-shape")
         return None
     for key in value:
         if key not in SELF_SERVICE_KEYS:
-            fm.error(f"unknown key '{key}' in self_service.{close_matches(str(key), list(SELF_SERVICE_KEYS))}"
-                     f" Allowed: {', '.join(SELF_SERVICE_KEYS)}", "self_service", str(key))
+            fm.error(("self_service", str(key)), "self-service-key", key=key,
+                     suggestion=close_match(str(key), list(SELF_SERVICE_KEYS)), allowed=", ".join(SELF_SERVICE_KEYS))
     url = fm.text("url", required=True, value=value.get("url"), keys=("self_service", "url"))
     if url and not re.match(r"^https://[^\s/]+\.[^\s/]+", url):
-        fm.error(f"self_service.url must be a secure web address starting with https:// (got '{url}')",
-                 "self_service", "url")
+        fm.error(("self_service", "url"), "self-service-url", url=url)
         url = None
     label = fm.text("label", required=True, value=value.get("label"), keys=("self_service", "label"),
                     limit=120)
     login_value = value.get("login", "none")
     login = [login_value] if isinstance(login_value, str) else login_value
     if not isinstance(login, list) or not all(isinstance(x, str) and x.strip() for x in login):
-        fm.error("self_service.login must be a login method such as bankid or freja, or none",
-                 "self_service", "login")
+        fm.error(("self_service", "login"), "self-service-login")
         login = []
     login = [x.strip().lower() for x in login if x.strip().lower() != "none"]
     needs = fm.words("needs", value=value.get("needs"), keys=("self_service", "needs")) or []
@@ -180,26 +171,23 @@ def read_translation(src: SourceText, lang: str, problems: list[Problem],
                      source_has_self_service: bool) -> Version:
     """Validate a translation's front matter and return its :class:`Version`."""
     fm = FrontMatter(src, problems)
-    fm.unknown_keys(TRANSLATION_KEYS, "a translation (other keys come from the source-language file)")
+    fm.unknown_keys(TRANSLATION_KEYS, "key-unknown-translation")
     label = needs = None
     ss = fm.data.get("self_service")
     if ss is not None:
         if not isinstance(ss, dict):
-            fm.error("'self_service' in a translation may only hold label and needs", "self_service")
+            fm.error(("self_service",), "translation-self-service-shape")
         else:
             for key in ss:
                 if key not in ("label", "needs"):
-                    fm.error(f"'self_service.{key}' belongs in the source-language file; a translation may "
-                             "only translate label and needs", "self_service", str(key))
+                    fm.error(("self_service", str(key)), "translation-self-service-key", key=key)
             if not source_has_self_service:
-                fm.error("this translation has self_service but the source-language file has none",
-                         "self_service")
+                fm.error(("self_service",), "translation-self-service-orphan")
             label = fm.text("label", value=ss.get("label"), keys=("self_service", "label"), limit=120)
             needs = fm.words("needs", value=ss.get("needs"), keys=("self_service", "needs"))
     revision = fm.text("source_revision")
     if revision and not re.fullmatch(r"[0-9a-f]{7,40}", revision):
-        fm.error(f"source_revision '{revision}' must be a git commit id (7-40 hex characters)",
-                 "source_revision")
+        fm.error(("source_revision",), "revision-invalid", revision=revision)
         revision = None
     return Version(
         lang=lang, path=src.path, title=fm.text("title", required=True, limit=MAX_TITLE) or "",
@@ -211,6 +199,4 @@ def read_translation(src: SourceText, lang: str, problems: list[Problem],
 
 def review_warning(fm_path: str, line: int, review_by: dt.date, today: dt.date) -> Problem:
     """The warning for a review date that has passed."""
-    return Problem(fm_path, line, f"review_by {review_by.isoformat()} has passed: check the article is "
-                   "still right, then set a new review date", WARNING,
-                   code="review-passed", params=(("date", review_by.isoformat()),))
+    return problem(fm_path, line, "review-passed", WARNING, date=review_by.isoformat())

@@ -26,6 +26,7 @@ from pathlib import Path
 from portal.content import crosscheck
 from portal.content.crosscheck import ArticleFacts
 from portal.content.model import Article
+from portal.content.problemtext import problem
 from portal.exceptions import WARNING, Problem, display_path
 
 log = logging.getLogger("portal")
@@ -87,6 +88,18 @@ def head_commit(root: Path) -> str | None:
     """The commit *root*'s checkout is at; None outside git (or before the first commit)."""
     out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
     return out.strip() or None if out is not None else None
+
+
+def last_commit(root: Path, path: Path) -> str | None:
+    """The last commit that changed *path*; None outside git or for a file never committed."""
+    out = _git(root, "log", "-1", "--format=%H", "--", str(path))
+    return out.strip() or None if out is not None else None
+
+
+def uncommitted(root: Path, path: Path) -> bool:
+    """True when *path* has changes that are not committed (or is not committed at all)."""
+    out = _git(root, "status", "--porcelain", "--", str(path))
+    return bool(out and out.strip())
 
 
 def read_history(root: Path, cache_dir: Path | None = None) -> History | None:
@@ -210,12 +223,12 @@ class GitReader:
                 outdated = _is_outdated(self.root, Path(article.source_path), version.source_revision,
                                         src_hist, hist, Path(version.path), problems, history)
                 if outdated:
-                    problems.append(Problem(display_path(version.path), version.revision_line,
-                                            f"the translation is outdated: {os.path.basename(article.source_path)} "
-                                            "has changed since it was translated. Bring the translation up to date "
-                                            "and record the current commit in source_revision", WARNING,
-                                            code="translation-outdated",
-                                            params=(("source", os.path.basename(article.source_path)),)))
+                    # the commit to record: the source's last one (HEAD while the source is not committed)
+                    commit = src_hist.commit if src_hist is not None else head_commit(self.root) or "HEAD"
+                    problems.append(problem(display_path(version.path), version.revision_line,
+                                            "translation-outdated", WARNING,
+                                            source=os.path.basename(article.source_path), commit=commit,
+                                            id=article.id, lang=version.lang))
             dates.append((version.lang, updated, revision, outdated))
         return GitFacts(None if history is None else history.key, link, tuple(dates), tuple(problems), self._cwd)
 
@@ -236,9 +249,7 @@ def _is_outdated(root: Path, source: Path, revision: str | None, src_hist: FileH
         changed = history.changed[key]
         if changed is not None:
             return changed
-        problems.append(Problem(display_path(path), 1, f"source_revision {revision} is not in the git history "
-                                "here (a shallow clone?); judging by commit order instead", WARNING,
-                                code="revision-unknown", params=(("revision", revision),)))
+        problems.append(problem(display_path(path), 1, "revision-unknown", WARNING, revision=revision))
     if src_hist is None or hist is None:
         return False  # not committed yet: nothing to compare
     return src_hist.order < hist.order

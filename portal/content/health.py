@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from portal.content.catalogues import Messages
 from portal.content.crosscheck import article_links
 from portal.content.model import Corpus
 
@@ -73,8 +74,9 @@ def content_health(corpus: Corpus, today: dt.date | None = None,
     return h
 
 
-def format_text(h: Health, corpus: Corpus) -> str:
-    """The report as plain text for the terminal."""
+def format_text(h: Health, corpus: Corpus, messages: Messages | None = None) -> str:
+    """The report as plain text for the terminal, in the language of *messages* (English without)."""
+    said = messages or Messages("en")
     lines: list[str] = []
 
     def section(title: str, rows: list[str], count: int | None = None) -> None:
@@ -85,19 +87,21 @@ def format_text(h: Health, corpus: Corpus) -> str:
     def id_list(title: str, ids: list[str]) -> None:
         section(title, [", ".join(ids)] if ids else [], len(ids))
 
-    section("Review overdue, by owner", [f"{o}: {', '.join(ids)}" for o, ids in sorted(h.overdue.items())])
-    section("Review overdue, by department",
+    section(said.gettext("Review overdue, by owner"),
+            [f"{o}: {', '.join(ids)}" for o, ids in sorted(h.overdue.items())])
+    section(said.gettext("Review overdue, by department"),
             [f"{corpus.site.department_name(d, corpus.site.source_language) or d}: {', '.join(ids)}"
              for d, ids in sorted(h.overdue_by_department.items())])
-    section(f"Review due within {DUE_SOON_DAYS} days",
+    section(said.gettext("Review due within %(days)s days", days=DUE_SOON_DAYS),
             [f"{o}: {', '.join(ids)}" for o, ids in sorted(h.due_soon.items())])
-    section("Outdated translations",
+    section(said.gettext("Outdated translations"),
             [f"{lang}: {', '.join(ids)}" for lang, ids in sorted(h.outdated_translations.items())])
-    section("Missing translations",
-            [f"{lang}: {len(ids)} article(s)" for lang, ids in sorted(h.missing_translations.items())])
-    id_list("Public articles without an e-service", h.without_eservice)
-    id_list("Articles nothing links to", h.orphans)
-    id_list("Drafts", h.drafts)
-    id_list("Expired (no longer public)", h.expired)
-    section("Searches that found nothing", [f"{n:4}× {q}" for q, n in h.zero_result_searches])
+    section(said.gettext("Missing translations"),
+            [f"{lang}: " + said.ngettext("%(num)d article", "%(num)d articles", len(ids))
+             for lang, ids in sorted(h.missing_translations.items())])
+    id_list(said.gettext("Public articles without an e-service"), h.without_eservice)
+    id_list(said.gettext("Articles nothing links to"), h.orphans)
+    id_list(said.gettext("Drafts"), h.drafts)
+    id_list(said.gettext("Expired (no longer public)"), h.expired)
+    section(said.gettext("Searches that found nothing"), [f"{n:4}× {q}" for q, n in h.zero_result_searches])
     return "\n".join(lines).rstrip() + "\n"

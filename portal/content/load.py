@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from portal.content.crosscheck import cross_check, facts_of
+from portal.content.crosscheck import ArticleFacts, cross_check, facts_of
 from portal.content.folderfiles import sort_folder
-from portal.content.frontmatter import ID_PATTERN, read_source, read_translation, review_warning
+from portal.content.frontmatter import ID_PATTERN, SOURCE_KEYS, read_source, read_translation, review_warning
 from portal.content.model import Article, Corpus, Version
+from portal.content.problemtext import problem
 from portal.content.siteconfig import LANG_CODE, SiteConfig, load_site
 from portal.content.sourcefile import parse_yaml, read_text, split_front_matter
 from portal.exceptions import WARNING, Problem, display_path
@@ -41,12 +42,18 @@ def load_corpus(root: Path, today: dt.date | None = None,
     if site is None:
         return None, problems
     articles: dict[str, Article] = {}
+    unusable: dict[str, ArticleFacts] = {}
     by_folder: dict[str, list[Problem]] = {"": problems}
     for name in valid_folder_names(root, folder_names(root), by_folder):
-        article = load_folder(root / name, site, by_folder[name], today)
+        if load_folder is not load_article:
+            article = load_folder(root / name, site, by_folder[name], today)
+        else:  # an article that cannot be used still has its links checked (one run reports every problem)
+            article, usable = read_article(root / name, site, by_folder[name], today)
+            if article is not None and not usable:
+                unusable[name], article = facts_of(article), None
         if article is not None:
             articles[article.id] = article
-    corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder)
+    corpus = Corpus(root, site, articles, synonyms, load_problems=by_folder, unusable=unusable)
     return corpus, all_problems(corpus)
 
 
@@ -74,19 +81,16 @@ def valid_folder_names(root: Path, names: list[str], by_folder: dict[str, list[P
     for name in names:
         problems = by_folder.setdefault(name, [])
         if name.lower() in seen_lower:
-            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' collides with "
-                                    f"'{seen_lower[name.lower()]}' (ids must differ in more than "
-                                    "upper/lower case); rename one of them"))
+            problems.append(problem(display_path(root / name), 1, "folder-collides", name=name,
+                                    other=seen_lower[name.lower()]))
             continue
         seen_lower[name.lower()] = name
         if not ID_PATTERN.match(name):
             hint = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            problems.append(Problem(display_path(root / name), 1, f"the folder name '{name}' is not a valid "
-                                    f"article id: use only lowercase a-z, 0-9 and '-' (for example '{hint}')"))
+            problems.append(problem(display_path(root / name), 1, "folder-invalid-id", name=name, example=hint))
             continue
         if name in RESERVED_IDS:
-            problems.append(Problem(display_path(root / name), 1, f"'{name}' is reserved for the site's own "
-                                    "pages; choose another folder name"))
+            problems.append(problem(display_path(root / name), 1, "folder-reserved", name=name))
             continue
         valid.append(name)
     return valid
@@ -95,7 +99,9 @@ def valid_folder_names(root: Path, names: list[str], by_folder: dict[str, list[P
 def all_problems(corpus: Corpus) -> list[Problem]:
     """Every problem: those found reading each folder, plus the cross-checks over the whole corpus."""
     problems = [p for folder in corpus.load_problems.values() for p in folder]
-    found, redirects = cross_check({aid: facts_of(a) for aid, a in corpus.articles.items()}, corpus.site)
+    facts = {aid: facts_of(a) for aid, a in corpus.articles.items()}
+    facts.update((aid, f) for aid, f in corpus.unusable.items() if aid not in facts)
+    found, redirects = cross_check(facts, corpus.site)
     corpus.redirects.clear()
     corpus.redirects.update(redirects)
     problems.extend(found)
@@ -108,9 +114,12 @@ def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = No
     for name in names:
         problems: list[Problem] = []
         old = corpus.articles.pop(name, None)
+        corpus.unusable.pop(name, None)
         folder = corpus.root / name
         if folder.is_dir():
-            article = load_article(folder, corpus.site, problems, today)
+            article, usable = read_article(folder, corpus.site, problems, today)
+            if article is not None and not usable:
+                corpus.unusable[name], article = facts_of(article), None
             if article is not None:
                 corpus.articles[name] = article
                 if old is not None:  # saving a file changes no git history: keep the dates from git
@@ -129,6 +138,11 @@ def load_article(folder: Path, site: SiteConfig, problems: list[Problem],
     return article if usable else None
 
 
+# The values of a source file whose front matter cannot be read.
+_NO_META = {**dict.fromkeys(SOURCE_KEYS), "audience": "public", "status": "published", "keywords": [], "related": [],
+            "redirect_from": []}
+
+
 def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
                  today: dt.date) -> tuple[Article | None, bool]:
     """Like :func:`load_article`, but also return an article that is read but unusable (a required key
@@ -141,27 +155,24 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
         if path.stem in site.language_codes:
             lang_files[path.stem] = path
         elif LANG_CODE.match(path.stem):
-            problems.append(Problem(display_path(path), 1, f"'{path.stem}' is not a published language; add it to "
-                                    f"languages in site.yml or remove the file (published: "
-                                    f"{', '.join(site.language_codes)})"))
+            problems.append(problem(display_path(path), 1, "language-unpublished", lang=path.stem,
+                                    published=", ".join(site.language_codes)))
         else:
-            problems.append(Problem(display_path(path), 1, f"unknown file '{path.name}': an article folder holds "
-                                    "<language>.md files, internal.md, an internal/ folder and attachments "
-                                    "(not .md). Rename it, or move agent-only notes into internal.md"))
+            problems.append(problem(display_path(path), 1, "file-unknown", name=path.name))
     source_path = lang_files.pop(site.source_language, None)
     if source_path is None:
         for path in lang_files.values():
-            problems.append(Problem(display_path(path), 1, f"this translation has no source: add "
-                                    f"{site.source_language}.md to the folder '{folder.name}'"))
+            problems.append(problem(display_path(path), 1, "translation-no-source", source=site.source_language,
+                                    folder=folder.name))
         if not lang_files:
-            problems.append(Problem(display_path(folder), 1, f"the article folder has no "
-                                    f"{site.source_language}.md; every article needs its source-language file"))
+            problems.append(problem(display_path(folder), 1, "folder-no-source", source=site.source_language))
         return None, False
     text = read_text(source_path, problems)
     src = split_front_matter(source_path, text, problems) if text is not None else None
     if src is None:
         return None, False
-    meta = read_source(src, site, problems)
+    # Front matter that cannot be read: the rest of the folder is still read and checked, the article is unusable.
+    meta = read_source(src, site, problems) if not src.broken else _NO_META
     source = Version(lang=site.source_language, path=source_path, title=meta["title"] or "",
                      summary=meta["summary"] or "", body=src.body, body_line=src.body_line,
                      keywords=meta["keywords"], front=src.front)
@@ -180,18 +191,16 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
     for lang, path in sorted(lang_files.items()):
         text = read_text(path, problems)
         tsrc = split_front_matter(path, text, problems) if text is not None else None
-        if tsrc is not None:
+        if tsrc is not None and not tsrc.broken:
             article.translations[lang] = read_translation(tsrc, lang, problems, article.self_service is not None)
     if article.audience == "internal" and article.translations:
-        problems.append(Problem(display_path(source_path), source.front.line("audience") if source.front else 1,
-                                "an internal article is for agents only and is not translated; the translations "
-                                "will not be published", WARNING))
+        problems.append(problem(display_path(source_path), source.front.line("audience") if source.front else 1,
+                                "internal-translated", WARNING))
     if internal_path is not None:
         text = read_text(internal_path, problems)
         if text is not None:
             if text.lstrip().startswith("---"):
-                problems.append(Problem(display_path(internal_path), 1, "internal.md is plain Markdown without "
-                                        "front matter; remove the lines between '---'"))
+                problems.append(problem(display_path(internal_path), 1, "notes-front-matter"))
             article.internal_md = text
     usable = meta["title"] is not None and meta["summary"] is not None and meta["category"] is not None
     return article, usable
@@ -208,13 +217,11 @@ def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:
         return []
     groups: list[list[str]] = []
     if not isinstance(doc.data, list):
-        problems.append(Problem(display_path(path), 1, "synonyms.yml must be a list of groups, one per line, "
-                                "like: - [dagis, förskola]"))
+        problems.append(problem(display_path(path), 1, "synonyms-not-list"))
         return []
     for i, group in enumerate(doc.data):
         if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) for w in group):
-            problems.append(Problem(display_path(path), doc.line(str(i)), "each synonym group must list at "
-                                    "least two words or phrases, like: - [dagis, förskola]"))
+            problems.append(problem(display_path(path), doc.line(str(i)), "synonyms-group"))
             continue
         groups.append([w.strip().lower() for w in group if w.strip()])
     return groups

@@ -126,6 +126,9 @@ class Corpus:
     load_problems: dict[str, list] = field(default_factory=dict)
     # Warnings from git history (outdated translations), kept for reloads that do not re-read git.
     history_problems: list = field(default_factory=list)
+    # The facts (portal.content.crosscheck.ArticleFacts) of folders read but unusable (front matter that cannot be
+    # read, a required key missing): not articles, but their links are checked and links to them are not "missing".
+    unusable: dict = field(default_factory=dict)
 
     def public_articles(self, today: dt.date) -> list[Article]:
         """Articles citizens may see today, sorted by id."""

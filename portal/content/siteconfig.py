@@ -10,16 +10,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal.content.editlink import EDIT_PATH, valid_edit_url
+from portal.content.editlink import valid_edit_url
+from portal.content.problemtext import problem
 from portal.content.sourcefile import YamlDoc, parse_yaml, read_text
-from portal.exceptions import WARNING, Problem, display_path
+from portal.exceptions import ERROR, WARNING, Problem, display_path
 
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+SITE_KEYS = ("name", "base_url", "search_api", "api", "edit_url")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_KEYS = {"site", "source_language", "languages", "categories", "answer_groups", "departments",
             "contact", "featured", "notice"}
+
+
+def close_match(word: str, choices: list[str]) -> str | None:
+    """The one of *choices* closest to a misspelt *word* (a key, a category, an article id), or None."""
+    import difflib
+
+    best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return best[0] if best else None
 
 
 @dataclass(frozen=True)
@@ -133,27 +143,27 @@ class _Checker:
     def __init__(self, doc: YamlDoc, shown: str, problems: list[Problem]):
         self.doc, self.shown, self.problems = doc, shown, problems
 
-    def error(self, keys: tuple[str, ...], message: str) -> None:
-        self.problems.append(Problem(self.shown, self.doc.line(*keys), message))
+    def error(self, keys: tuple[str, ...], code: str, severity: str = ERROR, **params: object) -> None:
+        self.problems.append(problem(self.shown, self.doc.line(*keys), code, severity, **params))
 
-    def warn(self, keys: tuple[str, ...], message: str) -> None:
-        self.problems.append(Problem(self.shown, self.doc.line(*keys), message, WARNING))
+    def warn(self, keys: tuple[str, ...], code: str, **params: object) -> None:
+        self.error(keys, code, WARNING, **params)
 
     def mapping(self, value: Any, keys: tuple[str, ...], what: str) -> dict:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.error(keys, f"{what} must be a list of keys with values (key: value)")
+            self.error(keys, "not-mapping", what=what)
             return {}
         return value
 
     def string(self, value: Any, keys: tuple[str, ...], what: str, required: bool = False) -> str:
         if value is None or value == "":
             if required:
-                self.error(keys, f"{what} is missing")
+                self.error(keys, "value-missing", what=what)
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.error(keys, f"{what} must be text")
+            self.error(keys, "value-not-text", what=what)
             return ""
         return str(value)
 
@@ -165,8 +175,8 @@ class _Checker:
         out: dict[str, str] = {}
         for lang, name in self.mapping(value, keys, what).items():
             if str(lang) not in langs:
-                self.error((*keys, str(lang)), f"{what}: language '{lang}' is not in languages; "
-                           f"known: {', '.join(sorted(langs))}")
+                self.error((*keys, str(lang)), "name-language-unknown", what=what, lang=lang,
+                           known=", ".join(sorted(langs)))
             out[str(lang)] = self.string(name, (*keys, str(lang)), f"{what} ({lang})", required=True)
         return out
 
@@ -177,8 +187,7 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
     path = folder / "site.yml"
     shown = display_path(path)
     if not path.is_file():
-        problems.append(Problem(shown, 1, "site.yml is missing: every content folder needs one "
-                                "(languages, categories, contact details)"))
+        problems.append(problem(shown, 1, "site-missing"))
         return None
     text = read_text(path, problems)
     if text is None:
@@ -187,41 +196,36 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(shown, 1, "site.yml must be keys and values (site:, languages:, ...)"))
+        problems.append(problem(shown, 1, "site-not-mapping"))
         return None
     c = _Checker(doc, shown, problems)
     data = doc.data
     for key in data:
         if key not in TOP_KEYS:
-            c.error((str(key),), f"unknown key '{key}'; known keys: {', '.join(sorted(TOP_KEYS))}")
+            c.error((str(key),), "site-key-unknown", key=key, suggestion=close_match(str(key), sorted(TOP_KEYS)),
+                    known=", ".join(sorted(TOP_KEYS)))
 
     site = c.mapping(data.get("site"), ("site",), "site")
     for key in site:
-        if key not in ("name", "base_url", "search_api", "api", "edit_url"):
-            c.error(("site", str(key)), f"unknown key '{key}' under site; known: name, base_url, search_api, api, "
-                    "edit_url")
+        if key not in SITE_KEYS:
+            c.error(("site", str(key)), "site-site-key-unknown", key=key,
+                    suggestion=close_match(str(key), list(SITE_KEYS)), known=", ".join(SITE_KEYS))
     name = c.string(site.get("name"), ("site", "name"), "site.name", required=True)
     base_url = c.string(site.get("base_url"), ("site", "base_url"), "site.base_url", required=True)
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
-        c.error(("site", "base_url"), "site.base_url must be a web address such as https://www.example.se")
+        c.error(("site", "base_url"), "base-url")
     base_url = base_url.rstrip("/")
     search_api = c.string(site.get("search_api"), ("site", "search_api"), "site.search_api")
     if search_api and not _api_url(search_api):
-        c.error(("site", "search_api"), "site.search_api must be the https:// address of the public search "
-                "API, such as https://www.example.se/api/v1/search (no user name, query or fragment; "
-                "http:// only for localhost)")
+        c.error(("site", "search_api"), "search-api")
         search_api = ""
     api = c.string(site.get("api"), ("site", "api"), "site.api")
     if api and not _api_url(api):
-        c.error(("site", "api"), "site.api must be the https:// address of the server that answers the public "
-                "API, such as https://api.example.se (no user name, query or fragment; http:// only for localhost)")
+        c.error(("site", "api"), "api-url")
         api = ""
     edit_url = c.string(site.get("edit_url"), ("site", "edit_url"), "site.edit_url")
     if edit_url and not valid_edit_url(edit_url):
-        problems.append(Problem(shown, doc.line("site", "edit_url"), (
-            f"site.edit_url must be the https:// address of the content repository's web editor with {EDIT_PATH} "
-            "once where the file's path goes, such as https://gitlab.example.se/kommun/innehall/-/edit/main/"
-            f"articles/{EDIT_PATH} (got '{edit_url}')"), code="edit-url", params=(("url", edit_url),)))
+        c.error(("site", "edit_url"), "edit-url", url=edit_url)
         edit_url = ""
     if api and not search_api:
         search_api = f"{api.rstrip('/')}/api/v1/search"  # the static search asks the same server first
@@ -230,31 +234,30 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
     codes = {lang.code for lang in languages}
     source = c.string(data.get("source_language"), ("source_language",), "source_language", required=True)
     if source and codes and source not in codes:
-        c.error(("source_language",), f"source_language '{source}' is not in languages; "
-                f"known: {', '.join(sorted(codes))}")
+        c.error(("source_language",), "source-language-unknown", lang=source, known=", ".join(sorted(codes)))
     languages.sort(key=lambda lang: lang.code != source)  # source language first
 
     tables = {}
     for table in ("categories", "answer_groups", "departments"):
         entries = c.mapping(data.get(table), (table,), table)
         if table == "categories" and not entries:
-            c.error((table,), "categories: at least one category is needed")
+            c.error((table,), "categories-empty")
         out = {}
         for key, names in entries.items():
             if not KEY.match(str(key)):
-                c.error((table, str(key)), f"{table}: '{key}' must use only a-z, 0-9 and '-'")
+                c.error((table, str(key)), "table-key-invalid", table=table, key=key)
             got = c.names(names, (table, str(key)), f"{table}.{key}", codes,
                           allow_plain=table == "departments")
             if "*" in got:
                 got = {source: got["*"]}
             elif source not in got and table != "departments":
-                c.error((table, str(key)), f"{table}.{key} needs a name in the source language '{source}'")
+                c.error((table, str(key)), "table-source-name", table=table, key=key, source=source)
             out[str(key)] = got
         tables[table] = out
 
     featured = data.get("featured") or []
     if not isinstance(featured, list) or not all(isinstance(x, str) for x in featured):
-        c.error(("featured",), "featured must be a list of article ids, e.g. [bygglov, forskoleplats]")
+        c.error(("featured",), "featured-shape")
         featured = []
     notice, shown_from, shown_until = _notice(c, data.get("notice"), codes, today or dt.date.today())
     contact = _contact(c, data.get("contact"))
@@ -276,19 +279,18 @@ def _notice(c: _Checker, value: Any, codes: set[str],
             with contextlib.suppress(ValueError):  # not a date: reported just below
                 day = dt.date.fromisoformat(day)
         if day is not None and not isinstance(day, dt.date):
-            c.error(("notice", key), f"notice: {key} must be a date such as 2026-12-24")
+            c.error(("notice", key), "notice-date", key=key)
             day = None
         days[key] = day
     texts = c.names(value, ("notice",), "notice", codes)
     start, end = days["from"], days["until"]
     if start and end and end < start:
-        c.error(("notice", "until"), f"notice: until ({end}) is before from ({start})")
+        c.error(("notice", "until"), "notice-order", until=end, start=start)
     elif texts and end and end < today:
-        c.warn(("notice", "until"), f"notice: it ended on {end} and is no longer shown; remove it from site.yml")
+        c.warn(("notice", "until"), "notice-ended", date=end)
     elif texts:
         for code in sorted(codes - set(texts)):
-            c.warn(("notice",), f"notice: no text in '{code}', so pages in that language show no notice; "
-                   f"add {code}: with a translation")
+            c.warn(("notice",), "notice-language", lang=code)
     return texts, start, end
 
 
@@ -317,25 +319,25 @@ def _api_url(url: str) -> bool:
 
 def _languages(c: _Checker, value: Any) -> list[Language]:
     if not isinstance(value, list) or not value:
-        c.error(("languages",), "languages must be a list such as - {code: sv, name: Svenska, dir: ltr}")
+        c.error(("languages",), "languages-shape")
         return []
     out: list[Language] = []
     for i, item in enumerate(value):
         keys = ("languages", str(i))
         if not isinstance(item, dict):
-            c.error(keys, "each language needs code, name and dir: {code: sv, name: Svenska, dir: ltr}")
+            c.error(keys, "language-shape")
             continue
         for key in item:
             if key not in ("code", "name", "dir"):
-                c.error((*keys, str(key)), f"unknown key '{key}' in a language; known: code, name, dir")
+                c.error((*keys, str(key)), "language-key-unknown", key=key)
         code = c.string(item.get("code"), (*keys, "code"), "language code", required=True)
         if code and not LANG_CODE.match(code):
-            c.error((*keys, "code"), f"language code '{code}' must be a lowercase code such as sv, en or ar")
+            c.error((*keys, "code"), "language-code", code=code)
         direction = item.get("dir", "ltr")
         if direction not in ("ltr", "rtl"):
-            c.error((*keys, "dir"), f"dir must be ltr or rtl, not '{direction}'")
+            c.error((*keys, "dir"), "language-dir", dir=direction)
         if any(lang.code == code for lang in out):
-            c.error((*keys, "code"), f"language '{code}' is listed twice")
+            c.error((*keys, "code"), "language-twice", code=code)
         lname = c.string(item.get("name"), (*keys, "name"), "language name", required=True)
         if code:
             out.append(Language(code, lname or code, direction if direction in ("ltr", "rtl") else "ltr"))
@@ -347,7 +349,8 @@ def _contact(c: _Checker, value: Any) -> Contact:
     data = c.mapping(value, ("contact",), "contact")
     for key in data:
         if key not in known:
-            c.error(("contact", str(key)), f"unknown key '{key}' under contact; known: {', '.join(known)}")
+            c.error(("contact", str(key)), "contact-key-unknown", key=key,
+                    suggestion=close_match(str(key), list(known)), known=", ".join(known))
     contact = Contact(
         name=c.string(data.get("name"), ("contact", "name"), "contact.name") or "Kontaktcenter",
         phone=c.string(data.get("phone"), ("contact", "phone"), "contact.phone"),
@@ -357,7 +360,7 @@ def _contact(c: _Checker, value: Any) -> Contact:
     for day, hours in c.mapping(data.get("hours"), ("contact", "hours"), "contact.hours").items():
         keys = ("contact", "hours", str(day))
         if day not in WEEKDAYS:
-            c.error(keys, f"'{day}' is not a weekday; use monday … sunday")
+            c.error(keys, "weekday-unknown", day=day)
         elif _valid_hours(c, hours, keys):
             contact.hours[day] = str(hours)
     for day, hours in c.mapping(data.get("exceptions"), ("contact", "exceptions"),
@@ -365,7 +368,7 @@ def _contact(c: _Checker, value: Any) -> Contact:
         keys = ("contact", "exceptions", str(day))
         date = day if isinstance(day, dt.date) else _parse_date(str(day))
         if date is None:
-            c.error(keys, f"'{day}' is not a date; write it as YYYY-MM-DD")
+            c.error(keys, "exception-date", day=day)
         elif _valid_hours(c, hours, keys):
             contact.exceptions[date] = str(hours)
     return contact
@@ -374,7 +377,7 @@ def _contact(c: _Checker, value: Any) -> Contact:
 def _valid_hours(c: _Checker, hours: Any, keys: tuple[str, ...]) -> bool:
     if hours == "closed" or (isinstance(hours, str) and HOURS.match(hours)):
         return True
-    c.error(keys, f"opening hours '{hours}' must look like \"08:00-17:00\" (in quotes) or closed")
+    c.error(keys, "hours-invalid", hours=hours)
     return False
 
 

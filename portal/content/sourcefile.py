@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from portal.content.problemtext import problem
 from portal.exceptions import Problem, display_path
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -74,6 +75,9 @@ class SourceText:
     front: YamlDoc | None
     body: str
     body_line: int
+    # The front matter could not be read (its problem is reported): the body is still checked (its links), so
+    # that one run reports every problem of the file.
+    broken: bool = False
 
 
 def read_text(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYTES) -> str | None:
@@ -81,28 +85,26 @@ def read_text(path: Path, problems: list[Problem], max_bytes: int = MAX_FILE_BYT
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            problems.append(Problem(display_path(path), 1, f"the file is {size / 1048576:.1f} MiB; the limit is "
-                                    f"{max_bytes // 1048576} MiB. Split it or move large material into an attachment"))
+            problems.append(problem(display_path(path), 1, "file-too-large", size=f"{size / 1048576:.1f}",
+                                    limit=max_bytes // 1048576))
             return None
         raw = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(display_path(path), 1, f"cannot read the file: {exc.strerror or exc}"))
+        problems.append(problem(display_path(path), 1, "file-unreadable", reason=exc.strerror or exc))
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        problems.append(Problem(display_path(path), line,
-                                "the file holds binary data, not text; save it as UTF-8 text"))
+        problems.append(problem(display_path(path), line, "file-binary"))
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(display_path(path), line, "the file is not valid UTF-8 text (byte "
-                                f"0x{raw[exc.start]:02x}); save it with the encoding UTF-8"))
+        problems.append(problem(display_path(path), line, "file-not-utf8", byte=f"0x{raw[exc.start]:02x}"))
         return None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        problems.append(Problem(display_path(path), 1, "the file is empty"))
+        problems.append(problem(display_path(path), 1, "file-empty"))
         return None
     return text
 
@@ -122,11 +124,10 @@ def parse_yaml(text: str, path: Path, problems: list[Problem], first_line: int =
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         what = exc.problem or "invalid YAML"
-        problems.append(Problem(display_path(path), line, f"the YAML cannot be read: {what}. Check indentation, colons "
-                                "and quotes (text containing ': ' needs quotes)"))
+        problems.append(problem(display_path(path), line, "yaml-invalid", detail=what))
         return None
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        problems.append(Problem(display_path(path), first_line, f"the YAML cannot be read: {exc}"))
+        problems.append(problem(display_path(path), first_line, "yaml-error", detail=exc))
         return None
     doc = YamlDoc(data, {}, first_line)
     _collect_lines(node, (), doc, path, problems)
@@ -141,7 +142,7 @@ def _collect_lines(node: yaml.Node, prefix: KeyPath, doc: YamlDoc, path: Path,
             key = str(key_node.value)
             line = doc.first_line + key_node.start_mark.line
             if key in seen:
-                problems.append(Problem(display_path(path), line, f"the key '{key}' appears twice; keep one of them"))
+                problems.append(problem(display_path(path), line, "key-twice", key=key))
             seen.add(key)
             doc.lines[(*prefix, key)] = line
             _collect_lines(value_node, (*prefix, key), doc, path, problems)
@@ -153,29 +154,27 @@ def _collect_lines(node: yaml.Node, prefix: KeyPath, doc: YamlDoc, path: Path,
 
 def split_front_matter(path: Path, text: str, problems: list[Problem],
                        required: bool = True) -> SourceText | None:
-    """Split a Markdown file into its YAML front matter and body."""
+    """Split a Markdown file into its YAML front matter and body. Front matter that cannot be read gives a
+    ``broken`` text (no front matter, the body); one that is not closed gives None."""
     lines = text.split("\n")
     if lines[0].strip() != "---":
         if required:
-            problems.append(Problem(display_path(path), 1, "the file must start with front matter: a line '---', the "
-                                    "keys (title, summary, ...), and another line '---'"))
-            return None
+            problems.append(problem(display_path(path), 1, "front-missing"))
+            return SourceText(path, text, None, text, 1, broken=True)
         return SourceText(path, text, None, text, 1)
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
             break
     else:
-        problems.append(Problem(display_path(path), 1,
-                                "the front matter is not closed: add a line '---' after the keys"))
+        problems.append(problem(display_path(path), 1, "front-unclosed"))
         return None
+    body = "\n".join(lines[end + 1:])
     front = parse_yaml("\n".join(lines[1:end]), path, problems, first_line=2)
     if front is None:
-        return None
+        return SourceText(path, text, None, body, end + 2, broken=True)
     if front.data is None:
         front.data = {}
     if not isinstance(front.data, dict):
-        problems.append(Problem(display_path(path), 2, "the front matter must be keys and values (key: value), "
-                                "not a list or a single value"))
-        return None
-    body = "\n".join(lines[end + 1:])
+        problems.append(problem(display_path(path), 2, "front-not-mapping"))
+        return SourceText(path, text, None, body, end + 2, broken=True)
     return SourceText(path, text, front, body, end + 2)

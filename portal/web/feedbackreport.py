@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal.content.catalogues import Messages
 from portal.content.model import Article, Corpus
-from portal.web.feedbackstore import Store, YesNo
+from portal.web.feedbackstore import Comment, Store, YesNo
 
 REPORT_WEIGHT, NO_WEIGHT, COMMENT_WEIGHT = 5, 2, 1
 BAR_WIDTH = 20
@@ -113,30 +114,50 @@ def _bar(row: Row) -> str:
     return "█" * yes + "░" * (BAR_WIDTH - yes)
 
 
-def format_text(rows: list[Row], days: int, limit: int = 50) -> str:
-    """The report as a table for the terminal, with a bar of the yes/no share per article."""
+def format_text(rows: list[Row], days: int, limit: int = 50, messages: Messages | None = None) -> str:
+    """The report as a table for the terminal, with a bar of the yes/no share per article, in the language of
+    *messages* (English without)."""
+    said = messages or Messages("en")
     t = totals(rows)
-    lines = [f"What came back in the last {days} day(s), what to fix first at the top",
-             f"  answers {t['answers']} (yes {_share(t['yes_share'])}), e-service starts: web {t['starts']['web']}, "
-             f"agents {t['starts']['agent']}; open error reports {t['open_reports']}; "
-             f"searches without a hit {t['searches_without_hit']}", ""]
-    head = f"{'score':>5}  {'article or search':<40} {'yes':>4} {'no':>4} {'yes %':>6} {'comm':>4} " \
-           f"{'web':>4} {'agent':>5} {'errors':>6}  yes █ / no ░"
+    lines = [said.gettext("What came back in the last %(days)s day(s), what to fix first at the top", days=days),
+             "  " + said.gettext("answers %(answers)s (yes %(yes)s), e-service starts: web %(web)s, agents "
+                                 "%(agents)s; open error reports %(reports)s; searches without a hit %(searches)s",
+                                 answers=t["answers"], yes=_share(t["yes_share"]), web=t["starts"]["web"],
+                                 agents=t["starts"]["agent"], reports=t["open_reports"],
+                                 searches=t["searches_without_hit"]), ""]
+    # column heads: gettext outside the f-string, where pybabel can see it
+    cols = (said.gettext("score"), said.gettext("article or search"), said.gettext("yes"), said.gettext("no"),
+            said.gettext("yes") + " %", said.gettext("comm"), said.gettext("web"), said.gettext("agent"),
+            said.gettext("errors"), said.gettext("yes █ / no ░"))
+    head = f"{cols[0]:>5}  {cols[1]:<40} {cols[2]:>4} {cols[3]:>4} {cols[4]:>6} {cols[5]:>4} {cols[6]:>4} " \
+           f"{cols[7]:>5} {cols[8]:>6}  {cols[9]}"
     lines += [head, "-" * len(head)]
     for row in rows[:limit]:
-        name = row.key if row.kind == "article" else f'search "{row.key}"'
+        name = row.key if row.kind == "article" else said.gettext('search "%(query)s"', query=row.key)
         name = name if len(name) <= 40 else name[:39] + "…"
         if row.kind == "search":
             lines.append(f"{row.score:>5}  {name:<40} {'':>4} {'':>4} {'':>6} {'':>4} {'':>4} {'':>5} {'':>6}  "
-                         f"{row.searches} time(s) without a hit")
+                         + said.gettext("%(times)s time(s) without a hit", times=row.searches))
             continue
         web, agent = row.starts.get("web", 0), row.starts.get("agent", 0)
         lines.append(f"{row.score:>5}  {name:<40} {row.yes:>4} {row.no:>4} {_share(row.yes_share):>6} "
                      f"{row.comments:>4} {web:>4} {agent:>5} {row.open_reports:>6}  {_bar(row)}")
     if not rows:
-        lines.append("  nothing came back in this period")
+        lines.append("  " + said.gettext("nothing came back in this period"))
     elif len(rows) > limit:
-        lines.append(f"  … and {len(rows) - limit} more (--limit)")
+        lines.append("  " + said.gettext("… and %(more)s more (--limit)", more=len(rows) - limit))
+    return "\n".join(lines) + "\n"
+
+
+def format_comments(comments: list[Comment], messages: Messages | None = None) -> str:
+    """The citizens' comments (as stored: redacted), newest first, for the terminal."""
+    said = messages or Messages("en")
+    lines = [said.gettext("Comments, newest first (%(count)s)", count=len(comments))]
+    for c in comments:
+        answer = said.gettext("yes") if c.helpful else said.gettext("no")
+        lines.append(f"  {c.at[:16].replace('T', ' ')}  {c.article}  {c.lang}  {answer}: {' '.join(c.comment.split())}")
+    if not comments:
+        lines.append("  –")
     return "\n".join(lines) + "\n"
 
 

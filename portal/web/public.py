@@ -50,6 +50,7 @@ from portal.web.pages import (
     today,
     visible,
 )
+from portal.web.preview import search_active as preview_search_active
 from portal.web.security import protect_attachment
 from portal.web.state import get_state
 
@@ -123,18 +124,20 @@ def category(lang: str, key: str) -> str:
 
 @bp.route("/<lang>/search/")
 def search(lang: str) -> str:
-    """The search page: Pagefind in the browser; in the live preview, results from the app's index."""
+    """The search page: Pagefind in the browser; in `portal serve`, results from the app's index; in the editors'
+    preview, the published site's search over the current content (portal.web.preview)."""
     _lang_or_404(lang)
-    query = request.args.get("q", "").strip()[:200] if not current_app.config.get("FREEZING") else ""
+    live = not current_app.config.get("FREEZING") and not preview_search_active()
+    query = request.args.get("q", "").strip()[:200] if live else ""
     hits = None
     if query:
         result = get_state().searcher().search(query, lang, limit=20)
         searched(result)
         hits = [(h, corpus().articles[h.id]) for h in result.hits
                 if h.id in corpus().articles and visible(corpus().articles[h.id])]
-    # Live (the preview), the form goes to the app's own search; frozen, search.js uses Pagefind.
+    # Live, the form goes to the app's own search; frozen (and in the preview), search.js uses Pagefind.
     return render_page("search.html", lang, _alternates(lang, "public.search"), query=query, hits=hits,
-                       title=gettext("Search"), live=not current_app.config.get("FREEZING"),
+                       title=gettext("Search"), live=live,
                        search_data=memo(("search_data", lang), lambda: search_data(lang)))
 
 

@@ -34,7 +34,7 @@ def preview(corpus_dir: Path, tmp_path: Path):
 def test_preview_reloads_after_save_and_shows_problems(page, preview, corpus_dir: Path) -> None:
     page.goto(f"{preview.url}/sv/bygglov/")
     assert page.locator("h1").inner_text() == "Ansöka om bygglov"
-    assert "Preview: 1 problem(s)" in page.locator(".preview-panel h2").inner_text()  # the past review date
+    assert "Förhandsvisning: 1 problem" in page.locator(".preview-panel h2").inner_text()  # the past review date
 
     save(corpus_dir / "bygglov" / "sv.md", "title: Ansöka om bygglov", "title: Söka bygglov för ditt hus")
     expect(page.locator("h1")).to_have_text("Söka bygglov för ditt hus", timeout=15_000)
@@ -42,7 +42,7 @@ def test_preview_reloads_after_save_and_shows_problems(page, preview, corpus_dir
     save(corpus_dir / "bygglov" / "sv.md", "related: [forskoleplats]", "related: [finns-inte]")
     expect(page.locator(".preview-panel")).to_contain_text("finns-inte", timeout=15_000)
     panel = page.locator(".preview-panel").inner_text()
-    assert "bygglov/sv.md:14" in panel and "related article 'finns-inte' does not exist" in panel
+    assert "bygglov/sv.md:14" in panel and "den relaterade artikeln 'finns-inte' finns inte" in panel
     assert axe_violations(page) == [], describe(axe_violations(page))
     screenshot(page, "preview-with-problems")
 
