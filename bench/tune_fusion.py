@@ -36,7 +36,7 @@ from eval_search import (  # noqa: E402
     summarize,
 )
 
-from portal.search import hybrid  # noqa: E402
+from portal.search import elsewhere, hybrid  # noqa: E402
 from portal.search.index import IndexHandle  # noqa: E402
 from portal.search.searcher import Searcher  # noqa: E402
 from portal.site import pipeline  # noqa: E402
@@ -83,6 +83,9 @@ def replay(source: Path) -> dict[str, dict[str, dict[str, float]]]:
             lexical, extra, z, words, titled = copy.deepcopy(given)
             semantic = _Fixed(z)
             hits = hybrid.fuse(lexical, extra, semantic, words, titled)[:LIMIT]
+            if elsewhere.referral(query.q, hits) is not None:  # as the searcher does after the fusion
+                for hit in hits:
+                    hit.confident = False
             ids = [h.id for h in hits]
             rank = next((i for i, a in enumerate(ids, start=1) if a in query.expect), None)
             outcomes.append(Outcome(query, ids, rank, confident=[bool(h.confident) for h in hits]))

@@ -91,6 +91,10 @@ def search(query: str, articles: Path, index_dir: Path, lang: str | None, intern
         result = Searcher(handle).search(query, lang, internal=internal, limit=limit, prefix=prefix, mode=mode)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="'--lang'") from None
+    if result.elsewhere:
+        where = result.elsewhere
+        click.echo(f"Probably an errand for {where.authority} ({where.url}): the question says \"{where.word}\".",
+                   err=True)
     if as_json:
         fields = ("id", "lang", "title", "summary", "score", "audience", "url", "self_service_url",
                   "self_service_label", "fallback", "confident", "category", "department")

@@ -70,6 +70,8 @@ class SearchResult:
     hits: list[Hit]
     suggestion: str | None = None
     mode: str = "lexical"  # how it was ranked: "lexical", or "hybrid" (with the multilingual model)
+    # Where the errand belongs when it is another authority's (a portal.search.elsewhere.Referral), else None.
+    elsewhere: Any = None
 
     @property
     def answered(self) -> int:

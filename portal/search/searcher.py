@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from portal.exceptions import QueryError
-from portal.search import hybrid
+from portal.search import elsewhere, hybrid
 from portal.search.analysis import Analyzer, QueryWord
 from portal.search.index import Alternative, IndexHandle, documents_for, run_query, synonym_map
 from portal.search.results import Hit, ResultCache, SearchResult, add_highlights, copy_result, in_window
@@ -134,7 +134,12 @@ class Searcher:
         stems = self._highlight_stems(query, lang)
         for hit in hits:
             add_highlights(hit, raw, stems.get(hit.lang, set()), internal)
-        return SearchResult(query, lang, hits, suggestion, mode)
+        # Another authority's errand that no hit names: none of them is an answer (portal.search.elsewhere).
+        referred = elsewhere.referral(query, hits)
+        if referred is not None:
+            for hit in hits:
+                hit.confident = False
+        return SearchResult(query, lang, hits, suggestion, mode, referred)
 
     # --- building the query plan ----------------------------------------------------------------------
 

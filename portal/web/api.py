@@ -181,7 +181,8 @@ def search() -> Any:
     hits = [h.as_dict() if internal else h.public_dict() for h in result.hits]
     return jsonify({"query": result.query, "lang": result.lang, "audience": "all" if internal else "public",
                     "count": len(hits), "suggestion": result.suggestion, "mode": result.mode,
-                    "confident": any(h["confident"] for h in hits), "hits": hits})
+                    "confident": any(h["confident"] for h in hits),
+                    "elsewhere": result.elsewhere.as_dict() if result.elsewhere else None, "hits": hits})
 
 
 def _summary(article: Article, lang: str, internal: bool) -> dict[str, Any]:

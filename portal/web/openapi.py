@@ -67,6 +67,9 @@ SCHEMAS: dict[str, Any] = {
         "query": STR, "lang": STR, "audience": {"enum": ["public", "all"]}, "count": {"type": "integer"},
         "suggestion": STR_OR_NULL, "mode": {"enum": ["lexical", "hybrid"]},
         "confident": {"type": "boolean", "description": "True when any hit is a confident answer"},
+        "elsewhere": {"anyOf": [{"type": "null"}, _obj({"id": STR, "authority": STR, "url": STR, "word": STR})],
+                      "description": "Another authority whose errand the question names (no hit is then "
+                                     "confident): where to send the person asking"},
         "hits": {"type": "array", "items": {"anyOf": [_ref("Hit"), _ref("InternalHit")]}}}),
     "ArticleSummary": _obj(SUMMARY),
     "InternalArticleSummary": _obj({**SUMMARY, **INTERNAL}),
