@@ -10,6 +10,7 @@ import click
 
 from portal.build import shipping, vectorstage
 from portal.cli.options import ARTICLES, INDEX, need_folder, progress_bar
+from portal.content.changelog import keep_changelog
 from portal.site import pipeline
 
 
@@ -43,6 +44,7 @@ def index_group(ctx: click.Context, articles: Path, index_dir: Path, full: bool,
         close_load()
         close()
     report_index(run, index_dir)
+    keep_changelog(root, pipeline.cache_dir_for(index_dir.resolve()))  # the agents' history pages
     # The lexical index is in use from here on; the semantic vectors follow into the same generation.
     add_vectors(run)
 

@@ -30,6 +30,7 @@ from portal.build.stages import (
     load_valid,
     reload,
 )
+from portal.content.changelog import keep_changelog
 from portal.exceptions import PortalError
 
 __all__ = ["IndexRun", "Loaded", "build", "build_incremental", "cache_dir_for", "changed_articles", "content_state",
@@ -44,6 +45,7 @@ def build(root: Path, out: Path, index_dir: Path, today: dt.date | None = None,
     say = say or (lambda _msg: None)
     say("Checking and indexing the content …")
     run = index_content(root, index_dir, today, progress, vectors=False)
+    keep_changelog(root, cache_dir_for(index_dir))  # the agents' history pages: git log read once per build
     say("Freezing the public site …")
     summary = freeze_site(run.corpus, out, index_dir, today=today, progress=progress, say=say, loaded=run.loaded)
     # The pages are out and the lexical search answers: the semantic vectors follow into the same generation.
@@ -99,6 +101,7 @@ def build_incremental(root: Path, out: Path, index_dir: Path, today: dt.date | N
             indexing.result()
         raise
     report()
+    keep_changelog(root, cache_dir_for(index_dir))
     if failed:
         raise failed[0]
     return {**summary, "index": note[0], "index_at_s": round(indexing.result()[1] - t0, 3)}

@@ -27,7 +27,7 @@ from portal.render.localize import login_names
 from portal.render.markdown import public_url
 from portal.search.results import SearchResult
 from portal.search.searcher import MAX_QUERY_CHARS
-from portal.web import agentreports, feedback, redact, searchlog
+from portal.web import agentreports, feedback, history, redact, searchlog
 from portal.web.auth import current_user, login_required, login_url, role_required
 from portal.web.metrics import searched
 from portal.web.security import protect_attachment
@@ -164,7 +164,8 @@ def article(article_id: str) -> Any:
         internal_files=list(_internal_files(art)),
         public_files=[p.name for p in art.attachments], reports=agentreports.open_reports_for(art.id),
         may_close=agentreports.may_close, reported=request.args.get("reported") == "1",
-        report_error=REPORT_ERRORS.get(request.args.get("report_error", ""), ""), **_context(corpus))
+        report_error=REPORT_ERRORS.get(request.args.get("report_error", ""), ""),
+        **history.article_panel(art, version, corpus), **_context(corpus))
 
 
 def _internal_files(art: Article) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from portal.folders import package_folder
 
 # Each part registers itself with init_app(app), in this order.
 PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "agentreports", "useradmin",
-         "api", "unavailable", "limits", "health", "metrics", "preview")
+         "history", "whatsnew", "api", "unavailable", "limits", "health", "metrics", "preview")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

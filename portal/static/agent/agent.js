@@ -157,9 +157,17 @@
     });
   }
 
+  // Back on "Nytt och ändrat" after marking an article read: the keyboard goes on from that article, not the top.
+  function focusTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id && document.getElementById(id);
+    if (target && target.getAttribute("tabindex") === "-1") { target.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupSearch();
     setupCopy();
     setupGlobalKeys();
+    focusTarget();
   });
 }());
