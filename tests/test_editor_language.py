@@ -4,6 +4,7 @@ agent app's "Innehållets hälsa", from one table of problems rendered by the Ba
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,13 +91,17 @@ def test_the_health_page_and_the_command_line_say_the_same_sentence(app, corpus_
 
 
 def test_every_problem_code_renders_in_swedish_and_english() -> None:
-    values = {"key": "k", "what": "category", "kind": "list", "value": "v", "suggestion": "w", "known": "a, b"}
-    for code in problemtext.MESSAGES:
+    for code, message in problemtext.MESSAGES.items():
+        names = set(re.findall(r"%\((\w+)\)s", message)) - {"hint"}
+        values = {**{name: f"<{name}>" for name in names}, "what": "category", "kind": "list", "suggestion": "w"}
         made = problemtext.problem("a.md", 1, code, **values)
         swedish, english = problemtext.problem_text(made, "sv"), problemtext.problem_text(made, "en")
-        assert "%(" not in swedish and "…" not in made.message.replace("'%(key)s: …'", ""), code
-        assert english == made.message, code
-        assert swedish != english, f"{code} has no Swedish text"
+        assert english == made.message and "%(" not in english, code
+        assert "%(" not in swedish and swedish != english, f"{code} has no Swedish text"
+        for name in names - {"what", "kind"}:
+            assert f"<{name}>" in swedish and f"<{name}>" in english, (code, name)  # every value is shown
+        if "%(hint)s" in message:
+            assert "Menade du 'w'?" in swedish and "Did you mean 'w'?" in english, code
     assert problemtext.problem_text(Problem("a.md", 1, "no code"), "sv") == "no code"
 
 

@@ -193,12 +193,13 @@ def test_portal_report_feedback_and_errors_on_the_command_line(agent, app, runne
     assert first["score"] == 5 + 2 + 1 and out["totals"]["starts"] == {"web": 2, "agent": 1}
     r = runner.invoke(cli, ["report", "feedback", "--articles", str(corpus_dir), "--data-dir", data, "--lang", "en"])
     assert r.exit_code == 0 and "██████████░░░░░░░░░░" in r.output and "4 time(s) without a hit" in r.output
-    r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data])
+    r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data, "--lang", "en"])
     assert r.exit_code == 0 and "Fel avgift" in r.output and "0 closed now" in r.output
     report_id = re.search(r"#(\d+)", r.output).group(1)
     r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data, "--done", report_id])
     assert r.exit_code == 0 and open_reports(app) == []
-    r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data, "--done", report_id])
+    r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", data, "--done", report_id,
+                            "--lang", "en"])
     assert r.exit_code == 1 and "no open report" in r.output
     r = runner.invoke(cli, ["report", "--articles", str(corpus_dir), "--data-dir", data, "--lang", "en"])
     assert r.exit_code == 0 and "What came back in the last 30 day(s)" in r.output
@@ -211,7 +212,7 @@ def test_the_command_line_closes_reports_whose_article_changed(agent, app, runne
     report(agent)
     commit_change(corpus_dir, "bygglov/en.md", "\n---\n", "\n---\nA new sentence.\n")
     r = runner.invoke(cli, ["report", "errors", "--articles", str(corpus_dir), "--data-dir", str(tmp_path / "data"),
-                            "--all"])
+                            "--all", "--lang", "en"])
     assert r.exit_code == 0 and "1 closed now" in r.output and "(changed)" in r.output
 
 

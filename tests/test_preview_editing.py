@@ -13,6 +13,14 @@ from portal import create_app
 from tests.conftest import TODAY
 
 
+@pytest.fixture(autouse=True)
+def no_locale(monkeypatch) -> None:
+    """The preview speaks the content's language unless the locale names another: no locale here."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def preview(corpus_dir: Path, tmp_path: Path):
     app = create_app({"ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "TODAY": TODAY.isoformat(),
@@ -65,14 +73,16 @@ def test_an_article_with_an_unknown_category_keeps_its_text_and_links(preview, c
 
 def test_the_panel_speaks_the_editors_language_with_this_articles_problems_first(corpus_dir: Path,
                                                                                   tmp_path: Path) -> None:
-    path = corpus_dir / "forskoleplats" / "sv.md"
-    path.write_text(path.read_text("utf-8") + "\n[x](article:bygglv)\n", "utf-8")
+    for name in ("bibliotekskort", "forskoleplats"):  # bibliotekskort's problem sorts first in the list
+        path = corpus_dir / name / "sv.md"
+        path.write_text(path.read_text("utf-8") + "\n[x](article:bygglv)\n", "utf-8")
     config = {"ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "TODAY": TODAY.isoformat(),
               "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data", "DEV": True, "RELOAD_CONTENT": True}
     status, text = page(create_app(config).test_client(), "/sv/forskoleplats/")
     panel = text[text.index('class="preview-panel"'):text.index("</aside>")]
-    assert status == 200 and "Förhandsvisning:" in panel
     items = panel.split("<li")[1:]
-    assert "forskoleplats/sv.md" in items[0] and "Menade du 'bygglov'?" in items[0]
+    assert status == 200 and f"Förhandsvisning: {len(items)} problem i innehållet" in panel
+    assert ["forskoleplats/sv.md" in i for i in items[:3]] == [True, True, False]  # the review date, the link
+    assert "Menade du 'bygglov'?" in items[1] and "bibliotekskort/sv.md" in items[2]  # then the others, in order
     status, text = page(create_app({**config, "EDITOR_LANG": "en"}).test_client(), "/sv/forskoleplats/")
-    assert "Preview:" in text and "Did you mean 'bygglov'?" in text
+    assert f"Preview: {len(items)} problem(s) in the content" in text and "Did you mean 'bygglov'?" in text

@@ -260,7 +260,7 @@ def test_report_command(runner, tmp_path):
     rows = json.loads(r.stdout)
     assert rows[0]["query"] == "saknas [personnummer]" and rows[0]["searches"] == 2
     assert "gammal" not in r.stdout
-    r = runner.invoke(cli_admin.report, ["searches", "--data-dir", str(data)])
+    r = runner.invoke(cli_admin.report, ["searches", "--data-dir", str(data), "--lang", "en"])
     assert "saknas [personnummer]" in r.output and "row(s) older than 90 days deleted" in r.output
 
 

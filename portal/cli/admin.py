@@ -225,9 +225,11 @@ def report(ctx: click.Context, articles: Path, data_dir: Path | None, as_json: b
 @click.option("--retention-days", type=click.IntRange(1, 3650), default=None,
               help="Delete rows older than this first (default: PORTAL_SEARCH_LOG_DAYS or 90).")
 @AS_JSON
+@MESSAGES_LANG
 def report_searches(data_dir: Path | None, days: int, limit: int, retention_days: int | None,
-                    as_json: bool) -> None:
+                    as_json: bool, lang: str | None) -> None:
     """The most frequent searches with no or few results (personal data already removed)."""
+    said = messages_for(lang, Path("articles") if Path("articles", "site.yml").is_file() else None)
     log = _searchlog(data_dir, retention_days)
     pruned = log.prune()
     rows = log.top(limit=limit, days=days)
@@ -237,12 +239,14 @@ def report_searches(data_dir: Path | None, days: int, limit: int, retention_days
         for r in rows:
             click.echo(f"{r.searches:5}  {r.zero:5}  {r.lang:3}  {r.query}")
         uncounted = log.uncounted(days)
-        click.echo(f"{len(rows)} quer(ies) with fewer than {searchlog.LOW_RESULTS} hits in the last {days} "
-                   f"day(s) (columns: searches, of which with no hit, language, query); "
-                   f"{pruned} row(s) older than {log.days} days deleted.", err=True)
+        click.echo(said.gettext("%(count)s quer(ies) with fewer than %(low)s hits in the last %(days)s day(s) "
+                                "(columns: searches, of which with no hit, language, query); %(pruned)s row(s) "
+                                "older than %(keep)s days deleted.", count=len(rows), low=searchlog.LOW_RESULTS,
+                                days=days, pruned=pruned, keep=log.days), err=True)
         if uncounted:
-            click.echo(f"{uncounted} more search(es) were not counted one by one: they came on a day that already "
-                       f"had {log.max_queries} distinct queries.", err=True)
+            click.echo(said.gettext("%(count)s more search(es) were not counted one by one: they came on a day that "
+                                    "already had %(cap)s distinct queries.", count=uncounted, cap=log.max_queries),
+                       err=True)
 
 
 @report.command("feedback")
@@ -281,30 +285,34 @@ def report_feedback(articles: Path, data_dir: Path | None, days: int, limit: int
 @click.option("--all", "show_all", is_flag=True, help="Also the closed reports.")
 @click.option("--done", "done", type=int, default=None, metavar="ID", help="Mark report ID as done.")
 @AS_JSON
+@MESSAGES_LANG
 def report_errors(articles: Path, data_dir: Path | None, owner: str | None, show_all: bool, done: int | None,
-                  as_json: bool) -> None:
+                  as_json: bool, lang: str | None) -> None:
     """The agents' error reports on articles, per owner; reports on articles changed since are closed first."""
     from portal.web.feedbackreport import close_changed_reports
 
+    said = messages_for(lang, articles if articles.is_dir() else None)
     corpus, store = _corpus(articles), _store(data_dir)
     closed = close_changed_reports(store, corpus)
     if done is not None:
         if not store.close_report(done, os.environ.get("USER", "") or "portal", "done"):
-            raise click.ClickException(f"there is no open report {done}")
-        click.echo(f"Report {done} marked as done.", err=True)
+            raise click.ClickException(said.gettext("there is no open report %(id)s", id=done))
+        click.echo(said.gettext("Report %(id)s marked as done.", id=done), err=True)
         return
     reports = store.reports(open_only=not show_all, owner=owner, limit=10000)
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in reports], ensure_ascii=False, indent=1))
         return
     for r in reports:
-        state = f"closed {r.closed_at[:10]} ({r.closed_how})" if r.closed_at else "open"
-        click.echo(f"#{r.id}  {r.article}  owner: {r.owner or '(none)'}  {r.at[:16].replace('T', ' ')}  {state}")
-        click.echo(f"      wrong: {r.what}")
+        state = (said.gettext("closed %(date)s (%(how)s)", date=r.closed_at[:10], how=r.closed_how) if r.closed_at
+                 else said.gettext("open"))
+        who = said.gettext("owner: %(owner)s", owner=r.owner or said.gettext("(none)"))
+        click.echo(f"#{r.id}  {r.article}  {who}  {r.at[:16].replace('T', ' ')}  {state}")
+        click.echo("      " + said.gettext("wrong: %(what)s", what=r.what))
         if r.suggestion:
-            click.echo(f"      suggestion: {r.suggestion}")
-    click.echo(f"{len(reports)} report(s); {closed} closed now because their article changed. "
-               "Mark one as done: portal report errors --done ID", err=True)
+            click.echo("      " + said.gettext("suggestion: %(text)s", text=r.suggestion))
+    click.echo(said.gettext("%(count)s report(s); %(closed)s closed now because their article changed. Mark one as "
+                            "done: portal report errors --done ID", count=len(reports), closed=closed), err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -16,6 +16,7 @@ from portal.content.folderfiles import sort_folder
 from portal.content.frontmatter import ID_PATTERN, SOURCE_KEYS, read_source, read_translation, review_warning
 from portal.content.model import Article, Corpus, Version
 from portal.content.problemtext import problem
+from portal.content.problemtext import problem
 from portal.content.siteconfig import LANG_CODE, SiteConfig, load_site
 from portal.content.sourcefile import parse_yaml, read_text, split_front_matter
 from portal.exceptions import WARNING, Problem, display_path
@@ -143,6 +144,11 @@ _NO_META = {**dict.fromkeys(SOURCE_KEYS), "audience": "public", "status": "publi
             "redirect_from": []}
 
 
+# The values of a source file whose front matter cannot be read.
+_NO_META = {**dict.fromkeys(SOURCE_KEYS), "audience": "public", "status": "published", "keywords": [], "related": [],
+            "redirect_from": []}
+
+
 def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
                  today: dt.date) -> tuple[Article | None, bool]:
     """Like :func:`load_article`, but also return an article that is read but unusable (a required key
@@ -172,7 +178,8 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
     if src is None:
         return None, False
     # Front matter that cannot be read: the rest of the folder is still read and checked, the article is unusable.
-    meta = read_source(src, site, problems) if not src.broken else _NO_META
+    meta = read_source(src, site, problems) if not src.broken else {**_NO_META, "keywords": [], "related": [],
+                                                                      "redirect_from": []}
     source = Version(lang=site.source_language, path=source_path, title=meta["title"] or "",
                      summary=meta["summary"] or "", body=src.body, body_line=src.body_line,
                      keywords=meta["keywords"], front=src.front)

@@ -19,9 +19,18 @@ LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 SITE_KEYS = ("name", "base_url", "search_api", "api", "edit_url")
+SITE_KEYS = ("name", "base_url", "search_api", "api", "edit_url")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_KEYS = {"site", "source_language", "languages", "categories", "answer_groups", "departments",
             "contact", "featured", "notice"}
+
+
+def close_match(word: str, choices: list[str]) -> str | None:
+    """The one of *choices* closest to a misspelt *word* (a key, a category, an article id), or None."""
+    import difflib
+
+    best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return best[0] if best else None
 
 
 def close_match(word: str, choices: list[str]) -> str | None:
@@ -261,7 +270,10 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
         featured = []
     notice, shown_from, shown_until = _notice(c, data.get("notice"), codes, today or dt.date.today())
     contact = _contact(c, data.get("contact"))
-    if any(p.is_error and p.path == shown for p in problems):
+    # Other errors in site.yml are reported and the articles are still checked against what could be read (one
+    # run reports every problem; content with errors is never indexed or built); without the languages, the source
+    # language or a category there is nothing to check them against.
+    if not languages or not source or source not in codes or not tables["categories"]:
         return None
     return SiteConfig(path, name, base_url, source, languages, tables["categories"],
                       tables["answer_groups"], tables["departments"], contact, featured, notice, doc,

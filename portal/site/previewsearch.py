@@ -77,9 +77,9 @@ class PreviewSearch:
             try:
                 self._build()
                 self.error = None
-            except (PortalError, OSError) as exc:
-                self.error = str(exc)
-                log.warning("the preview's search index could not be built: %s", exc)
+            except Exception as exc:  # a background thread: whatever failed is logged, the last bundle stays
+                self.error = str(exc) if isinstance(exc, PortalError | OSError) else f"{type(exc).__name__}: {exc}"
+                log.warning("the preview's search index could not be built: %s", self.error)
             finally:
                 self._built.set()
             with self._lock:

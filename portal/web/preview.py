@@ -78,8 +78,9 @@ def pagefind(filename: str) -> Response:
 
 
 def _under(shown: str, folder: Path) -> bool:
+    """Is the problem's file (as shown: relative to the working folder, or absolute) in *folder*?"""
     try:
-        return Path(os.path.abspath(shown)).is_relative_to(folder)
+        return Path(os.path.realpath(shown)).is_relative_to(folder)
     except (OSError, ValueError):
         return False
 
@@ -98,7 +99,7 @@ def _context() -> dict[str, Any]:
     here: list[Problem] = []
     article_id = (request.view_args or {}).get("article_id") if request else None
     if article_id:  # this article's own problems first
-        folder = (state.corpus().root / str(article_id)).resolve()
+        folder = Path(os.path.realpath(state.corpus().root / str(article_id)))
         here = [p for p in problems if _under(p.path, folder)]
         problems = here + [p for p in problems if p not in here]
     return {"preview_generation": state.generation, "preview_problem_count": len(problems),

@@ -23,7 +23,10 @@ def save(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def preview(corpus_dir: Path, tmp_path: Path):
+def preview(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):  # the panel speaks the content's language (Swedish)
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     app = create_app({"ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "TODAY": TODAY.isoformat(),
                       "SECRET_KEY": "x", "DATA_DIR": tmp_path / "data", "DEV": True, "RELOAD_CONTENT": True})
     server = LiveServer(app=app)
