@@ -240,6 +240,7 @@ def test_first_user_has_a_random_password(corpus_dir, tmp_path):
     messages = "\n".join(app.extensions["startup_messages"])
     password = re.search(r"password (\S+)", messages).group(1)
     assert len(password) >= 12 and password not in (tmp_path / "d" / "users.json").read_text()
+    assert json.loads((tmp_path / "d" / "users.json").read_text())["users"]["admin"]["role"] == "admin"
     assert stat.S_IMODE(os.stat(tmp_path / "d" / "users.json").st_mode) == 0o600
     client = app.test_client()
     assert login(client, "admin", password).status_code == 302

@@ -202,13 +202,14 @@ def test_idle_and_absolute_limits_are_kept_on_the_server(users, client):
     assert after > before and abs(after - time.time()) < 60
 
 
-def test_an_editor_or_the_cli_ends_all_of_a_users_sessions(users, runner, tmp_path):
+def test_an_admin_or_the_cli_ends_all_of_a_users_sessions(users, runner, tmp_path):
+    users.config["USERS"]["erik"]["role"] = "admin"
     anna1, anna2, erik = users.test_client(), users.test_client(), users.test_client()
     login(anna1)
     login(anna2)
     login(erik, "erik", "erik-password-1")
     assert anna1.get("/agent/").status_code == anna2.get("/agent/").status_code == 200
-    # An agent may not; an editor may, from the users page.
+    # An agent may not; an admin may, from the users page.
     assert anna1.get("/agent/users").status_code == 403
     page = erik.get("/agent/users").get_data(as_text=True)
     assert "anna" in page and "Avsluta" in page

@@ -1,4 +1,5 @@
-"""Administration commands: `portal users`, `portal tokens` and `portal report searches`.
+"""Administration commands: `portal users`, `portal tokens` and `portal report` (`searches`, `feedback`,
+`errors`; `audit` in :mod:`portal.cli.auditcmd`). What `users` and `tokens` change goes to the audit trail.
 
 They work on the app's data folder (``--data-dir``, else PORTAL_DATA_DIR, else ``.portal/data``), the
 same one the app uses, so a user added here can log in at once (the app rereads the users file).
@@ -13,18 +14,14 @@ from typing import Any
 
 import click
 
+from portal.cli import auditcmd
+from portal.cli.datafolder import data_folder
 from portal.cli.options import MESSAGES_LANG, messages_for
 from portal.web import accounts, searchlog
 
 
-def _data_dir(value: Path | None) -> Path:
-    from portal.web.auth import DEFAULTS  # the app's settings: Flask is imported only by the commands that need it
-
-    return Path(value or os.environ.get("PORTAL_DATA_DIR") or DEFAULTS["DATA_DIR"])
-
-
 def _file(data_dir: Path | None, explicit: Path | None, env: str, name: str) -> Path:
-    return Path(explicit or os.environ.get(env) or _data_dir(data_dir) / name)
+    return Path(explicit or os.environ.get(env) or data_folder(data_dir) / name)
 
 
 DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -34,7 +31,10 @@ USERS_FILE = click.option("--users-file", type=click.Path(dir_okay=False, path_t
 TOKENS_FILE = click.option("--tokens-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                            help="The tokens file (default: PORTAL_TOKENS_FILE or DATA_DIR/tokens.json).")
 ROLE = click.option("--role", type=click.Choice(accounts.ROLES), default="agent", show_default=True,
-                    help="agent: search and read; editor: also the reports.")
+                    help="agent: search, read and report errors; editor: also the reports and figures; admin: also "
+                         "users, sessions, API tokens and the audit trail.")
+TOKEN_ROLE = click.option("--role", type=click.Choice(accounts.TOKEN_ROLES), default="agent", show_default=True,
+                          help="agent: search internal content; editor: the same (a token never administers).")
 MIN_PASSWORD = 10
 
 
@@ -56,11 +56,38 @@ def users_add(name: str, role: str, data_dir: Path | None, users_file: Path | No
     if len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"the password must be at least {MIN_PASSWORD} characters")
     path = _file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json")
-    known = name in accounts.read_json(path, "users")
+    before = accounts.read_json(path, "users").get(name)
     accounts.set_user(path, name, password, role)
     click.echo(f"User '{name}' ({role}) saved in {path}.", err=True)
-    if known:  # a new password: whoever knew the old one is logged out
-        _end_sessions(name, data_dir)
+    folder = data_folder(data_dir)
+    if before is None:
+        auditcmd.record(folder, "user_added", name, role)
+        return
+    auditcmd.record(folder, "password_set", name)
+    if before.get("role") != role:
+        auditcmd.record(folder, "role_changed", name, f"{before.get('role', '?')} -> {role}")
+    _end_sessions(name, data_dir)  # a new password: whoever knew the old one is logged out
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+@DATA_DIR
+@USERS_FILE
+def users_set_role(name: str, role: str, data_dir: Path | None, users_file: Path | None) -> None:
+    """Give the local user NAME the role ROLE (agent, editor or admin); the password stays. It counts from the
+    user's next request. After an upgrade from two roles, name the install's admin with this."""
+    path = _file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json")
+    try:
+        before = accounts.set_role(path, name, role)
+    except KeyError:
+        raise click.ClickException(f"there is no user '{name}' in {path} (add one with `portal users add {name} "
+                                   f"--role {role}`)") from None
+    if before == role:
+        click.echo(f"'{name}' already has the role {role}.", err=True)
+        return
+    auditcmd.record(data_folder(data_dir), "role_changed", name, f"{before or '?'} -> {role}")
+    click.echo(f"'{name}' is now {role} (was {before or 'without a role'}).", err=True)
 
 
 @users.command("list")
@@ -82,6 +109,7 @@ def users_remove(name: str, data_dir: Path | None, users_file: Path | None) -> N
     if not accounts.remove_entry(_file(data_dir, users_file, "PORTAL_USERS_FILE", "users.json"), "users", name):
         raise click.ClickException(f"there is no user '{name}'")
     click.echo(f"User '{name}' removed.", err=True)
+    auditcmd.record(data_folder(data_dir), "user_removed", name)
     _end_sessions(name, data_dir)
 
 
@@ -108,6 +136,8 @@ def _end_sessions(name: str, data_dir: Path | None, strict: bool = False) -> int
         click.echo(f"Warning: could not end the sessions of '{name}' ({exc}); run `portal users end-sessions "
                    f"{name}` later.", err=True)
         return 0
+    if ended or strict:
+        auditcmd.record(data_folder(data_dir), "sessions_ended", name, str(ended))
     if ended:
         click.echo(f"Ended {ended} session(s) of '{name}'.", err=True)
     return ended
@@ -120,13 +150,14 @@ def tokens() -> None:
 
 @tokens.command("add")
 @click.argument("name")
-@ROLE
+@TOKEN_ROLE
 @DATA_DIR
 @TOKENS_FILE
 def tokens_add(name: str, role: str, data_dir: Path | None, tokens_file: Path | None) -> None:
     """Create a token for NAME; it is printed once and stored only as a SHA-256 hash."""
     path = _file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json")
     token = accounts.add_token(path, name, role)
+    auditcmd.record(data_folder(data_dir), "token_added", name, role)
     click.echo(token)
     click.echo(f"Token '{name}' saved (hashed) in {path}. Send it as 'Authorization: Bearer <token>'; "
                "it cannot be shown again.", err=True)
@@ -151,6 +182,7 @@ def tokens_remove(name: str, data_dir: Path | None, tokens_file: Path | None) ->
     if not accounts.remove_entry(_file(data_dir, tokens_file, "PORTAL_TOKENS_FILE", "tokens.json"), "tokens",
                              name):
         raise click.ClickException(f"there is no token '{name}'")
+    auditcmd.record(data_folder(data_dir), "token_removed", name)
     click.echo(f"Token '{name}' revoked.", err=True)
 
 
@@ -172,7 +204,7 @@ def _store(data_dir: Path | None) -> Any:
     from portal.web.feedbackstore import DEFAULT_DAYS, open_store
 
     days = int(os.environ.get("PORTAL_FEEDBACK_DAYS") or DEFAULT_DAYS)
-    return open_store(_data_dir(data_dir),
+    return open_store(data_folder(data_dir),
                       os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None, days)
 
 
@@ -180,7 +212,7 @@ def _searchlog(data_dir: Path | None, retention_days: int | None = None) -> sear
     """The search log the app uses: in DATABASE_URL's PostgreSQL, else the SQLite file in the data folder."""
     keep = retention_days or int(os.environ.get("PORTAL_SEARCH_LOG_DAYS") or searchlog.DEFAULT_DAYS)
     cap = int(os.environ.get("PORTAL_SEARCH_LOG_MAX_QUERIES") or searchlog.DEFAULT_MAX_QUERIES)
-    return searchlog.for_data_dir(_data_dir(data_dir), keep, os.environ.get("PORTAL_DATABASE_URL")
+    return searchlog.for_data_dir(data_folder(data_dir), keep, os.environ.get("PORTAL_DATABASE_URL")
                                   or os.environ.get("DATABASE_URL") or None, cap)
 
 
@@ -317,5 +349,6 @@ def report_errors(articles: Path, data_dir: Path | None, owner: str | None, show
 
 def register(cli: click.Group) -> None:
     """Add the administration commands to the `portal` command group."""
+    report.add_command(auditcmd.report_audit)
     for command in (users, tokens, report):
         cli.add_command(command)

@@ -16,7 +16,16 @@ from portal.web.database import private_dir
 if TYPE_CHECKING:
     from flask import Flask
 
-ROLES = ("agent", "editor")
+ROLES = ("agent", "editor", "admin")  # lowest first: each role may do what the ones before it may
+RANK = {role: n for n, role in enumerate(ROLES, 1)}
+ROLE_NAMES = {"agent": "vägledare", "editor": "redaktör", "admin": "administratör"}  # as the agent app says them
+TOKEN_ROLES = ("agent", "editor")  # a machine client never administers users, tokens or the audit trail
+
+
+def check_role(role: str, allowed: tuple[str, ...] = ROLES) -> None:
+    """A ValueError naming the known roles unless *role* is one of *allowed*."""
+    if role not in allowed:
+        raise ValueError(f"unknown role '{role}'; known: {', '.join(allowed)}")
 
 
 def read_json(path: Path, key: str) -> dict[str, dict[str, Any]]:
@@ -46,13 +55,26 @@ def _now() -> str:
 
 def set_user(path: Path, name: str, password: str, role: str) -> None:
     """Add or update a user with a hashed password in the users file."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role '{role}'; known: {', '.join(ROLES)}")
+    check_role(role)
     users = read_json(path, "users")
     from werkzeug.security import generate_password_hash  # imported here: the command line starts faster
 
     users[name] = {"role": role, "hash": generate_password_hash(password), "created": _now()}
     write_json(path, "users", users)
+
+
+def set_role(path: Path, name: str, role: str) -> str:
+    """Give the user *name* of the users file the role *role* (the password stays); return the role they had.
+    A KeyError when there is no such user."""
+    check_role(role)
+    users = read_json(path, "users")
+    entry = users.get(name)
+    if not isinstance(entry, dict):
+        raise KeyError(name)
+    before = str(entry.get("role", ""))
+    entry["role"] = role
+    write_json(path, "users", users)
+    return before
 
 
 def remove_entry(path: Path, key: str, name: str) -> bool:
@@ -71,8 +93,7 @@ def hash_token(token: str) -> str:
 
 def add_token(path: Path, name: str, role: str = "agent") -> str:
     """Create an API token for a machine client; store its hash and return the token (shown once)."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role '{role}'; known: {', '.join(ROLES)}")
+    check_role(role, TOKEN_ROLES)
     token = "ptk_" + secrets.token_urlsafe(32)
     tokens = read_json(path, "tokens")
     tokens[name] = {"sha256": hash_token(token), "role": role, "created": _now()}

@@ -1,7 +1,7 @@
 """The agent app (/agent/): search as you type with a caller on the line, the article view, reports.
 
-Every route here needs a login (see :mod:`portal.web.auth`); the reports need the editor role. The search
-page works without JavaScript (GET /agent/?q=…); with it, agent.js fetches /agent/search.json as the
+Every route here needs a login; the reports need the editor role (the table of :mod:`portal.web.access`).
+The search page works without JavaScript (GET /agent/?q=…); with it, agent.js fetches /agent/search.json as the
 agent types and swaps in the same server-rendered result list.
 """
 
@@ -16,7 +16,6 @@ from flask import (
     abort,
     current_app,
     jsonify,
-    redirect,
     render_template,
     request,
     send_file,
@@ -28,7 +27,6 @@ from portal.render.markdown import public_url
 from portal.search.results import SearchResult
 from portal.search.searcher import MAX_QUERY_CHARS
 from portal.web import agentreports, feedback, history, redact, searchlog
-from portal.web.auth import current_user, login_required, login_url, role_required
 from portal.web.metrics import searched
 from portal.web.security import protect_attachment
 from portal.web.state import get_state
@@ -40,14 +38,6 @@ AUDIENCE_NAMES = {"public": "Publika", "internal": "Interna"}
 RESULT_LIMIT = 20
 REPORT_ERRORS = {"missing": "Skriv vad som är fel i artikeln.",
                  "long": f"Texten är för lång: högst {feedback.MAX_REPORT} tecken i varje fält."}
-
-
-@bp.before_request
-def _require_login() -> Any:
-    """Nothing under /agent/ (but the login page itself) without a login."""
-    if request.endpoint and request.endpoint.startswith("agent.") and current_user() is None:
-        return redirect(login_url())
-    return None
 
 
 @bp.after_request
@@ -97,7 +87,6 @@ def _results_context(corpus: Corpus, result: SearchResult | None) -> dict[str, A
 
 
 @bp.route("/")
-@login_required
 def search() -> Any:
     """The search page; with ?q= it shows results (no JavaScript needed)."""
     corpus = get_state().corpus()
@@ -107,7 +96,6 @@ def search() -> Any:
 
 
 @bp.route("/search.json")
-@login_required
 def search_json() -> Any:
     """Results as the agent types: the rendered result list plus its count and suggestion.
 
@@ -140,7 +128,6 @@ def _translations(article: Article, corpus: Corpus) -> list[dict[str, Any]]:
 
 
 @bp.route("/article/<article_id>")
-@login_required
 def article(article_id: str) -> Any:
     """One article as an agent needs it: public text, internal notes, routing, review, translations."""
     state = get_state()
@@ -181,7 +168,6 @@ def _internal_files(art: Article) -> dict[str, Any]:
 
 
 @bp.route("/article/<article_id>/internal/<path:name>")
-@login_required
 def attachment(article_id: str, name: str) -> Any:
     """Download an internal attachment (only the files the content model lists), never shown as a page."""
     art = get_state().corpus().resolve(article_id)
@@ -194,7 +180,6 @@ def attachment(article_id: str, name: str) -> Any:
 
 
 @bp.route("/reports/searches")
-@role_required("editor")
 def report() -> Any:
     """Editors: the most frequent searches with no or few results."""
     corpus = get_state().corpus()
@@ -209,7 +194,6 @@ def report() -> Any:
 
 
 @bp.route("/reports/content")
-@role_required("editor")
 def content_report() -> Any:
     """Editors: content health (reviews, translations, e-services, orphans) next to the searches that found
     nothing."""

@@ -1,10 +1,11 @@
 """The agent app's feedback pages: agents report errors in articles, owners and editors close them, and
 editors see what citizens and agents said about each article (:mod:`portal.web.feedbackreport`).
 
-Every route needs a login; the figures page needs the editor role. A report is closed by an editor or the
-article's owner ("done"), or by itself when the article changes (its revision differs from the one the
-report was made on: :func:`portal.web.feedbackreport.article_revision`). Forms post with the session's CSRF
-token (checked by :mod:`portal.web.auth` for every POST); texts are redacted before they are stored.
+Every route needs a login; the figures page needs the editor role (the table of :mod:`portal.web.access`). A
+report is closed by an editor or the article's owner ("done"), or by itself when the article changes (its
+revision differs from the one the report was made on: :func:`portal.web.feedbackreport.article_revision`).
+Forms post with the session's CSRF token (checked by :mod:`portal.web.auth` for every POST); texts are
+redacted before they are stored.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 
 from portal.web import feedback, searchlog
-from portal.web.auth import User, current_user, login_required, role_required, safe_next
+from portal.web.auth import User, current_user, safe_next
 from portal.web.feedbackreport import article_revision, chart, close_changed_reports, feedback_rows, totals
 from portal.web.feedbackstore import Report, current_store
 from portal.web.state import get_state
@@ -60,7 +61,6 @@ def reported_articles() -> dict[str, int]:
 
 
 @bp.post("/article/<article_id>/report")
-@login_required
 def new_report(article_id: str) -> Any:
     """An agent reports an error in an article; it goes to the article's owner."""
     corpus = get_state().corpus()
@@ -82,7 +82,6 @@ def new_report(article_id: str) -> Any:
 
 
 @bp.post("/reports/errors/<int:report_id>/done")
-@login_required
 def close_report(report_id: int) -> Any:
     """Mark a report as done (an editor, or the article's owner)."""
     user = current_user()
@@ -97,7 +96,6 @@ def close_report(report_id: int) -> Any:
 
 
 @bp.get("/reports/errors")
-@login_required
 def errors() -> Any:
     """The open error reports, per owner; ?owner= one owner's (``mine``: the user's own), ?closed=1 also
     the closed ones."""
@@ -119,7 +117,6 @@ def errors() -> Any:
 
 
 @bp.post("/article/<article_id>/start")
-@login_required
 def agent_start(article_id: str) -> Any:
     """Count an agent's copy of an article's e-service link (sent by agent.js; nothing about who)."""
     corpus = get_state().corpus()
@@ -134,7 +131,6 @@ def agent_start(article_id: str) -> Any:
 
 
 @bp.get("/reports/feedback")
-@role_required("editor")
 def figures() -> Any:
     """Editors: per article, what citizens answered, e-service starts, open error reports, and the searches
     that found nothing, most urgent first, as a table and a chart."""

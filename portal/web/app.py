@@ -11,7 +11,8 @@ from flask import Flask
 from portal.folders import package_folder
 
 # Each part registers itself with init_app(app), in this order.
-PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "public", "agent", "agentreports", "useradmin",
+PARTS = ("settings", "state", "security", "errors", "i18n", "auth", "oidc", "access", "audit", "public", "agent",
+         "agentreports", "useradmin",
          "history", "whatsnew", "api", "unavailable", "limits", "health", "metrics", "preview")
 
 

@@ -2,8 +2,11 @@
 
 * Users live in a JSON file (USERS_FILE, default ``DATA_DIR/users.json``, written by ``portal users add``)
   and/or in the PORTAL_USERS environment variable (the same JSON: ``{"anna": {"role": "agent",
-  "hash": "scrypt:…"}}``). Passwords are stored only as werkzeug hashes. Roles: ``agent`` (search, read)
-  and ``editor`` (also reports and the zero-result log).
+  "hash": "scrypt:…"}}``). Passwords are stored only as werkzeug hashes. Roles: ``agent`` (search, read,
+  report errors), ``editor`` (also the reports and figures) and ``admin`` (also users, sessions, tokens and the
+  audit trail); which route needs which is written in one table, :mod:`portal.web.access`.
+* The municipality's identity provider (OpenID Connect, :mod:`portal.web.oidc`) signs people in beside the local
+  passwords; its sessions are the same server-side sessions, with the role its claims gave at the login.
 * A trusted reverse-proxy header (TRUSTED_PROXY_HEADER, e.g. ``X-Remote-User``; off by default) lets a
   municipality's SSO in front of the app name the user, but only through the proxy (its secret or its
   address: :mod:`portal.web.trustedproxy`); see docs/production.md.
@@ -24,6 +27,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,10 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tests)
+    RANK,
+    ROLE_NAMES,
     ROLES,
+    TOKEN_ROLES,
     add_token,
     all_users,
     data_dir,
@@ -57,6 +64,7 @@ from portal.web.accounts import (  # noqa: F401 (re-exported for the CLI and tes
     users_file,
     write_json,
 )
+from portal.web.audit import audit
 from portal.web.database import StoreUnavailable, private_dir
 from portal.web.limits import login_attempt
 from portal.web.sessions import (
@@ -65,13 +73,13 @@ from portal.web.sessions import (
     LIVE,
     CookieSessions,
     NoSessions,
+    current_sessions,
     end_session,
     session_state,
     start_session,
 )
 from portal.web.trustedproxy import check_config, proxy_user_name
 
-RANK = {"agent": 1, "editor": 2}
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": ".portal/data", "USERS_FILE": None, "TOKENS_FILE": None,
     "TRUSTED_PROXY_HEADER": None, "TRUSTED_PROXY_ROLE": "agent",  # the header only from the proxy: its secret
@@ -95,7 +103,7 @@ class User:
 
     name: str
     role: str
-    kind: str = "session"  # session | proxy | token
+    kind: str = "session"  # session (a local password) | sso (the identity provider) | proxy | token
 
     def can(self, role: str) -> bool:
         """True when this user has at least *role*."""
@@ -116,7 +124,8 @@ def _bearer() -> tuple[User | None, bool]:
     tokens.update(current_app.config.get("API_TOKENS") or {})
     for name, entry in tokens.items():
         if isinstance(entry, dict) and hmac.compare_digest(str(entry.get("sha256", "")), digest):
-            return User(name, entry.get("role", "agent") if entry.get("role") in ROLES else "agent", "token"), False
+            role = entry.get("role")
+            return User(name, role if role in TOKEN_ROLES else "agent", "token"), False
     return None, True
 
 
@@ -127,12 +136,14 @@ def _from_session() -> User | None:
     if not name:
         return None
     try:
-        state = session_state(str(session_id), str(name)) if session_id else ENDED
+        state, sso_role = session_state(str(session_id), str(name)) if session_id else (ENDED, None)
     except StoreUnavailable:
         # Without the database no session can be checked (it may have been ended): nobody is logged in.
         current_app.logger.warning("could not check a session: the database cannot be used now")
         g.sessions_unavailable = True
         return None
+    if sso_role is not None and state == LIVE:
+        return User(name, sso_role, "sso")  # the role the identity provider gave at this login
     entry = all_users().get(name)
     if state != LIVE or entry is None:
         session.clear()
@@ -169,7 +180,8 @@ def login_url() -> str:
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Pages: redirect to the login page unless someone is logged in."""
+    """Pages: redirect to the login page unless someone is logged in. Routes declare their role in the table of
+    :mod:`portal.web.access`, which enforces it; this is kept for code written before the table."""
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
@@ -179,7 +191,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def role_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Pages: as :func:`login_required`, and a 403 unless the user has at least *role*."""
+    """Pages: as :func:`login_required`, and a 403 unless the user has at least *role* (kept for code written
+    before the table of :mod:`portal.web.access`, which is where a route's role is declared)."""
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -231,9 +244,31 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
+def sign_in(name: str, via: str, role: str | None = None, id_token: str = "") -> None:
+    """Start a server-side session for *name* (*role* and *id_token*: from the identity provider) with a new
+    session id and CSRF token: any session this browser had is ended first, so no id lives on across a login.
+    Recorded in the audit trail."""
+    previous = session.get("sid")
+    if previous:
+        with suppress(StoreUnavailable):
+            end_session(str(previous))
+    session_id = start_session(name, role=role, id_token=id_token)  # cannot write: a 503 page, no session
+    session.clear()
+    session.update(user=name, sid=session_id, csrf=secrets.token_urlsafe(32))
+    g.pop("user", None)
+    audit("login", name, detail=role or str((all_users().get(name) or {}).get("role", "")), via=via)
+
+
+def _login_page(error: str | None, status: int, nxt: str, name: str) -> Any:
+    oidc = current_app.extensions.get("portal_oidc")
+    return render_template("agent/login.html", error=error, next=nxt, username=name, oidc=oidc,
+                           proxy=bool(current_app.config.get("TRUSTED_PROXY_HEADER"))), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Log in with a user name and password (limited per account and address, per address and per account)."""
+    """Log in with a user name and password (limited per account and address, per address and per account); with
+    an identity provider configured, its button comes first."""
     nxt = request.values.get("next", "")
     if current_user() is not None and request.method == "GET":
         return redirect(safe_next(nxt))
@@ -249,35 +284,43 @@ def login() -> Any:
         if attempt.wait:
             error, status = (f"För många misslyckade försök. Vänta {attempt.wait // 60 + 1} minuter och försök "
                              "igen."), 429
+            audit("login_failed", name, detail="too many attempts", via="password")
         else:
             entry = all_users().get(name)
             ok = check_password_hash(entry["hash"] if entry else _dummy_hash(), password) and entry is not None
             if ok:
                 attempt.succeeded()
-                session_id = start_session(name)  # the database cannot write: a 503 page, no session
-                session.clear()
-                session.update(user=name, sid=session_id, csrf=secrets.token_urlsafe(32))
+                sign_in(name, "password")
                 return redirect(safe_next(nxt))
             error, status = "Fel användarnamn eller lösenord.", 401
+            audit("login_failed", name, detail="wrong password" if entry else "unknown user", via="password")
     # The user name stays in its field after a failed login (escaped by the template): only the password
     # needs typing again.
-    return render_template("agent/login.html", error=error, next=nxt, username=name,
-                           proxy=bool(current_app.config.get("TRUSTED_PROXY_HEADER"))), status
+    return _login_page(error, status, nxt, name)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """End the session, on the server too (CSRF-checked like every form)."""
+    """End the session, on the server too (CSRF-checked like every form); a session from the identity provider
+    is then ended there as well, when the provider lists an ``end_session_endpoint``."""
+    user = current_user()
     session_id = session.get("sid")
+    provider_logout = None
     if session_id:
         try:
+            if user is not None and user.kind == "sso":
+                oidc = current_app.extensions.get("portal_oidc")
+                id_token = current_sessions().id_token(str(session_id))
+                provider_logout = oidc.end_session_url(id_token) if oidc is not None and id_token else None
             end_session(str(session_id))
         except StoreUnavailable:
             current_app.logger.warning("could not end a session on the server: the database cannot write now; "
                                        "it ends at its idle limit")
+    if user is not None and user.kind in ("session", "sso"):
+        audit("logout", user.name, via="oidc" if user.kind == "sso" else "password")
     session.clear()
     flash("Du är utloggad.")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 # --- setup ----------------------------------------------------------------------------------------------
@@ -299,11 +342,19 @@ def _secret_key(app: Flask) -> str:
 
 
 def ensure_first_user(app: Flask) -> str | None:
-    """With no user configured at all, create 'admin' (editor) with a random password; return it."""
-    if all_users(app) or app.config.get("TRUSTED_PROXY_HEADER"):
+    """With no user configured at all (and no identity provider or proxy header to sign people in), create 'admin'
+    (an admin) with a random password; return it. Users but no admin: say how to name one."""
+    users = all_users(app)
+    signed_in_elsewhere = app.config.get("TRUSTED_PROXY_HEADER") or app.config.get("OIDC_ISSUER") or \
+        os.environ.get("PORTAL_OIDC_ISSUER")
+    if users and not signed_in_elsewhere and not any(entry.get("role") == "admin" for entry in users.values()):
+        app.extensions.setdefault("startup_messages", []).append(
+            "No user has the admin role (users, sessions, API tokens, the audit trail): name one with "
+            "`portal users set-role NAME admin` (docs/production.md, \"Roles\").")
+    if users or signed_in_elsewhere:
         return None
     password = secrets.token_urlsafe(12)
-    set_user(users_file(app), "admin", password, "editor")
+    set_user(users_file(app), "admin", password, "admin")
     messages = app.extensions.setdefault("startup_messages", [])
     messages.append(f"No users were configured, so one was created: log in at /agent/login as 'admin' with "
                     f"password {password}")
@@ -333,6 +384,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = NoSessions() if app.config.get("FREEZING") else CookieSessions()
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
     app.before_request(_check_csrf)
+    app.jinja_env.globals.update(role_name=lambda role: ROLE_NAMES.get(role, "–"))
     app.register_blueprint(bp)
     # Only the process that prints the password may create the user (not, say, the app `portal build`
     # freezes with, whose messages nobody sees).

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from portal.web.audittrail import SYSTEM, AuditTrail
 from portal.web.database import Database, current_database, database_url
 
 DEFAULT_DAYS = 90
@@ -192,13 +193,17 @@ class Store:
         return int(rows[0][0])
 
     def close_report(self, report_id: int, by: str, how: str = "done", now: dt.datetime | None = None) -> bool:
-        """Close an open report; False when there is no open report with that id."""
+        """Close an open report (recorded in the audit trail: *by*, or the system when the article changed);
+        False when there is no open report with that id."""
         def close(cur: Any) -> bool:
             cur.execute(self._sql("UPDATE reports SET closed_at = ?, closed_by = ?, closed_how = ? "
                                   "WHERE id = ? AND closed_at IS NULL"), (_iso(_now(now)), by, how, int(report_id)))
             return cur.rowcount > 0
 
-        return self._with_cursor(close)
+        closed = self._with_cursor(close)
+        if closed:
+            AuditTrail(self.db, days=None).record("report_closed", by or SYSTEM, f"#{int(report_id)}", how, now=now)
+        return closed
 
     def close_changed(self, revisions: dict[str, str], now: dt.datetime | None = None,
                       article: str | None = None) -> int:

@@ -12,6 +12,11 @@ use are kept. So:
   server's record, whatever the cookie says; the last use is written at most every SEEN_EVERY_S seconds;
 * the cookie is a browser-session cookie (no ``Expires``, no ``Max-Age``): it ends with the browser.
 
+A login through the municipality's identity provider (:mod:`portal.web.oidc`) is the same kind of session,
+with a row in ``sso_sessions`` beside it: the role the provider's claims gave at that login (a role changed at the
+provider counts from the next login) and the ID token, kept for the provider's logout (``id_token_hint``) and
+deleted with the session. A local session's role is read from the users file on every request.
+
 Only a digest of the session id is stored, so the table alone opens no session. Records past either limit are
 deleted at every login. While the database cannot write (:class:`portal.web.database.StoreUnavailable`) a
 session that exists still works (its last use is not moved); a login or a logout says so.
@@ -37,7 +42,10 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, username TEXT NOT NULL, created {real} NOT NULL, seen {real} NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_username ON sessions (username);
+CREATE TABLE IF NOT EXISTS sso_sessions (id TEXT PRIMARY KEY, role TEXT NOT NULL, id_token TEXT NOT NULL);
 """
+# sso_sessions rows whose session is gone (ended, expired): deleted with every prune.
+_ORPHANS = "DELETE FROM sso_sessions WHERE id NOT IN (SELECT id FROM sessions)"
 log = logging.getLogger("portal")
 
 
@@ -48,46 +56,68 @@ class SessionStore:
         self.db = db
         db.require("sessions", _SCHEMA.format(real="REAL"), _SCHEMA.format(real="DOUBLE PRECISION"))
 
-    def start(self, user: str, now: float | None = None) -> str:
-        """Record a new session of *user*; return its id (for the cookie: it is stored only as a digest)."""
+    def start(self, user: str, now: float | None = None, role: str | None = None, id_token: str = "") -> str:
+        """Record a new session of *user*; return its id (for the cookie: it is stored only as a digest). With
+        *role*, a session from the identity provider: its role and ID token are kept beside it."""
         now = time.time() if now is None else now
         session_id = secrets.token_urlsafe(32)
-        self.db.run("INSERT INTO sessions (id, username, created, seen) VALUES (?, ?, ?, ?)",
-                    (key_digest(session_id), user, now, now))
+        key = key_digest(session_id)
+        if role:  # first: a session row without its grant would be taken for a local user's
+            self.db.run("INSERT INTO sso_sessions (id, role, id_token) VALUES (?, ?, ?)", (key, role, id_token))
+        self.db.run("INSERT INTO sessions (id, username, created, seen) VALUES (?, ?, ?, ?)", (key, user, now, now))
         return session_id
 
     def check(self, session_id: str, user: str, idle_s: float, max_s: float, now: float | None = None) -> str:
         """LIVE when the session exists, is *user*'s and is within both limits (its last use is then moved
         on); EXPIRED when it is past one (and deleted); ENDED when there is no such session."""
+        return self.lookup(session_id, user, idle_s, max_s, now)[0]
+
+    def lookup(self, session_id: str, user: str, idle_s: float, max_s: float,
+               now: float | None = None) -> tuple[str, str | None]:
+        """As :meth:`check`, with the role a session from the identity provider was given at its login (None
+        for a local user's session)."""
         now = time.time() if now is None else now
         key = key_digest(session_id)
-        rows = self.db.run("SELECT username, created, seen FROM sessions WHERE id = ?", (key,))
+        rows = self.db.run("SELECT s.username, s.created, s.seen, g.role FROM sessions s "
+                           "LEFT JOIN sso_sessions g ON g.id = s.id WHERE s.id = ?", (key,))
         if not rows or rows[0][0] != user:
-            return ENDED
+            return ENDED, None
         created, seen = float(rows[0][1]), float(rows[0][2])
         if now - seen > idle_s or now - created > max_s:
             with suppress(StoreUnavailable):  # else it stays past its limit: refused again next time
-                self.db.run("DELETE FROM sessions WHERE id = ?", (key,))
-            return EXPIRED
+                self.end(session_id)
+            return EXPIRED, None
         if now - seen > SEEN_EVERY_S:
             try:
                 self.db.run("UPDATE sessions SET seen = ? WHERE id = ?", (now, key))
             except StoreUnavailable:
                 log.warning("could not note a session's last use: the database cannot write now")
-        return LIVE
+        return LIVE, (str(rows[0][3]) if rows[0][3] is not None else None)
+
+    def id_token(self, session_id: str) -> str | None:
+        """The ID token the identity provider gave at this session's login (None for a local session)."""
+        rows = self.db.run("SELECT id_token FROM sso_sessions WHERE id = ?", (key_digest(session_id),))
+        return str(rows[0][0]) if rows else None
 
     def end(self, session_id: str) -> bool:
         """End one session; False when there was none."""
-        return self.db.changed("DELETE FROM sessions WHERE id = ?", (key_digest(session_id),)) > 0
+        key = key_digest(session_id)
+        ended = self.db.changed("DELETE FROM sessions WHERE id = ?", (key,)) > 0
+        self.db.run("DELETE FROM sso_sessions WHERE id = ?", (key,))
+        return ended
 
     def end_all(self, user: str) -> int:
         """End every session of *user*; return how many there were."""
-        return self.db.changed("DELETE FROM sessions WHERE username = ?", (user,))
+        ended = self.db.changed("DELETE FROM sessions WHERE username = ?", (user,))
+        self.db.run(_ORPHANS)
+        return ended
 
     def prune(self, idle_s: float, max_s: float, now: float | None = None) -> int:
         """Delete the sessions past either limit; return how many."""
         now = time.time() if now is None else now
-        return self.db.changed("DELETE FROM sessions WHERE seen < ? OR created < ?", (now - idle_s, now - max_s))
+        pruned = self.db.changed("DELETE FROM sessions WHERE seen < ? OR created < ?", (now - idle_s, now - max_s))
+        self.db.run(_ORPHANS)
+        return pruned
 
     def open_counts(self, idle_s: float, max_s: float, now: float | None = None) -> dict[str, int]:
         """User name -> how many live sessions they have."""
@@ -95,6 +125,13 @@ class SessionStore:
         rows = self.db.run("SELECT username, COUNT(*) FROM sessions WHERE seen >= ? AND created >= ? "
                            "GROUP BY username", (now - idle_s, now - max_s))
         return {str(name): int(n) for name, n in rows}
+
+    def sso_roles(self, idle_s: float, max_s: float, now: float | None = None) -> dict[str, str]:
+        """User name -> the role of their latest live session from the identity provider."""
+        now = time.time() if now is None else now
+        rows = self.db.run("SELECT s.username, g.role FROM sessions s JOIN sso_sessions g ON g.id = s.id "
+                           "WHERE s.seen >= ? AND s.created >= ? ORDER BY s.created", (now - idle_s, now - max_s))
+        return {str(name): str(role) for name, role in rows}
 
 
 # --- the current app's sessions ---------------------------------------------------------------------------------
@@ -113,16 +150,18 @@ def limits() -> tuple[float, float]:
     return float(cfg["SESSION_IDLE_MINUTES"]) * 60, float(cfg["SESSION_MAX_HOURS"]) * 3600
 
 
-def start_session(user: str) -> str:
-    """Record a new session of *user* (after deleting the expired ones); return its id for the cookie."""
+def start_session(user: str, role: str | None = None, id_token: str = "") -> str:
+    """Record a new session of *user* (after deleting the expired ones); return its id for the cookie. *role* and
+    *id_token*: a login through the identity provider."""
     store = current_sessions()
     store.prune(*limits())
-    return store.start(user)
+    return store.start(user, role=role, id_token=id_token)
 
 
-def session_state(session_id: str, user: str) -> str:
-    """LIVE, EXPIRED or ENDED: what the server knows of the session the cookie names."""
-    return current_sessions().check(session_id, user, *limits())
+def session_state(session_id: str, user: str) -> tuple[str, str | None]:
+    """LIVE, EXPIRED or ENDED: what the server knows of the session the cookie names; with the role the identity
+    provider gave it (None: a local user's session, whose role is in the users file)."""
+    return current_sessions().lookup(session_id, user, *limits())
 
 
 def end_session(session_id: str) -> None:

@@ -18,6 +18,10 @@ builds it, and `portal serve` does at start-up when there is none.
 
 With reloading on (`portal serve --dev`), a changed article folder is re-read, re-rendered and re-indexed on its
 own; a change to site.yml, synonyms.yml or the set of folders reloads everything.
+
+Each change of view after the first is told to the state's *listeners* (the audit trail,
+:mod:`portal.web.audit`): ``index_generation`` when a worker takes up a new generation, ``content_reloaded``
+when dev mode re-reads content.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +79,14 @@ class PortalState:
         self._stamp: Stamp | None = None
         self._analyzers: dict | None = None  # kept between incremental index updates (dev mode)
         self.generation = 0  # bumped on every content change (the preview's live reload watches it)
+        self.listeners: list[Callable[[str, str, str], None]] = []  # (action, target, detail) of each change
+
+    def _notify(self, action: str, target: str, detail: str) -> None:
+        for listener in self.listeners:
+            try:
+                listener(action, target, detail)
+            except Exception:  # a listener (the audit trail) must never stop a worker from serving
+                log.exception("could not note %s %s", action, target)
 
     # --- what the views ask for ---------------------------------------------------------------------------------
 
@@ -171,6 +185,8 @@ class PortalState:
         if followed.reloaded:
             log.info("index generation %s: content loaded again in %.2f s (%d of %d articles kept as they were)",
                      gen.name, followed.seconds, followed.kept, len(loaded.corpus.articles))
+        self._notify("index_generation", gen.name, f"worker {os.getpid()}: {len(loaded.corpus.articles)} articles"
+                     + (f", {len(loaded.corpus.articles) - followed.kept} loaded again" if followed.reloaded else ""))
         if not followed.matches:
             log.info("the content folder %s differs from what the index generation %s was built from (it changed "
                      "since): the pages show the folder", self.articles, gen.name)
@@ -211,6 +227,8 @@ class PortalState:
             collector.settle()
         self._problems, self._stamp = problems, stamp
         self.generation += 1
+        if index:  # not the first load
+            self._notify("content_reloaded", "", f"worker {os.getpid()}: all articles")
 
     def _reload_changed(self) -> None:
         stamp = content_stamp(self.articles)
@@ -224,6 +242,7 @@ class PortalState:
         self._problems = stages.reload(self._corpus, changed)
         self._stamp = stamp
         self.generation += 1
+        self._notify("content_reloaded", "", f"worker {os.getpid()}: {len(changed)} folder(s)")
         if not any(p.is_error for p in self._problems):
             before = vectorstage.current_or_none(self.index_dir)
             gen = update_index(self._corpus, self.index_dir, changed, analyzers=self._analyzers)

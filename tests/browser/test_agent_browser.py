@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(app):
-    app.config["USERS"] = {"erik": {"role": "editor",
+    app.config["USERS"] = {"erik": {"role": "admin",  # every page of the agent app, the admins' too
                                     "hash": generate_password_hash("erik-password-1", method="pbkdf2:sha256:1000")}}
     live = LiveServer(app=app)
     yield live
@@ -127,7 +127,8 @@ def _log_in(page, url: str) -> None:
 
 AGENT_PAGES = ("/agent/", "/agent/?q=bygglov", "/agent/article/bygglov", "/agent/article/bygglov?lang=en",
                "/agent/article/hemlig-rutin", "/agent/reports/searches", "/agent/reports/content",
-               "/agent/reports/errors", "/agent/reports/feedback", "/agent/users", "/agent/article/nope")
+               "/agent/reports/errors", "/agent/reports/feedback", "/agent/users", "/agent/audit",
+               "/agent/article/nope")
 
 
 @pytest.mark.parametrize("width", [390, 768])
