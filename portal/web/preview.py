@@ -135,8 +135,9 @@ def _broken_article() -> Any:
 
 
 def _search_headers(response: Response) -> Response:
-    """The search page runs Pagefind's WebAssembly: it gets the static site's policy, as published."""
-    if search_active() and request.endpoint == "public.search":
+    """The search page runs Pagefind's WebAssembly (in a worker, whose policy is its script's): the page and the
+    bundle get the static site's policy, as published."""
+    if search_active() and request.endpoint in ("public.search", "preview_search.pagefind"):
         site = get_state().corpus().site
         response.headers["Content-Security-Policy"] = static_csp(site.connect_origins, meta=False,
                                                                  form_origin=site.api_origin)

@@ -16,8 +16,8 @@ from tests.conftest import CORPUS, TODAY, git_init
 
 pytestmark = pytest.mark.browser
 
-QUERIES = ["bygglov", "hur ansöker jag om bygglov", "förskola", "byggnadslov", "bygglv", "biblotekskort",
-           "ritning", "dagis i testby"]
+# A title word, a question, a keyword's synonym, typos ("Menade du"), a word only in an article's body.
+QUERIES = ["hur ansöker jag om bygglov", "dagis", "bygglv", "biblotekskort", "ritning"]
 
 
 @pytest.fixture(scope="module")
