@@ -269,7 +269,7 @@ def test_an_install_with_two_roles_keeps_working_and_names_its_admin(runner, cor
     assert runner.invoke(cli_admin.users, ["set-role", "anna", "owner", "--data-dir", str(data)]).exit_code == 2
 
 
-def test_retention_is_configured_in_days(corpus_dir, tmp_path, monkeypatch):
+def test_retention_is_configured_in_days(corpus_dir, tmp_path, monkeypatch, runner):
     config = {"TESTING": True, "ARTICLES_DIR": corpus_dir, "INDEX_DIR": tmp_path / "index", "SECRET_KEY": "x",
               "DATA_DIR": tmp_path / "data"}
     monkeypatch.setenv("PORTAL_AUDIT_DAYS", "7")
@@ -283,6 +283,9 @@ def test_retention_is_configured_in_days(corpus_dir, tmp_path, monkeypatch):
         monkeypatch.setenv("PORTAL_AUDIT_DAYS", bad)
         with pytest.raises(ConfigError, match="PORTAL_AUDIT_DAYS"):
             create_app(config)
+        result = runner.invoke(cli, ["report", "audit", "--data-dir", str(tmp_path / "data")])
+        assert result.exit_code == 1 and "PORTAL_AUDIT_DAYS must be a whole number" in result.output
+        assert "Traceback" not in result.output
 
 
 def test_every_action_has_a_swedish_label():

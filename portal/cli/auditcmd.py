@@ -30,7 +30,10 @@ def trail(data_dir: Path) -> AuditTrail:
     from portal.web.database import Database, database_url
 
     url = os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
-    return AuditTrail(Database(database_url(data_dir, url)), int(os.environ.get("PORTAL_AUDIT_DAYS") or DEFAULT_DAYS))
+    days = os.environ.get("PORTAL_AUDIT_DAYS") or str(DEFAULT_DAYS)
+    if not days.isdigit() or int(days) < 1:
+        raise click.ClickException(f"PORTAL_AUDIT_DAYS must be a whole number of days, 1 or more (not '{days[:20]}')")
+    return AuditTrail(Database(database_url(data_dir, url)), int(days))
 
 
 def record(data_dir: Path, action: str, target: str, detail: str = "") -> None:

@@ -16,7 +16,9 @@ def run(app: Flask, host: str, port: int) -> None:
     messages = app.extensions.get("startup_messages", [])
     for line in messages:
         click.echo(line, err=True)
-    if not messages:
+    if app.extensions.get("portal_oidc") is not None:
+        click.echo("Agents sign in with the identity provider (PORTAL_OIDC_ISSUER), or with a local user.", err=True)
+    elif not messages:
         click.echo("Log in to the agent app with a user from the users file; add one with "
-                   "`portal users add NAME --role agent` (or `--role editor`).", err=True)
+                   "`portal users add NAME --role agent` (or `--role editor` or `--role admin`).", err=True)
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
