@@ -72,9 +72,17 @@ def add_article(root: Path) -> None:
         "Se [bygglov](article:bygglov).\n", "utf-8")
 
 
+def easy_read_texts(root: Path) -> None:
+    # One easy-read text retitled (its page, the easy-read index), one new (its page, the link from sv.md's page).
+    edit(root / "bygglov" / "lattlast.md", "title: ", "title: Nytt – ")
+    (root / "forskoleplats" / "lattlast.md").write_text(
+        "---\ntitle: Förskola\nsummary: Barn kan gå i förskola.\n---\nBarn leker i förskolan.\n", "utf-8")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
     "retitle a related article": retitle_related, "delete an article": delete_article,
     "unpublish an article with an old id": unpublish_article_with_old_id, "add an article": add_article,
+    "change and add easy-read texts": easy_read_texts,
 }
 
 

@@ -43,7 +43,8 @@ from portal.exceptions import Problem
 
 log = logging.getLogger("portal")
 
-CACHE_SCHEMA = 4  # bump when an entry's shape changes (3: the page facts; 4: the modules moved into sub-packages)
+CACHE_SCHEMA = 5  # bump when an entry's shape changes (3: the page facts; 4: the modules moved into sub-packages;
+# 5: the easy-read text)
 SHARDS = 32  # one changed article rewrites one shard (~1/32 of the cache), not all of it
 FOLDER = "content-cache"
 SITE_FILES = ("site.yml", "synonyms.yml")
@@ -51,7 +52,7 @@ SITE_FILES = ("site.yml", "synonyms.yml")
 _CODE = ("portal.build.cachedload", "portal.content.load", "portal.build.contentcache", "portal.content.crosscheck",
          "portal.exceptions", "portal.content.frontmatter", "portal.content.gitinfo", "portal.content.model",
          "portal.build.pagefacts", "portal.render.markdown", "portal.content.siteconfig", "portal.content.sourcefile",
-         "portal.content.folderfiles")
+         "portal.content.folderfiles", "portal.content.readability", "portal.content.problemtext")
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
 
 FileStat = tuple[tuple[str, int, int], ...]

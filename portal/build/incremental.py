@@ -48,7 +48,8 @@ from portal.render.localize import letter_slug
 MANIFEST = "_build.json"
 FORMAT = 3  # 2: each article's A–Ö letter per language; 3: fingerprints from portal.build.published
 _LIBRARIES = ("Flask", "Frozen-Flask", "Jinja2", "babel", "flask-babel", "Werkzeug")
-ALWAYS = ("public.home", "public.a_z", "public.sitemap")  # endpoints re-rendered on every change
+# Endpoints re-rendered on every change (the easy-read index lists the easy-read texts' titles).
+ALWAYS = ("public.home", "public.a_z", "public.sitemap", "public.easy_read_index")
 Page = tuple[str, dict[str, Any], str]  # endpoint, values, site path
 
 
@@ -170,7 +171,7 @@ class Plan:
             return values["key"] in self.categories
         if endpoint == "public.a_z_letter":
             return (values["lang"], values["letter"]) in {(lang, letter_slug(lt)) for lang, lt in self.letters}
-        if endpoint in ("public.article", "public.attachment"):
+        if endpoint in ("public.article", "public.attachment", "public.easy_read"):
             return values["article_id"] in self.articles
         return False
 

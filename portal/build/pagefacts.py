@@ -29,6 +29,7 @@ class PageFacts:
     redirect_from: tuple[str, ...]
     links: frozenset[str]  # its related ids and every "/segment/" of its HTML (the ids its pages link to)
     attachments: tuple[str, ...]  # paths relative to its folder
+    easy: ListedVersion | None = None  # its easy-read text (lattlast.md), as the easy-read index lists it
 
     def version(self, lang: str) -> ListedVersion | None:
         """Its version in *lang*, or None."""
@@ -55,6 +56,11 @@ def listed_versions(a: Article) -> tuple[ListedVersion, ...]:
     return tuple(ListedVersion(v.lang, v.title, v.summary) for v in a.versions.values())
 
 
+def listed_easy(a: Article) -> ListedVersion | None:
+    """What the easy-read index shows of *a*'s easy-read text, None when it has none."""
+    return ListedVersion(a.easy.lang, a.easy.title, a.easy.summary) if a.easy is not None else None
+
+
 def page_facts(a: Article) -> PageFacts:
     """The :class:`PageFacts` of rendered article *a* (never its internal parts)."""
     h = hashlib.blake2b(digest_size=12)
@@ -63,8 +69,8 @@ def page_facts(a: Article) -> PageFacts:
              (ss.url, ss.label, ss.login, ss.needs) if ss else None, a.related, a.redirect_from]
     h.update(repr(small).encode())
     links = set(a.related)
-    for v in a.versions.values():  # a version's text is derived from its HTML: the HTML stands for both
-        h.update(b"\0v" + repr((v.lang, v.title, v.summary, v.keywords, v.self_service_label,
+    for key, v in a.texts.items():  # a version's text is derived from its HTML: the HTML stands for both
+        h.update(b"\0v" + repr((key, v.title, v.summary, v.keywords, v.self_service_label,
                                  v.self_service_needs)).encode())
         h.update(b"\0h" + v.html.encode())
         links.update(_SEGMENT.findall(v.html))
@@ -75,4 +81,4 @@ def page_facts(a: Article) -> PageFacts:
         h.update(b"\0f" + rel.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes() if path.is_file() else b"").digest())
     return PageFacts(h.hexdigest(), a.category, listed_versions(a), a.self_service is not None,
-                     tuple(a.redirect_from), frozenset(links), tuple(attachments))
+                     tuple(a.redirect_from), frozenset(links), tuple(attachments), listed_easy(a))

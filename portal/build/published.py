@@ -17,14 +17,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from portal.build.pagefacts import ListedVersion, PageFacts, listed_versions, page_facts
+from portal.build.pagefacts import ListedVersion, PageFacts, listed_easy, listed_versions, page_facts
 from portal.content.model import Article, Corpus
 from portal.render.localize import letter
 
 if TYPE_CHECKING:
     from portal.build.cachedload import Loaded
 
-Dates = tuple[tuple[str, "dt.date | None", bool], ...]  # (lang, updated, outdated) of each version, source first
+# (lang, updated, outdated) of each version, source first, then the easy-read text's under EASY_READ
+Dates = tuple[tuple[str, "dt.date | None", bool], ...]
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,15 @@ class PublicSite:
 
 
 def dates_of(a: Article) -> Dates:
-    """(lang, updated, outdated) of each version of *a*, source first."""
-    return tuple((v.lang, v.updated, v.outdated) for v in a.versions.values())
+    """(lang, updated, outdated) of each text of *a*: its versions, source first, then the easy-read one."""
+    return tuple((key, v.updated, v.outdated) for key, v in a.texts.items())
 
 
 def as_listed(a: Article) -> Published:
     """What the list pages show of *a* (no fingerprint, links or attachments): the live preview lists the
     articles in memory as they are, drafts included."""
     page = PageFacts("", a.category, listed_versions(a), a.self_service is not None, tuple(a.redirect_from),
-                     frozenset(), ())
+                     frozenset(), (), listed_easy(a))
     return Published(a.id, page, dates_of(a))
 
 

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.content.model import EASY_READ
 from portal.search.analysis import Decompounder, Lexicon, Stem, hunspell_lexicon, normalize, stopwords, tokenize
 
 LEXICON_DIR = "lexicon"
@@ -197,7 +198,7 @@ def write_lexicons(site: Path, bundle: Path) -> list[str]:
     """Read every article page of the frozen *site* and write the lexicons into ``bundle/lexicon``;
     return the languages written."""
     pages = []
-    for path in site.glob("*/*/index.html"):
+    for path in [*site.glob("*/*/index.html"), *site.glob(f"*/*/{EASY_READ}/index.html")]:  # easy-read texts too
         if path.parts[-3] == "pagefind":
             continue
         found = page_words(path.read_text("utf-8", errors="replace"))

@@ -45,9 +45,9 @@ class TextLinks:
 
 @dataclass(frozen=True)
 class VersionFacts:
-    """One language file of an article, as git history needs it."""
+    """One language file of an article (or its easy-read variant), as git history needs it."""
 
-    lang: str
+    lang: str  # the language code, or EASY_READ for the easy-read variant
     path: str
     source_revision: str | None
     revision_line: int  # the line of `source_revision` (the front matter's first line when absent)
@@ -67,7 +67,7 @@ class ArticleFacts:
     redirect_line: int
     related: tuple[tuple[str, int], ...]  # (id, line)
     texts: tuple[TextLinks, ...]
-    versions: tuple[VersionFacts, ...]  # source first, as Article.versions
+    versions: tuple[VersionFacts, ...]  # source first, as Article.texts (the easy-read last, as EASY_READ)
 
     def is_public(self, today: dt.date) -> bool:
         """As :meth:`portal.content.model.Article.is_public`."""
@@ -90,14 +90,14 @@ def _text_links(markdown: str, path: str, first_line: int, public: bool) -> Text
 def facts_of(article: Article) -> ArticleFacts:
     """The facts of one loaded article."""
     front = article.source.front
-    paths = {lang: str(v.path) for lang, v in article.versions.items()}  # one string each: pickled once
-    texts = [_text_links(v.body, paths[v.lang], v.body_line, article.audience == "public")
-             for v in article.versions.values()]
+    every = article.texts  # the language versions and the easy-read variant, keyed apart
+    paths = {key: str(v.path) for key, v in every.items()}  # one string each: pickled once
+    texts = [_text_links(v.body, paths[key], v.body_line, article.audience == "public") for key, v in every.items()]
     if article.internal_md and article.internal_path:
         texts.append(_text_links(article.internal_md, str(article.internal_path), 1, False))
-    versions = tuple(VersionFacts(v.lang, paths[v.lang], v.source_revision,
+    versions = tuple(VersionFacts(key, paths[key], v.source_revision,
                                   v.front.line("source_revision") if v.front else 1)
-                     for v in article.versions.values())
+                     for key, v in every.items())
     return ArticleFacts(
         id=article.id, audience=article.audience, status=article.status, publish_from=article.publish_from,
         expires=article.expires, source_path=paths[article.source.lang], redirect_from=tuple(article.redirect_from),

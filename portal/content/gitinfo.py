@@ -25,7 +25,7 @@ from pathlib import Path
 
 from portal.content import crosscheck
 from portal.content.crosscheck import ArticleFacts
-from portal.content.model import Article
+from portal.content.model import EASY_READ, Article
 from portal.content.problemtext import problem
 from portal.exceptions import WARNING, Problem, display_path
 
@@ -174,9 +174,10 @@ class GitFacts:
     cwd: str
 
     def apply(self, article: Article) -> None:
-        """Set `updated`, `revision` and `outdated` on every version of *article*."""
-        for version, (lang, updated, revision, outdated) in zip(article.versions.values(), self.dates, strict=True):
-            assert version.lang == lang
+        """Set `updated`, `revision` and `outdated` on every text of *article* (its versions, then the easy-read)."""
+        for (key, version), (lang, updated, revision, outdated) in zip(article.texts.items(), self.dates,
+                                                                       strict=True):
+            assert key == lang
             version.updated, version.revision, version.outdated = updated, revision, outdated
 
 
@@ -222,7 +223,11 @@ class GitReader:
             if i and history is not None:
                 outdated = _is_outdated(self.root, Path(article.source_path), version.source_revision,
                                         src_hist, hist, Path(version.path), problems, history)
-                if outdated:
+                if outdated and version.lang == EASY_READ:
+                    problems.append(problem(display_path(version.path), version.revision_line,
+                                            "easy-read-outdated", WARNING,
+                                            source=os.path.basename(article.source_path)))
+                elif outdated:
                     # the commit to record: the source's last one (HEAD while the source is not committed)
                     commit = src_hist.commit if src_hist is not None else head_commit(self.root) or "HEAD"
                     problems.append(problem(display_path(version.path), version.revision_line,

@@ -14,16 +14,16 @@ from pathlib import Path
 from portal.content.crosscheck import ArticleFacts, cross_check, facts_of
 from portal.content.folderfiles import sort_folder
 from portal.content.frontmatter import ID_PATTERN, SOURCE_KEYS, read_source, read_translation, review_warning
-from portal.content.model import Article, Corpus, Version
+from portal.content.model import EASY_READ, Article, Corpus, Version
 from portal.content.problemtext import problem
-from portal.content.problemtext import problem
+from portal.content.readability import easy_read_hints
 from portal.content.siteconfig import LANG_CODE, SiteConfig, load_site
 from portal.content.sourcefile import parse_yaml, read_text, split_front_matter
 from portal.exceptions import WARNING, Problem, display_path
 
 # Path segments the public site uses itself, so no article may take them as its id.
 RESERVED_IDS = frozenset({"category", "a-z", "search", "accessibility", "static", "api", "agent",
-                          "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots"})
+                          "pagefind", "assets", "login", "logout", "preview", "sitemap", "robots", EASY_READ})
 
 # Reads one article folder: (folder, site, problems, today) -> the article or None; the content cache
 # passes its own, which answers unchanged folders from the cache.
@@ -124,8 +124,8 @@ def reload_articles(corpus: Corpus, names: list[str], today: dt.date | None = No
             if article is not None:
                 corpus.articles[name] = article
                 if old is not None:  # saving a file changes no git history: keep the dates from git
-                    for lang, version in article.versions.items():
-                        before = old.versions.get(lang)
+                    for lang, version in article.texts.items():
+                        before = old.texts.get(lang)
                         if before is not None:
                             version.updated, version.revision = before.updated, before.revision
                             version.outdated = before.outdated
@@ -144,11 +144,6 @@ _NO_META = {**dict.fromkeys(SOURCE_KEYS), "audience": "public", "status": "publi
             "redirect_from": []}
 
 
-# The values of a source file whose front matter cannot be read.
-_NO_META = {**dict.fromkeys(SOURCE_KEYS), "audience": "public", "status": "published", "keywords": [], "related": [],
-            "redirect_from": []}
-
-
 def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
                  today: dt.date) -> tuple[Article | None, bool]:
     """Like :func:`load_article`, but also return an article that is read but unusable (a required key
@@ -157,8 +152,11 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
     files = sort_folder(folder, problems)
     internal_path = files.notes
     lang_files: dict[str, Path] = {}
+    easy_path: Path | None = None
     for path in files.markdown:
-        if path.stem in site.language_codes:
+        if path.stem == EASY_READ:
+            easy_path = path
+        elif path.stem in site.language_codes:
             lang_files[path.stem] = path
         elif LANG_CODE.match(path.stem):
             problems.append(problem(display_path(path), 1, "language-unpublished", lang=path.stem,
@@ -167,7 +165,7 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
             problems.append(problem(display_path(path), 1, "file-unknown", name=path.name))
     source_path = lang_files.pop(site.source_language, None)
     if source_path is None:
-        for path in lang_files.values():
+        for path in [*lang_files.values(), *([easy_path] if easy_path else [])]:
             problems.append(problem(display_path(path), 1, "translation-no-source", source=site.source_language,
                                     folder=folder.name))
         if not lang_files:
@@ -200,7 +198,9 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
         tsrc = split_front_matter(path, text, problems) if text is not None else None
         if tsrc is not None and not tsrc.broken:
             article.translations[lang] = read_translation(tsrc, lang, problems, article.self_service is not None)
-    if article.audience == "internal" and article.translations:
+    if easy_path is not None:
+        article.easy = _read_easy(easy_path, site.source_language, problems, article.self_service is not None)
+    if article.audience == "internal" and (article.translations or article.easy):
         problems.append(problem(display_path(source_path), source.front.line("audience") if source.front else 1,
                                 "internal-translated", WARNING))
     if internal_path is not None:
@@ -211,6 +211,17 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
             article.internal_md = text
     usable = meta["title"] is not None and meta["summary"] is not None and meta["category"] is not None
     return article, usable
+
+
+def _read_easy(path: Path, source_lang: str, problems: list[Problem], has_self_service: bool) -> Version | None:
+    """The easy-read variant in *path* (front matter as a translation's), with readability hints as warnings."""
+    text = read_text(path, problems)
+    src = split_front_matter(path, text, problems) if text is not None else None
+    if src is None or src.broken:
+        return None
+    version = read_translation(src, source_lang, problems, has_self_service)
+    problems.extend(easy_read_hints(version, display_path(path)))
+    return version
 
 
 def load_synonyms(root: Path, problems: list[Problem]) -> list[list[str]]:

@@ -12,6 +12,9 @@ from portal.content.sourcefile import YamlDoc
 AUDIENCES = ("public", "internal")
 STATUSES = ("published", "draft")
 ROSA_LEVELS = ("information", "radgivning", "vidarebefordran", "forenklad-myndighetsutovning")
+# The easy-read variant of the source language (lättläst): its file's stem (lattlast.md), the last segment of its
+# public URL (/sv/<id>/lattlast/) and its key among an article's texts. Not a language code (too long for one).
+EASY_READ = "lattlast"
 
 
 @dataclass
@@ -74,11 +77,22 @@ class Article:
     internal_text: str = ""
     attachments: list[Path] = field(default_factory=list)
     internal_attachments: list[Path] = field(default_factory=list)
+    # The easy-read Swedish text (lattlast.md): a variant of the source language, lang is the source's.
+    easy: Version | None = None
 
     @property
     def versions(self) -> dict[str, Version]:
         """Every language version, source first."""
         return {self.source.lang: self.source, **self.translations}
+
+    @property
+    def texts(self) -> dict[str, Version]:
+        """Every published text: the language versions (source first), then the easy-read variant under
+        :data:`EASY_READ`. Git dates, outdated flags and link checks go over these."""
+        texts = self.versions
+        if self.easy is not None:
+            texts[EASY_READ] = self.easy
+        return texts
 
     def version(self, lang: str) -> Version | None:
         """The version in *lang*, or None."""
@@ -100,9 +114,12 @@ class Article:
 
     def self_service_for(self, lang: str) -> SelfService | None:
         """The e-service with its label and needs translated into *lang* where the translation has them."""
+        return self.self_service_in(self.version(lang))
+
+    def self_service_in(self, v: Version | None) -> SelfService | None:
+        """The e-service with the label and needs of text *v* where it has them (the source's otherwise)."""
         if self.self_service is None:
             return None
-        v = self.version(lang)
         return SelfService(
             url=self.self_service.url,
             label=(v.self_service_label if v and v.self_service_label else self.self_service.label),

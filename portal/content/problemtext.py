@@ -197,7 +197,7 @@ def _render(messages: Messages | None, code: str, params: dict[str, str]) -> str
     return translate(MESSAGES[code]) % values
 
 
-def problem(path: str, line: int, code: str, severity: str = ERROR, **params: object) -> Problem:
+def problem(path: str, line: int, code: str, /, severity: str = ERROR, **params: object) -> Problem:
     """The problem *code* (a key of :data:`MESSAGES`) at *path*:*line* with its values; its English text is
     kept as ``message``. A ``suggestion`` value (or None) is the "Did you mean" hint."""
     values = {k: str(v) for k, v in params.items() if v is not None}

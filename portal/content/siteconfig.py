@@ -11,14 +11,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from portal.content.editlink import valid_edit_url
+from portal.content.languages import LANG_CODE, Language, read_languages, resolve_languages
 from portal.content.problemtext import problem
 from portal.content.sourcefile import YamlDoc, parse_yaml, read_text
 from portal.exceptions import ERROR, WARNING, Problem, display_path
 
-LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+__all__ = ["LANG_CODE", "Contact", "Language", "SiteConfig", "load_site"]  # LANG_CODE, Language: from .languages
+
 KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-SITE_KEYS = ("name", "base_url", "search_api", "api", "edit_url")
 SITE_KEYS = ("name", "base_url", "search_api", "api", "edit_url")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_KEYS = {"site", "source_language", "languages", "categories", "answer_groups", "departments",
@@ -31,23 +32,6 @@ def close_match(word: str, choices: list[str]) -> str | None:
 
     best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return best[0] if best else None
-
-
-def close_match(word: str, choices: list[str]) -> str | None:
-    """The one of *choices* closest to a misspelt *word* (a key, a category, an article id), or None."""
-    import difflib
-
-    best = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return best[0] if best else None
-
-
-@dataclass(frozen=True)
-class Language:
-    """A published language: code, its own name, and text direction."""
-
-    code: str
-    name: str
-    dir: str = "ltr"
 
 
 @dataclass
@@ -152,10 +136,11 @@ class _Checker:
     def __init__(self, doc: YamlDoc, shown: str, problems: list[Problem]):
         self.doc, self.shown, self.problems = doc, shown, problems
 
-    def error(self, keys: tuple[str, ...], code: str, severity: str = ERROR, **params: object) -> None:
+    # The message code is positional-only: a message may have a value called code ("language-code").
+    def error(self, keys: tuple[str, ...], code: str, /, severity: str = ERROR, **params: object) -> None:
         self.problems.append(problem(self.shown, self.doc.line(*keys), code, severity, **params))
 
-    def warn(self, keys: tuple[str, ...], code: str, **params: object) -> None:
+    def warn(self, keys: tuple[str, ...], code: str, /, **params: object) -> None:
         self.error(keys, code, WARNING, **params)
 
     def mapping(self, value: Any, keys: tuple[str, ...], what: str) -> dict:
@@ -239,12 +224,13 @@ def load_site(folder: Path, problems: list[Problem], today: dt.date | None = Non
     if api and not search_api:
         search_api = f"{api.rstrip('/')}/api/v1/search"  # the static search asks the same server first
 
-    languages = _languages(c, data.get("languages"))
+    languages = read_languages(c, data.get("languages"))
     codes = {lang.code for lang in languages}
     source = c.string(data.get("source_language"), ("source_language",), "source_language", required=True)
     if source and codes and source not in codes:
         c.error(("source_language",), "source-language-unknown", lang=source, known=", ".join(sorted(codes)))
     languages.sort(key=lambda lang: lang.code != source)  # source language first
+    languages = resolve_languages(c, languages, data.get("languages"), source)
 
     tables = {}
     for table in ("categories", "answer_groups", "departments"):
@@ -327,33 +313,6 @@ def _api_url(url: str) -> bool:
     local = parts.hostname in ("localhost", "127.0.0.1")
     return (parts.scheme == "https" or (parts.scheme == "http" and local)) and bool(parts.hostname) \
         and not parts.username and not parts.password and not parts.query and not parts.fragment
-
-
-def _languages(c: _Checker, value: Any) -> list[Language]:
-    if not isinstance(value, list) or not value:
-        c.error(("languages",), "languages-shape")
-        return []
-    out: list[Language] = []
-    for i, item in enumerate(value):
-        keys = ("languages", str(i))
-        if not isinstance(item, dict):
-            c.error(keys, "language-shape")
-            continue
-        for key in item:
-            if key not in ("code", "name", "dir"):
-                c.error((*keys, str(key)), "language-key-unknown", key=key)
-        code = c.string(item.get("code"), (*keys, "code"), "language code", required=True)
-        if code and not LANG_CODE.match(code):
-            c.error((*keys, "code"), "language-code", code=code)
-        direction = item.get("dir", "ltr")
-        if direction not in ("ltr", "rtl"):
-            c.error((*keys, "dir"), "language-dir", dir=direction)
-        if any(lang.code == code for lang in out):
-            c.error((*keys, "code"), "language-twice", code=code)
-        lname = c.string(item.get("name"), (*keys, "name"), "language name", required=True)
-        if code:
-            out.append(Language(code, lname or code, direction if direction in ("ltr", "rtl") else "ltr"))
-    return out
 
 
 def _contact(c: _Checker, value: Any) -> Contact:

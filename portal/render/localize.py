@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.lists import format_list
 from flask_babel import gettext
+from markupsafe import Markup, escape
 
 # The names people know the login methods by; front matter `login:` holds the keys.
 LOGINS = {"bankid": "BankID", "freja": "Freja eID+", "mobilt-bankid": "Mobilt BankID"}
@@ -24,7 +25,7 @@ REGIONS = {"en": "en_GB"}
 def babel_locale(lang: str) -> Locale:
     """The Babel locale for *lang* (:data:`REGIONS` picks the region), English where Babel has no data."""
     try:
-        return Locale.parse(REGIONS.get(lang, lang))
+        return Locale.parse(REGIONS.get(lang, lang), sep="-" if "-" in lang else "_")
     except (UnknownLocaleError, ValueError):
         return Locale.parse(REGIONS["en"])
 
@@ -35,8 +36,26 @@ def long_date(day: dt.date, lang: str) -> str:
 
 
 def hours_text(value: str) -> str:
-    """Opening hours for display: '08:00–17:00' or the translated word for closed."""
-    return gettext("Closed") if value == "closed" else value.replace("-", "–")
+    """Opening hours for display: '08:00–17:00' (isolated left to right, so that a right-to-left page does not
+    turn it into '17:00–08:00') or the translated word for closed."""
+    if value == "closed":
+        return gettext("Closed")
+    return Markup('<bdi dir="ltr">%s</bdi>') % value.replace("-", "–")
+
+
+# Names that keep their own direction inside right-to-left text ("Freja eID+" must not become "+Freja eID").
+_BRANDS = re.compile("|".join(re.escape(n) for n in sorted({*LOGINS.values(), "BankID"}, key=len, reverse=True)))
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def isolate_brands(html_text: str) -> str:
+    """*html_text* (HTML) with each login name in its text, not in its tags, wrapped in ``<bdi>``."""
+    if not _BRANDS.search(html_text):
+        return html_text
+    parts = _TAG.split(html_text)
+    for i in range(0, len(parts), 2):  # even parts are text between tags
+        parts[i] = _BRANDS.sub(lambda m: f'<bdi dir="ltr">{m.group(0)}</bdi>', parts[i])
+    return "".join(parts)
 
 
 def collation_key(text: str, lang: str) -> tuple[int, ...]:
@@ -71,10 +90,11 @@ def tel_href(phone: str) -> str:
     return "tel:" + re.sub(r"[^\d+]", "", phone)
 
 
-def login_text(methods: list[str], lang: str) -> str:
-    """The e-service's login methods as a list in *lang* ("BankID or Freja eID"); empty for no login."""
-    names = login_names(methods)
-    return format_list(names, style="or", locale=babel_locale(lang)) if names else ""
+def login_text(methods: list[str], lang: str, isolated: bool = False) -> Markup:
+    """The e-service's login methods as a list in *lang* ("BankID or Freja eID+"); with *isolated* (for a
+    right-to-left page) each name in ``<bdi>``, so that it reads the same there. Empty for no login."""
+    names = [Markup('<bdi dir="ltr">%s</bdi>') % name if isolated else escape(name) for name in login_names(methods)]
+    return Markup(format_list(names, style="or", locale=babel_locale(lang))) if names else Markup("")  # noqa: S704 - escaped names
 
 
 def login_names(methods: list[str]) -> list[str]:

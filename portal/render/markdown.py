@@ -13,7 +13,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from portal.content.model import Article, Corpus
+from portal.content.model import EASY_READ, Article, Corpus
 
 LinkResolver = Callable[[str, str], "str | None"]
 
@@ -138,6 +138,11 @@ def public_url(article_id: str, lang: str) -> str:
     return f"/{lang}/{article_id}/"
 
 
+def easy_read_url(article_id: str, lang: str) -> str:
+    """The public site path of an article's easy-read text (*lang*: the source language)."""
+    return f"/{lang}/{article_id}/{EASY_READ}/"
+
+
 # Every `article:` link resolution made while rendering one article: (kind, target id, lang) -> URL.
 LinkLog = dict[tuple[str, str, str], "str | None"]
 
@@ -194,6 +199,9 @@ def render_corpus(corpus: Corpus, renderer: Renderer | None = None, only: Iterab
         for version in article.versions.values():
             version.html = renderer.render(version.body, version.lang, resolver(text_kind))
             version.text = html_to_text(version.html)
+        if article.easy is not None:  # its page is one folder below the article's: attachments are one up
+            article.easy.html = renderer.render(article.easy.body, article.easy.lang, resolver(text_kind), base="../")
+            article.easy.text = html_to_text(article.easy.html)
         if article.internal_md:
             article.internal_html = renderer.render(article.internal_md, corpus.site.source_language,
                                                     resolver("agent"), base=f"/agent/article/{article.id}/")

@@ -21,6 +21,7 @@ STEMMER_NAMES = {
     "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "de": "german", "fr": "french", "es": "spanish",
     "it": "italian", "pt": "portuguese", "nl": "dutch", "ru": "russian", "tr": "turkish", "pl": "polish",
     "el": "greek", "hu": "hungarian", "ro": "romanian", "lt": "lithuanian", "et": "estonian",
+    "fit": "finnish",  # Meänkieli inflects as Finnish does (no stemmer of its own)
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # tashkeel and tatweel

@@ -40,6 +40,8 @@ class Hit:
     expires: str | None = None
     # A confident answer (portal.search.hybrid): "we have no answer to that" can be told from an answer.
     confident: bool = False
+    # The hit shows the article's easy-read text, asked for by the query (portal.search.easyread).
+    easy_read: bool = False
     highlights: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

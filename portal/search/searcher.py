@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 from portal.exceptions import QueryError
 from portal.search import elsewhere, hybrid
 from portal.search.analysis import Analyzer, QueryWord
+from portal.search.easyread import asks_easy_read, prefer_easy_read
 from portal.search.index import Alternative, IndexHandle, documents_for, run_query, synonym_map
 from portal.search.results import Hit, ResultCache, SearchResult, add_highlights, copy_result, in_window
 
@@ -89,22 +90,24 @@ class Searcher:
             if key not in FILTER_KEYS:
                 raise QueryError(f"unknown filter '{key}'; known: {', '.join(FILTER_KEYS)}")
         typed = text or ""
-        query = clean_query(typed)
+        asked, easy = asks_easy_read(typed)
+        query = clean_query(asked)
+        easy = easy and lang == self.source_language  # the easy-read texts are in the source language
         open_end = prefix and bool(typed) and not typed[-1:].isspace()
         today = today or dt.date.today()
         # Part of the cache key: the vectors may arrive in a generation that already answers (lexically).
         semantic = (mode == "hybrid" or (mode == "auto" and not open_end)) and hybrid.ready(self.handle)
-        key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today, semantic)
+        key = (query, open_end, lang, internal, limit, tuple(sorted(filters.items())), today, semantic, easy)
         cache = self.handle.refresh().cache.setdefault("results", ResultCache())
         cached = cache.get(key)
         if cached is not None:
             return copy_result(cached)
-        result = self._search(query, lang, internal, limit, filters, open_end, today, semantic)
+        result = self._search(query, lang, internal, limit, filters, open_end, today, semantic, easy)
         cache.put(key, result)
         return copy_result(result)
 
     def _search(self, query: str, lang: str, internal: bool, limit: int, filters: dict[str, str],
-                open_end: bool, today: dt.date, semantic: bool = False) -> SearchResult:
+                open_end: bool, today: dt.date, semantic: bool = False, easy: bool = False) -> SearchResult:
         public = not internal
         plans: dict[str, list[list[Alternative]]] = {}
         suggestion_words: list[str] | None = None
@@ -134,6 +137,8 @@ class Searcher:
         stems = self._highlight_stems(query, lang)
         for hit in hits:
             add_highlights(hit, raw, stems.get(hit.lang, set()), internal)
+        if easy:
+            hits = prefer_easy_read(hits, (r.meta for r in raw))
         # Another authority's errand that no hit names: none of them is an answer (portal.search.elsewhere).
         referred = elsewhere.referral(query, hits)
         if referred is not None:

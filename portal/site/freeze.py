@@ -73,7 +73,7 @@ def static_files() -> Iterator[str]:
 GENERATED_ENDPOINTS = frozenset({
     "public.root", "public.not_found_page", "public.sitemap", "public.robots", "public.home", "public.a_z",
     "public.search", "public.accessibility", "public.category", "public.article", "public.attachment",
-    "public.a_z_letter", "public.favicon",
+    "public.a_z_letter", "public.favicon", "public.easy_read", "public.easy_read_index",
 })
 
 
@@ -94,8 +94,12 @@ def frozen_urls(c: Corpus, site: PublicSite, only: set[str] | None = None) -> It
             yield "public.category", {"lang": lang, "key": key}
         for heading in sorted({p.letter(lang) for p in site}):
             yield "public.a_z_letter", {"lang": lang, "letter": letter_slug(heading)}
+        if source := lang == c.site.source_language:  # the easy-read pages are in the source language
+            yield "public.easy_read_index", {"lang": lang}
         for p in articles:
             yield "public.article", {"lang": lang, "article_id": p.id}
+            if source and p.page.easy is not None:
+                yield "public.easy_read", {"lang": lang, "article_id": p.id}
             for filename in p.page.attachments:
                 yield "public.attachment", {"lang": lang, "article_id": p.id, "filename": filename}
         for old, target in sorted(c.redirects.items()):
@@ -113,8 +117,9 @@ def page_counts(c: Corpus, site: PublicSite) -> tuple[int, int]:
     attached = [f for p in site for f in p.page.attachments]
     static = list(static_files())
     per_lang = 4 + len(c.site.categories) + len(site) + redirects
-    files = 5 + len(static) + letters + len(langs) * (per_lang + len(attached))  # 5: root, 404, sitemap, robots, icon
-    html = 2 + sum(1 for f in static if f.endswith(".html")) + letters + len(langs) * per_lang  # no HTML attachment
+    easy = 1 + sum(1 for p in site if p.page.easy is not None)  # the easy-read index and texts (source language)
+    files = 5 + len(static) + letters + easy + len(langs) * (per_lang + len(attached))  # 5: root, 404, sitemap …
+    html = 2 + sum(1 for f in static if f.endswith(".html")) + letters + easy + len(langs) * per_lang
     return files, html
 
 
@@ -158,8 +163,6 @@ def make_app(corpus: Corpus, site: PublicSite, index_dir: Path, today: dt.date, 
         "FREEZER_REMOVE_EXTRA_FILES": False, "FREEZER_IGNORE_MIMETYPE_WARNINGS": False,
         "FREEZER_DEFAULT_MIMETYPE": "application/octet-stream",
     })
-
-
 
 
 def _pages(app: Any, corpus: Corpus, site: PublicSite, only: set[str] | None = None) -> list[Page]:

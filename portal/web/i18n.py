@@ -8,15 +8,19 @@ older than its ``.po``, and Flask-Babel reads them from there. See docs/translat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 from pathlib import Path
 
+from babel import localedata
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, refresh
+
+from portal.exceptions import PortalError
 
 log = logging.getLogger("portal")
 
@@ -57,10 +61,18 @@ def ensure_compiled(source: Path, cache: Path) -> list[str]:
 
 
 def url_locale() -> str:
-    """The language of the current page: the URL's ``lang`` part, else the site's source language."""
+    """The language of the current page's own words: the UI catalogue of the URL's ``lang`` part (the configured
+    fallback for a language without one, such as Meänkieli), else the site's source language. Never a code Babel
+    does not know (Flask-Babel would fail on it)."""
+    default = current_app.config.get("DEFAULT_LOCALE_CODE", "sv")
     if has_request_context() and request.view_args and "lang" in request.view_args:
-        return str(request.view_args["lang"])
-    return current_app.config.get("DEFAULT_LOCALE_CODE", "sv")
+        from portal.web.pages import ui_language  # the pages import this module's app setup
+
+        lang = str(request.view_args["lang"])
+        with contextlib.suppress(PortalError):  # no content to ask (no index yet): the code itself
+            lang = ui_language(lang)
+        return lang if localedata.exists(lang.replace("-", "_")) else default
+    return default
 
 
 def init_app(app: Flask) -> None:

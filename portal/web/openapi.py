@@ -38,6 +38,8 @@ HIT = {
     "confident": {"type": "boolean", "description": "A confident answer to the question (calibrated on questions "
                   "the content does and does not answer): when no hit is, say so and offer the contact centre"},
     "status": {"enum": ["published", "draft"]}, "outdated": BOOL, "updated": DATE_OR_NULL, "langs": LANGS,
+    "easy_read": {"type": "boolean", "description": "The hit is the article's easy-read Swedish text (lättläst), "
+                  "asked for by the query (\"lättläst bygglov\"): title, summary and url are that text's"},
     "highlights": {"type": "object", "description": "HTML, already escaped, query words in <mark>",
                    "additionalProperties": STR},
 }

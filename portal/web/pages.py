@@ -16,16 +16,18 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import force_locale, gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.build.pagecache import memo, page_url, template_helpers
 from portal.build.published import Listed, PublicSite, Published, as_listed
+from portal.content.languages import direction
 from portal.content.model import Article, Corpus, Version
 from portal.content.siteconfig import WEEKDAYS
 from portal.render.localize import (
     babel_locale,
     collation_key,
     hours_text,
+    isolate_brands,
     long_date,
     tel_href,
 )
@@ -47,6 +49,7 @@ class Alternate:
     note: str = ""
     hreflang: bool = True
     current: bool = False
+    note_lang: str = ""  # the language of *note* (the target language's UI catalogue's)
 
 
 def corpus() -> Corpus:
@@ -93,10 +96,24 @@ def language_label(code: str, lang: str) -> str:
 
 def _language_label(code: str, lang: str) -> str:
     try:
-        name = Locale.parse(code).get_display_name(babel_locale(lang))
+        name = Locale.parse(code, sep="-").get_display_name(babel_locale(date_locale(lang)))
     except (UnknownLocaleError, ValueError):
         name = None
     return name or corpus().site.language(code).name
+
+
+def ui_language(lang: str) -> str:
+    """The language of the site's own words on pages in *lang*: its UI catalogue's (the configured fallback,
+    Swedish or English, for a language that has none, such as Meänkieli)."""
+    site = corpus().site
+    return site.language(lang).ui_locale if lang in site.language_codes else lang
+
+
+def date_locale(lang: str) -> str:
+    """The Babel locale that writes dates and day names for *lang* (a fallback where Babel has no data for it:
+    Meänkieli is written with Finnish dates unless site.yml says otherwise)."""
+    site = corpus().site
+    return site.language(lang).locale or lang if lang in site.language_codes else lang
 
 
 def _lang_or_404(lang: str) -> None:
@@ -144,11 +161,11 @@ def _hours_week(lang: str) -> dict[str, Any]:
 
 def _hours_week_uncached(lang: str) -> dict[str, Any]:
     site, day = corpus().site, today()
-    names = get_day_names("wide", locale=babel_locale(lang))
+    names = get_day_names("wide", locale=babel_locale(date_locale(lang)))
     week = [(names[i], hours_text(site.contact.hours.get(w, "closed"))) for i, w in enumerate(WEEKDAYS)]
-    soon = [(long_date(d, lang), hours_text(h)) for d, h in sorted(site.contact.exceptions.items())
+    soon = [(long_date(d, date_locale(lang)), hours_text(h)) for d, h in sorted(site.contact.exceptions.items())
             if day <= d < day + dt.timedelta(days=60)]
-    return {"today": hours_text(site.contact.hours_on(day)), "today_date": long_date(day, lang),
+    return {"today": hours_text(site.contact.hours_on(day)), "today_date": long_date(day, date_locale(lang)),
             "today_name": names[day.weekday()], "week": week, "exceptions": soon}
 
 
@@ -159,12 +176,12 @@ def _alternates(lang: str, endpoint: str, article: Article | None = None, **valu
         if article is not None:
             version = article.version(language.code)
             if version is None:
-                note, hreflang = _ui_text(language.code, N_("not translated")), False
+                note, hreflang = _ui_text(language.ui_locale, N_("not translated")), False
             elif version.outdated:
-                note = _ui_text(language.code, N_("translation may be out of date"))
+                note = _ui_text(language.ui_locale, N_("translation may be out of date"))
         out.append(Alternate(language.code, language.name, language.dir,
                              page_url(endpoint, lang=language.code, **values), note, hreflang,
-                             language.code == lang))
+                             language.code == lang, language.ui_locale))
     return out
 
 
@@ -183,10 +200,18 @@ def _ui_text(lang: str, message: str) -> str:
 
 
 def _breadcrumbs(lang: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
-    items = [(_ui_text(lang, N_("Home")), url_for("public.home", lang=lang)), *trail]
+    items = [(_ui_text(ui_language(lang), N_("Home")), url_for("public.home", lang=lang)), *trail]
     return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
         {"@type": "ListItem", "position": i, "name": name, "item": absolute(url)}
         for i, (name, url) in enumerate(items, 1)]}
+
+
+def isolator(direction: str) -> Any:
+    """For a page written *direction*: a function that escapes a text and, on a right-to-left page, isolates
+    the login names in it (``<bdi>``), so that "Freja eID+" does not read "+Freja eID"."""
+    if direction != "rtl":
+        return lambda text: text
+    return lambda text: Markup(isolate_brands(str(escape(text))))  # noqa: S704 - escaped first
 
 
 def render_page(template: str, lang: str, alternates: list[Alternate], **context: Any) -> str:
@@ -194,13 +219,20 @@ def render_page(template: str, lang: str, alternates: list[Alternate], **context
     site = corpus().site
     notice = site.notice_on(lang, today())
     context.setdefault("canonical", absolute(request.path))
-    shared = {"lang": lang, "contact": site.contact, "hours": _hours_week(lang),
-              "tel_href": tel_href(site.contact.phone)}
+    ui = ui_language(lang)
+    # On a page whose own words come from another language's catalogue (Meänkieli with Swedish UI words), the
+    # body is in that language and the content carries the page's language: content_attrs on its elements.
+    content_attrs = Markup(f' lang="{lang}" dir="{site.language(lang).dir}"') if ui != lang else Markup("")  # noqa: S704 - codes checked by site.yml
+    shared = {"lang": lang, "contact": site.contact, "hours": _hours_week(ui), "ui_lang": ui,
+              "tel_href": tel_href(site.contact.phone), "content_attrs": content_attrs,
+              "ui_dir": site.language(ui).dir if ui in site.language_codes else direction(ui),
+              "easy_index": page_url("public.easy_read_index", lang=lang) if lang == site.source_language else None}
     # The footer is the same on every page of a language: rendered once per language while freezing.
     footer = memo(("footer", lang), lambda: Markup(  # noqa: S704 - an autoescaped template's output
         render_template("public/_footer.html", **shared)))
     return render_template(
         f"public/{template}", language=site.language(lang), site=site, notice=notice,
         source_lang=site.language(site.source_language), alternates=alternates, footer=footer,
-        source_label=language_label(site.source_language, lang), preview=preview(), absolute=absolute,
+        source_label=language_label(site.source_language, ui), preview=preview(), absolute=absolute,
+        isolate=isolator(site.language(lang).dir),
         static_csp=static_csp(site.connect_origins, form_origin=site.api_origin), **shared, **context)

@@ -17,7 +17,9 @@ from markupsafe import escape
 
 from portal.build.pagecache import article_urls, memo
 from portal.build.published import Published
+from portal.content.model import EASY_READ
 from portal.render.localize import collation_key, letter_slug
+from portal.render.markdown import easy_read_url
 from portal.web.pages import (
     Alternate,
     _alternates,
@@ -101,6 +103,7 @@ def sitemap() -> Response:
     for endpoint in ("public.home", "public.a_z", "public.search", "public.accessibility"):
         alts = [(code, absolute(url_for(endpoint, lang=code))) for code in site.language_codes]
         parts.extend(_url_xml(url, None, alts) for _code, url in alts)
+    parts.append(_url_xml(absolute(url_for("public.easy_read_index", lang=site.source_language)), None, []))
     for key in site.categories:
         alts = [(code, absolute(url_for("public.category", lang=code, key=key))) for code in site.language_codes]
         parts.extend(_url_xml(url, None, alts) for _code, url in alts)
@@ -108,9 +111,13 @@ def sitemap() -> Response:
         parts.extend(_url_xml(absolute(url), None, []) for _k, url, _c in letter_links(code))
     article_url = article_urls()
     for p in listing(public_only=True):
-        alts = [(code, absolute(article_url(code, p.id))) for code, _updated, _outdated in p.dates]
+        dates = [d for d in p.dates if d[0] != EASY_READ]
+        alts = [(code, absolute(article_url(code, p.id))) for code, _updated, _outdated in dates]
         links = _alternates_xml(alts)  # the same in each language's entry: written once
-        for (_code, url), (_lang, updated, _outdated) in zip(alts, p.dates, strict=True):
+        for (_code, url), (_lang, updated, _outdated) in zip(alts, dates, strict=True):
             parts.append(_url_xml(url, updated.isoformat() if updated else None, links))
+        for _key, updated, _outdated in (d for d in p.dates if d[0] == EASY_READ):  # no translation of it
+            url = absolute(easy_read_url(p.id, site.source_language))
+            parts.append(_url_xml(url, updated.isoformat() if updated else None, []))
     parts.append("</urlset>\n")
     return Response("".join(parts), mimetype="application/xml")

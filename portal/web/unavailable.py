@@ -27,7 +27,7 @@ from portal.render.markdown import public_url
 from portal.web.database import StoreUnavailable
 from portal.web.errors import agent_error, json_error, wants_agent_page, wants_json
 from portal.web.feedback import back_to, wants_page
-from portal.web.pages import corpus, render_page, shown, today
+from portal.web.pages import corpus, render_page, shown, today, ui_language
 
 INDEX_RETRY_AFTER = 30
 INDEX_AGENT_PAGE = ("Sökningen fungerar inte just nu",
@@ -46,7 +46,7 @@ def _feedback_form_page() -> str:
     if article is not None and article.is_public(today()):
         back = back_to(site.base_url, public_url(article.id, lang))
         back_title = shown(article, lang).version.title
-    with force_locale(lang):
+    with force_locale(ui_language(lang)):
         return render_page("unavailable.html", lang, [], canonical=site.base_url + f"/{lang}/",
                            title=gettext("Your answer could not be sent right now. Please try again later."),
                            back_url=back, back_title=back_title)
@@ -68,7 +68,7 @@ def _search_page() -> str:
     site = corpus().site
     lang = (request.view_args or {}).get("lang")
     lang = lang if lang in site.language_codes else site.source_language
-    with force_locale(lang):
+    with force_locale(ui_language(lang)):
         return render_page("unavailable.html", lang, [], canonical=site.base_url + f"/{lang}/search/",
                            title=gettext("Search is not working right now. Use the A–Z list or the categories "
                                          "instead."),

@@ -6,6 +6,7 @@ Screenshots go to test-artifacts/screenshots/ for review.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.server
 import json
@@ -57,6 +58,23 @@ class LiveServer:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep test output readable
         pass
+
+
+# The sample site's day in tests/browser: one of the days its site-wide notice is shown (the tallest first screen).
+SAMPLE_DAY = dt.date(2026, 12, 5)
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory):
+    """The sample content (articles/) built once for the session on :data:`SAMPLE_DAY`, served on loopback:
+    (folder, url). The phone, language and Lighthouse tests all look at it."""
+    from portal.site import pipeline
+
+    tmp = tmp_path_factory.mktemp("sample-site")
+    pipeline.build(ROOT / "articles", tmp / "site", tmp / "index", today=SAMPLE_DAY)
+    live = LiveServer(folder=tmp / "site")
+    yield tmp / "site", live.url
+    live.stop()
 
 
 @pytest.fixture(scope="session")

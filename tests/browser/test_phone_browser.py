@@ -5,27 +5,14 @@ site-wide notice is shown (the tallest first screen)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
-NOTICE_DAY = dt.date(2026, 12, 5)
-
-
-@pytest.fixture(scope="module")
-def sample_site(tmp_path_factory):
-    from portal.site import pipeline
-
-    tmp = tmp_path_factory.mktemp("sample-site")
-    pipeline.build(ROOT / "articles", tmp / "site", tmp / "index", today=NOTICE_DAY)
-    live = LiveServer(folder=tmp / "site")
-    yield tmp / "site", live.url
-    live.stop()
 
 
 def test_every_e_service_button_is_visible_without_scrolling_on_a_phone(browser, sample_site):

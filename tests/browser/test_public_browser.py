@@ -84,6 +84,24 @@ def test_search_finds_articles(page, server, lang, query, expected):
     assert not page.locator("#no-js-help").is_visible()
 
 
+def test_static_search_prefers_the_easy_read_text_when_asked(page, server):
+    links = search(page, server.url, "sv", "lättläst bygglov")
+    assert links[0] == "/sv/bygglov/lattlast/" and "/sv/bygglov/" not in links  # one text per article
+    first = page.locator("#search-results .results > li").first
+    assert first.locator(".badge-easy").inner_text() == "Lättläst"
+    links = search(page, server.url, "sv", "bygglov")
+    assert links[0] == "/sv/bygglov/" and "/sv/bygglov/lattlast/" not in links
+    assert "/sv/bygglov/lattlast/" in search(page, server.url, "sv", "grannarna")  # a word only it has
+
+
+def test_axe_on_the_easy_read_pages(page, server):
+    for path in ("/sv/bygglov/lattlast/", "/sv/lattlast/"):
+        page.goto(server.url + path)
+        violations = axe_violations(page)
+        assert violations == [], describe(violations)
+    screenshot(page, "public-easy-read-index")
+
+
 def test_search_runs_under_a_strict_content_security_policy(page, csp_server):
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

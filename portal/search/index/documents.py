@@ -22,10 +22,10 @@ from whoosh.columns import CompressedBytesColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from portal.content.model import Article, Corpus, Version
-from portal.render.markdown import public_url
+from portal.render.markdown import easy_read_url, public_url
 from portal.search.analysis import Analyzer, Decompounder, Lexicon, hunspell_lexicon
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 8: the easy-read text in the source-language document
 # How much one occurrence of a term weighs in each part of an article. The parts are indexed together
 # in one pre-weighted field per language (BM25F: the weighted counts are summed, then saturated), so a
 # query term costs one posting list instead of one per part; the head field (no body) serves synonyms
@@ -180,8 +180,15 @@ def _document(article: Article, version: Version, corpus: Corpus, an: Analyzer, 
         # Ranking compares the query with the title for every candidate: analysed once, here.
         "title_stems": sorted({w.stem for w in an.query(version.title) if not w.stop}),
     }
+    body = version.text
+    easy = article.easy if version is article.source and article.audience == "public" else None
+    if easy is not None:
+        # Its words find the article too (an easy-read text says things in the everyday words people search
+        # with); a search that asks for easy-read Swedish is sent to it (portal.search.easyread).
+        meta["easy"] = {"title": easy.title, "summary": easy.summary, "url": easy_read_url(article.id, version.lang)}
+        body = f"{body}\n{easy.title}\n{easy.summary}\n{easy.text}"
     words = {"title": an.words(version.title), "summary": an.words(version.summary),
-             "body": an.words(version.text), "own_keywords": an.words(" , ".join(version.keywords))}
+             "body": an.words(body), "own_keywords": an.words(" , ".join(version.keywords))}
     fields = {
         "title": an.terms_of(words["title"]), "keywords": an.terms(" , ".join(keywords)),
         "summary": an.terms_of(words["summary"]), "body": an.terms_of(words["body"]),
