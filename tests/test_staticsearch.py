@@ -306,3 +306,24 @@ def test_the_static_search_page_carries_the_notice_for_the_api_hits_unshown(site
         notice = page.split('<template id="search-unsure">', 1)[1].split("</template>", 1)[0]
         assert notice == f'<p class="search-unsure">{UNSURE[lang]}</p>'
         assert page.count("class=\"search-unsure\"") == 1  # only in the template: search.js shows it for API hits
+
+
+REFERRAL = {"sv": "Det här ärendet sköts troligen av {link}.", "ar": "هذه المعاملة على الأرجح من اختصاص {link}."}
+
+
+def test_the_search_page_says_where_another_authoritys_errand_belongs(client):
+    link = '<a class="elsewhere-link" href="https://www.forsakringskassan.se" rel="noopener">Försäkringskassan</a>'
+    for lang in ("sv", "ar"):
+        page = client.get(f"/{lang}/search/?q=hur+ansöker+jag+om+sjukpenning").get_data(as_text=True)
+        line = f'<p class="search-elsewhere">{REFERRAL[lang].format(link=link)}</p>'
+        assert line in page, page
+        assert page.index("search-elsewhere") < page.index("search-unsure")  # no hit is an answer: both are said
+    assert "search-elsewhere" not in client.get("/sv/search/?q=bygglov").get_data(as_text=True)
+
+
+def test_the_static_search_page_carries_the_referral_for_the_api_answer_unshown(site: Path):
+    page = (site / "sv" / "search" / "index.html").read_text("utf-8")
+    line = page.split('<template id="search-elsewhere">', 1)[1].split("</template>", 1)[0]
+    empty = '<a class="elsewhere-link" href="https://" rel="noopener"></a>'
+    assert line == f'<p class="search-elsewhere">{REFERRAL["sv"].format(link=empty)}</p>'
+    assert page.count('class="search-elsewhere"') == 1

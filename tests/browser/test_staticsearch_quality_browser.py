@@ -113,20 +113,24 @@ def test_nothing_is_found_for_words_in_no_article(page, sample):
     assert page.locator("#no-js-help").is_visible()
 
 
-def _api_answer(ids: list[str], lang: str = "sv", confident: list[bool] | None = None) -> dict:
-    """The search API's answer; *confident*: each hit's flag (an API before it had none: left out)."""
+def _api_answer(ids: list[str], lang: str = "sv", confident: list[bool] | None = None,
+                elsewhere: dict | None = None) -> dict:
+    """The search API's answer; *confident*: each hit's flag (an API before it had none: left out);
+    *elsewhere*: another authority whose errand the question names."""
     hits = [{"id": i, "lang": lang, "title": f"API {i}", "summary": "från servern", "url": f"/{lang}/{i}/",
              "self_service_url": None, "self_service_label": None, "fallback": False} for i in ids]
     for hit, sure in zip(hits, confident or [], strict=False):
         hit["confident"] = sure
-    return {"query": "x", "lang": lang, "audience": "public", "count": len(ids), "suggestion": None, "hits": hits}
+    return {"query": "x", "lang": lang, "audience": "public", "count": len(ids), "suggestion": None, "hits": hits,
+            "elsewhere": elsewhere}
 
 
-def _stub_api(page, confident: list[bool] | None, ids: tuple[str, ...] = ("hemtjanst", "trygghetslarm")) -> None:
+def _stub_api(page, confident: list[bool] | None, ids: tuple[str, ...] = ("hemtjanst", "trygghetslarm"),
+              elsewhere: dict | None = None) -> None:
     def answer(route):
         lang = re.search(r"[?&]lang=(\w+)", route.request.url).group(1)
         route.fulfill(status=200, content_type="application/json", headers={"Access-Control-Allow-Origin": "*"},
-                      body=json.dumps(_api_answer(list(ids), lang, confident)))
+                      body=json.dumps(_api_answer(list(ids), lang, confident, elsewhere)))
 
     page.unroute(f"{API}*")
     page.route(f"{API}*", answer)
@@ -261,3 +265,22 @@ def test_typing_key_by_key_shows_only_the_last_query_and_fetches_fragments_for_i
     assert links[0] == "/sv/bygglov/", links
     assert shown == ["shown:bygglov"], shown
     assert 0 < len(fragments) <= len(links), fragments
+
+
+def test_the_api_s_referral_to_another_authority_is_shown_above_the_hits_and_only_to_a_web_site(page, with_api):
+    fk = {"id": "forsakringskassan", "authority": "Försäkringskassan", "url": "https://www.forsakringskassan.se",
+          "word": "sjukpenning"}
+    _stub_api(page, [False, False], elsewhere=fk)
+    typed_results(page, with_api.url, "sv", "hur ansöker jag om sjukpenning")
+    line = page.locator("#search-results .search-elsewhere")
+    assert line.inner_text() == "Det här ärendet sköts troligen av Försäkringskassan."
+    assert line.locator("a").get_attribute("href") == "https://www.forsakringskassan.se"
+    assert page.evaluate("() => [...document.getElementById('search-results').children].map((e) => e.className)"
+                         ) == ["result-count", "search-elsewhere", "search-unsure", "article-list results"]
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    _stub_api(page, [False, False], elsewhere={**fk, "url": "javascript:alert(1)", "authority": "<b>x</b>"})
+    typed_results(page, with_api.url, "sv", "sjukpenning igen")
+    assert page.locator("#search-results .search-elsewhere").count() == 0  # not a web site: not linked at all
+    _stub_api(page, [True, False])
+    typed_results(page, with_api.url, "sv", "hemtjänst")
+    assert page.locator("#search-results .search-elsewhere").count() == 0
