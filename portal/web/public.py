@@ -22,9 +22,10 @@ from flask_babel import force_locale, gettext
 from portal.build.pagecache import memo, page_url
 from portal.content.folderfiles import ATTACHMENT_TYPES, publishable
 from portal.content.gitinfo import statement_date
-from portal.content.model import Article, Version
+from portal.content.model import EASY_READ, Article, Version
 from portal.render.localize import (
     collation_key,
+    isolate_brands,
     login_named,
     login_text,
     long_date,
@@ -35,6 +36,8 @@ from portal.search.searcher import DOING_WORDS
 from portal.web.feedback import endpoints as feedback_endpoints
 from portal.web.metrics import searched
 from portal.web.pages import (
+    Alternate,
+    Shown,
     _alternates,
     _article_or_404,
     _breadcrumbs,
@@ -42,16 +45,18 @@ from portal.web.pages import (
     absolute,
     bp,
     corpus,
+    date_locale,
     language_label,
     listed,
     listing,
     render_page,
     shown,
     today,
+    ui_language,
     visible,
 )
 from portal.web.preview import search_active as preview_search_active
-from portal.web.security import protect_attachment
+from portal.web.security import protect_attachment, static_csp
 from portal.web.state import get_state
 
 _ARTICLE_LINK = re.compile(r'<a href="/([a-z0-9-]+)/([a-z0-9-]+)/(#[^"]*)?"[^>]*>(.*?)</a>', re.DOTALL)
@@ -88,8 +93,14 @@ def search_terms(article: Article, version: Version) -> str:
 def root() -> str:
     """The language chooser; a small script sends visitors on to their browser's language."""
     site = corpus().site
+    prompts = []  # "Choose your language" in each UI language of the site, once each
+    for ui in dict.fromkeys(lang.ui_locale for lang in site.languages):
+        with force_locale(ui):
+            prompts.append((ui, site.language(ui).dir if ui in site.language_codes else "ltr",
+                            gettext("Choose your language")))
     return render_template("public/root.html", site=site, lang=site.source_language,
-                           language=site.language(site.source_language),
+                           language=site.language(site.source_language), prompts=prompts,
+                           static_csp=static_csp(site.connect_origins, form_origin=site.api_origin),
                            homes=[(lang, url_for("public.home", lang=lang.code)) for lang in site.languages])
 
 
@@ -162,8 +173,9 @@ def accessibility(lang: str) -> str:
 
     _lang_or_404(lang)
     changed = statement_date(package_folder("templates") / "public" / "accessibility.html")
+    when = long_date(changed, date_locale(ui_language(lang)))
     return render_page("accessibility.html", lang, _alternates(lang, "public.accessibility"),
-                       title=gettext("Accessibility statement"), statement_date=long_date(changed, lang))
+                       title=gettext("Accessibility statement"), statement_date=when)
 
 
 @bp.route("/<lang>/<article_id>/")
@@ -176,13 +188,29 @@ def article(lang: str, article_id: str) -> str:
         url = url_for("public.article", lang=lang, article_id=target.id)
         return render_template("public/redirect.html", lang=lang, language=c.site.language(lang),
                                target=absolute(url), url=url, title=shown(target, lang).version.title)
+    return _article_page(lang, _article_or_404(article_id))
+
+
+@bp.route(f"/<lang>/<article_id>/{EASY_READ}/")
+def easy_read(lang: str, article_id: str) -> str:
+    """An article's easy-read text (lättläst, lattlast.md): Swedish, on the source language's site only."""
+    _lang_or_404(lang)
     a = _article_or_404(article_id)
-    s = shown(a, lang)
+    if lang != corpus().site.source_language or a.easy is None:
+        abort(404)
+    return _article_page(lang, a, easy=True)
+
+
+def _article_page(lang: str, a: Article, easy: bool = False) -> str:
+    """The page of article *a* in *lang*: its version there (the source as a fallback), or its easy-read text."""
+    c = corpus()
+    s = Shown(a, a.easy, False) if easy and a.easy is not None else shown(a, lang)
     site = c.site
-    ss = a.self_service_for(s.text_lang)
+    ss = a.self_service_in(s.version) if easy else a.self_service_for(s.text_lang)
     related = [shown(r, lang) for rid in a.related if visible(r := c.resolve(rid)) and r is not a]
     cat_name = site.category_name(a.category, lang)
-    here = page_url("public.article", lang=lang, article_id=a.id)
+    article_here = page_url("public.article", lang=lang, article_id=a.id)
+    here = page_url("public.easy_read", lang=lang, article_id=a.id) if easy else article_here
     source_url = page_url("public.article", lang=site.source_language, article_id=a.id)
     crumbs = _breadcrumbs(lang, [(cat_name, page_url("public.category", lang=lang, key=a.category)),
                                  (s.version.title, here)])
@@ -199,23 +227,49 @@ def article(lang: str, article_id: str) -> str:
                 {"@type": "ServiceChannel", "name": site.contact.name,
                  "servicePhone": {"@type": "ContactPoint", "telephone": site.contact.phone,
                                   "email": site.contact.email}}]})
+    alternates = _alternates(lang, "public.article", a, article_id=a.id)
+    if easy:  # no translation of the easy-read text: the switcher leads to the article, no hreflang pair
+        alternates = [Alternate(x.code, x.name, x.dir, here if x.current else x.url, x.note, hreflang=x.current,
+                                current=x.current) for x in alternates]
+    ui = ui_language(lang)
     return render_page(
-        "article.html", lang, _alternates(lang, "public.article", a, article_id=a.id), item=s, ss=ss,
-        login="" if login_named(ss) else login_text(ss.login if ss else [], s.text_lang if s.fallback else lang),
+        "article.html", lang, alternates, item=s, ss=ss,
+        login="" if login_named(ss) else login_text(ss.login if ss else [], s.text_lang if s.fallback else ui,
+                                                    isolated=site.language(lang).dir == "rtl"),
         needs=ss.needs if ss else [], no_login=bool(ss and (not ss.login or ss.login == ["none"])),
-        body=public_html(s.version.html, lang), related=related, category_key=a.category,
+        body=isolate_brands(public_html(s.version.html, lang)) if site.language(lang).dir == "rtl"
+        else public_html(s.version.html, lang), related=related, category_key=a.category,
         category_name=cat_name, title=s.version.title, description=s.version.summary,
         canonical=absolute(source_url if s.fallback else here), jsonld=jsonld,
-        updated=memo(("long_date", s.version.updated, lang), lambda: long_date(s.version.updated, lang))
+        updated=memo(("long_date", s.version.updated, lang), lambda: long_date(s.version.updated, date_locale(lang)))
         if s.version.updated else None,
         updated_iso=s.version.updated.isoformat() if s.version.updated else None,
         text_language=site.language(s.text_lang), source_url=source_url,
-        language_label=language_label(lang, lang), text_label=language_label(s.text_lang, lang),
+        language_label=language_label(lang, ui), text_label=language_label(s.text_lang, ui),
         terms=search_terms(a, s.version), department=site.department_name(a.department, lang),
         draft=not a.is_public(today()), article_id=a.id,
         feedback=feedback_endpoints(site) if a.is_public(today()) else None,
         label_lang=s.text_lang if s.version.self_service_label else a.source.lang,
-        needs_lang=s.text_lang if s.version.self_service_needs is not None else a.source.lang)
+        needs_lang=s.text_lang if s.version.self_service_needs is not None else a.source.lang,
+        easy=easy, article_url=article_here,
+        easy_url=page_url("public.easy_read", lang=lang, article_id=a.id)
+        if a.easy is not None and lang == site.source_language and not easy else None)
+
+
+@bp.route(f"/<lang>/{EASY_READ}/")
+def easy_read_index(lang: str) -> str:
+    """Every article that has an easy-read text, by its easy-read title (the source language's site only)."""
+    _lang_or_404(lang)
+    site = corpus().site
+    if lang != site.source_language:
+        abort(404)
+    items = sorted(((p.id, p.page.easy) for p in listing() if p.page.easy is not None),
+                   key=lambda item: collation_key(item[1].title, lang))
+    title = gettext("Easy-to-read Swedish")
+    crumbs = _breadcrumbs(lang, [(title, request.path)])
+    alternates = [Alternate(x.code, x.name, x.dir, request.path if x.current else x.url, x.note,
+                            hreflang=x.current, current=x.current) for x in _alternates(lang, "public.home")]
+    return render_page("easy_read_index.html", lang, alternates, items=items, title=title, jsonld=[crumbs])
 
 
 @bp.route("/<lang>/<article_id>/<path:filename>")
@@ -240,7 +294,15 @@ def not_found_page() -> tuple[str, int] | str:
     """The static host's page for a missing address, in every published language."""
     site = corpus().site
     messages = []
+    # A language whose own words come from another's catalogue (Meänkieli: Swedish) gets no section of its own,
+    # only its home page among the links of that catalogue's section.
+    others: dict[str, list[tuple[Any, str]]] = {}
     for language in site.languages:
+        if language.ui_locale != language.code:
+            others.setdefault(language.ui_locale, []).append((language, url_for("public.home", lang=language.code)))
+    for language in site.languages:
+        if language.ui_locale != language.code:
+            continue
         with force_locale(language.code):
             messages.append((language, gettext("Page not found"),
                              gettext("The page may have moved or no longer exist."),
@@ -249,7 +311,7 @@ def not_found_page() -> tuple[str, int] | str:
                              gettext("What do you want to do?"), gettext("Search"),
                              url_for("public.search", lang=language.code)))
     status = 200 if request.path == "/404.html" else 404
-    return render_template("public/404.html", site=site, lang=site.source_language,
+    return render_template("public/404.html", site=site, lang=site.source_language, others=others,
                            language=site.language(site.source_language), messages=messages), status
 
 

@@ -75,16 +75,25 @@ function resultItem(r) {
   const a = text("a", r.meta.title || r.url);
   a.href = r.url;
   li.appendChild(a);
+  const summary = r.meta.summary ? text("p", r.meta.summary) : excerpt(r.excerpt);
   if (r.meta.textlang && r.meta.textlang !== data.lang) {
-    a.lang = r.meta.textlang;
+    // Swedish text on an Arabic page: its own language and direction, so that its full stop stays at its end.
+    for (const el of [a, summary]) {
+      el.lang = r.meta.textlang;
+      el.dir = d.sourceDir || "auto";
+    }
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text("span", d.fallback, "lang-mark"));
+  }
+  if (r.meta.easyread) {
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(text("span", d.easy, "badge badge-easy"));
   }
   if (r.meta.eservice) {
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text("span", d.eservice, "badge"));
   }
-  li.appendChild(r.meta.summary ? text("p", r.meta.summary) : excerpt(r.excerpt));
+  li.appendChild(summary);
   if (r.meta.eservice && /^https:\/\//.test(r.meta.eservice_url || "")) {
     const go = text("a", d.start + ": " + r.meta.eservice, "eservice-link");
     go.href = r.meta.eservice_url;
@@ -151,7 +160,7 @@ async function searchApi(q) {
     const results = hits.map((h) => ({
       url: h.url,
       meta: { title: h.title, summary: h.summary, eservice: h.self_service_url ? h.self_service_label || "" : "",
-              eservice_url: h.self_service_url, textlang: h.fallback ? h.lang : null },
+              eservice_url: h.self_service_url, textlang: h.fallback ? h.lang : null, easyread: h.easy_read ? "1" : "" },
     }));
     // Unsure only when the API says of every hit that it is not a confident answer (an API that does not say
     // is not taken to say no).
@@ -287,6 +296,30 @@ async function loadData(pages) {
   await Promise.all(pages.map(async (page) => { page.data = page.data || await page.result.data(); }));
 }
 
+// Easy-read Swedish (lättläst): the words that ask for it (as portal/search/easyread.py), taken out of the query.
+const EASY_WORDS = /(^|[\s,.;:!?])(lättläst\S*|lattlast\S*|lätt\s+svenska|lättare\s+svenska|enkel\s+svenska|easy[- ]?read\S*|easy\s+swedish)(?=$|[\s,.;:!?])/giu;
+
+function easyAsked(q) {
+  if (!q.match(EASY_WORDS)) { return { rest: q, easy: false }; }
+  const rest = q.replace(EASY_WORDS, " ").replace(/\s+(på|in|som)\s*$/iu, " ").replace(/\s+/g, " ").trim();
+  return { rest: rest || q, easy: true };
+}
+
+const EASY_PATH = /\/lattlast\/$/;
+
+// An article's easy-read page and its ordinary page are one result: the easy-read one when the query asks for
+// it (first, as the server's search puts it), else the ordinary one (the easy-read page alone still counts).
+function oneTextEach(out, p) {
+  const urls = new Set(out.map((x) => x.page.data.url));
+  const twin = (url) => (EASY_PATH.test(url) ? url.replace(EASY_PATH, "/") : url + "lattlast/");
+  const kept = out.filter((x) => {
+    const easy = EASY_PATH.test(x.page.data.url);
+    return !urls.has(twin(x.page.data.url)) || easy === Boolean(p.easy);
+  });
+  if (p.easy) { kept.sort((a, b) => Number(EASY_PATH.test(b.page.data.url)) - Number(EASY_PATH.test(a.page.data.url))); }
+  return kept;
+}
+
 // The loaded pages ranked: the same article from both bundles is one result, the best of both; boosted.
 function ranked(pages, p) {
   const byUrl = new Map();
@@ -300,7 +333,7 @@ function ranked(pages, p) {
   }
   const out = [...byUrl.values()].map((page) => ({ page, s: score(page, p) * boost(page.data, p) }));
   out.sort((a, b) => b.s - a.s);
-  return out;
+  return oneTextEach(out, p);
 }
 
 // As the server's ranking (portal/search/searcher.py, _rank): a title that holds every clause first; an e-service
@@ -366,6 +399,7 @@ async function prepare(value, mine) {
   await load();
   check(mine);
   const stop = stopWords(data);
+  value = easyAsked(value).rest + (/\s$/.test(value) ? " " : "");
   const words = tokenize(normalize(value, data.lang));
   const typing = !/\s$/.test(value);
   const last = typing ? words[words.length - 1] : null;
@@ -405,7 +439,9 @@ async function prepare(value, mine) {
 
 async function searchStatic(q, typing, mine) {
   await load();
-  const p = await plan(q, data, lexicon, typing);
+  const asked = easyAsked(q);
+  const p = await plan(asked.rest, data, lexicon, typing);
+  p.easy = asked.easy;
   check(mine);
   if (!p.clauses.length) { return { results: [], suggestion: p.corrected, rest: null }; }
   let top = await runPlan(p, false, mine);
