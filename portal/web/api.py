@@ -270,7 +270,7 @@ def languages() -> Any:
     """The published languages, source language first, with their text direction."""
     site = get_state().corpus().site
     return jsonify({"source_language": site.source_language,
-                    "languages": [dataclasses.asdict(lang) for lang in site.languages]})
+                    "languages": [{"code": lang.code, "name": lang.name, "dir": lang.dir} for lang in site.languages]})
 
 
 @bp.post("/feedback")
