@@ -139,6 +139,35 @@ def test_the_history_follows_a_renamed_folder_and_caches_by_commit(repo, tmp_pat
     assert [c.sha for _, c in again.commits_since(since)] == [shas["new"], shas["notes"]]
 
 
+def test_after_new_commits_only_they_are_read_and_the_history_equals_a_full_read(tmp_path, monkeypatch):
+    articles, shas = make_repo(tmp_path)
+    cache = tmp_path / "cache"
+    read_changelog(articles, cache)
+    edit(articles / "bygglov" / "sv.md", FEE_NEW, "Avgiften är 1 700 kronor.")
+    commit(articles, "Karin Berg", "2026-11-23T09:00:00+01:00", "Ny avgift")
+    asked = []
+    real_run = subprocess.run
+
+    def spy(args, *a, **kw):
+        asked.append(args)
+        return real_run(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    step = read_changelog(articles, cache)
+    [log] = [a for a in asked if "log" in a]  # one git log, of the new commit only
+    assert f"{shas['new']}.." in " ".join(log)
+    monkeypatch.undo()
+    full = read_changelog(articles)
+    assert step.commits == full.commits and step.folders == full.folders
+    assert [c.commit.subject for c in step.changes(["bygglov", "bygglov-ansokan"])][:2] == [
+        "Ny avgift", "Engelska och rutinen"]
+    # history rewritten (an amended commit): not a continuation, read in full
+    subprocess.run(["git", "-C", str(articles), "-c", "user.name=K", "-c", "user.email=k@testby.se", "commit", "-q",
+                    "--amend", "-m", "Ny avgift, rättad"], check=True, capture_output=True)
+    again = read_changelog(articles, cache)
+    assert again.commits[0].subject == "Ny avgift, rättad" and len(again.commits) == len(full.commits)
+
+
 def test_outside_git_there_is_no_history(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "articles")
     assert read_changelog(tmp_path / "articles", tmp_path / "cache") is None

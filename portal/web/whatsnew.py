@@ -13,10 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from portal.content.changelog import Change, ChangeLog, Commit, FileChange
+from portal.content.changelog import Change, ChangeLog, Commit, Entry, FileChange
 from portal.content.model import Article, Corpus
 from portal.web.auth import current_user, login_required
 from portal.web.changesread import current_marks
@@ -26,6 +26,7 @@ from portal.web.state import get_state
 bp = Blueprint("whatsnew", __name__, url_prefix="/agent")
 PERIODS = (7, 30)
 PAGE_SIZE = 50
+KEPT_LISTS = 16  # lists kept per worker (periods x answer groups of the current view)
 
 
 @bp.after_request
@@ -36,29 +37,36 @@ def _no_store(response: Response) -> Response:
 
 @dataclass
 class Item:
-    """One article on the list: its changes in the period (newest first), whether it was created in it, the
-    version just before the period ("" when it was created) and whether the agent has read this state of it."""
+    """One article on the list: its changes in the period (raw entries of the history, newest first), whether it
+    was created in it and the version just before the period ("" when it was created)."""
 
     article: Article
-    changes: list[Change]
+    changelog: ChangeLog
+    entries: list[Entry]
     created: bool
     base: str
-    read: bool = False
+    newest_time: float
+
+    @property
+    def changes(self) -> list[Change]:
+        """The period's changes with their commits (worked out for the articles shown only)."""
+        return self.changelog.as_changes(self.entries)
 
     @property
     def files(self) -> list[FileChange]:
         """Every file the period's changes touched (a file changed twice is here twice)."""
-        return [f for change in self.changes for f in change.files]
+        return [f for _index, files in self.entries for f in files]
 
     @property
     def newest(self) -> Commit:
         """The article's latest commit: what "read" refers to."""
-        return self.changes[0].commit
+        return self.changelog.commits[self.entries[0][0]]
 
 
 def recent(changelog: ChangeLog, corpus: Corpus, since: dt.datetime, answer_group: str = "") -> list[Item]:
     """The articles created or changed at *since* or later (of *answer_group* when given), the latest first.
     Removed articles are left out (there is nothing to open), and so are changes to a folder no article is in."""
+    cutoff = since.timestamp()
     owners = {**corpus.redirects, **{aid: aid for aid in corpus.articles}}
     seen: dict[str, None] = {}
     for index, _commit in changelog.commits_since(since):
@@ -71,14 +79,30 @@ def recent(changelog: ChangeLog, corpus: Corpus, since: dt.datetime, answer_grou
         art = corpus.articles[aid]
         if answer_group and art.answer_group != answer_group:
             continue
-        changes = changelog.changes(article_folders(art))
-        recent_changes = [c for c in changes if c.commit.when >= since]
-        if not recent_changes:
+        entries = changelog.entries(article_folders(art))
+        period = [e for e in entries if changelog.time(e[0]) >= cutoff]
+        if not period:
             continue
-        older = next((c.commit.sha for c in changes if c.commit.when < since), "")
-        items.append(Item(art, recent_changes, created=not older, base=older))
+        older = next((changelog.commits[i].sha for i, _files in entries if changelog.time(i) < cutoff), "")
+        items.append(Item(art, changelog, period, not older, older, changelog.time(period[0][0])))
     # The latest first; in one commit, new articles before changed ones, then by title.
-    items.sort(key=lambda item: (-item.newest.when.timestamp(), not item.created, item.article.source.title.casefold()))
+    items.sort(key=lambda item: (-item.newest_time, not item.created, item.article.source.title.casefold()))
+    return items
+
+
+def recent_for_view(changelog: ChangeLog, corpus: Corpus, since: dt.datetime, answer_group: str) -> list[Item]:
+    """:func:`recent`, worked out once per view of the content, period and answer group (the next page, a mark
+    read and its redirect ask for the same list)."""
+    kept: dict[tuple, tuple[ChangeLog, Corpus, list[Item]]] = current_app.extensions.setdefault(
+        "portal_whatsnew", {})
+    key = (id(changelog), id(corpus), since, answer_group)
+    found = kept.get(key)
+    if found is not None and found[0] is changelog and found[1] is corpus:
+        return found[2]
+    items = recent(changelog, corpus, since, answer_group)
+    if len(kept) >= KEPT_LISTS:
+        kept.clear()
+    kept[key] = (changelog, corpus, items)  # the objects kept too: their ids are not reused meanwhile
     return items
 
 
@@ -116,17 +140,16 @@ def changes() -> Any:
     corpus = get_state().corpus()
     params = _params(corpus)
     changelog = current_changelog()
-    items = recent(changelog, corpus, _since(params["days"]), params["answer_group"]) if changelog else []
-    read = current_marks().read(_user_name()) if items else {}
-    for item in items:
-        item.read = read.get(item.article.id) == item.newest.sha
-    unread = sum(1 for item in items if not item.read)
-    shown = [item for item in items if not item.read] if params["unread"] else items
+    items = recent_for_view(changelog, corpus, _since(params["days"]), params["answer_group"]) if changelog else []
+    marks = current_marks().read(_user_name()) if items else {}
+    read = {item.article.id for item in items if marks.get(item.article.id) == item.newest.sha}
+    shown = [item for item in items if item.article.id not in read] if params["unread"] else items
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = min(params["page"], pages)
     return render_template(
-        "agent/changes.html", site=corpus.site, corpus=corpus, changelog=changelog, params=params,
-        items=shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(items), unread=unread, page=page,
+        "agent/changes.html", site=corpus.site, corpus=corpus, changelog=changelog, params=params, read=read,
+        items=shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(items), unread=len(items) - len(read),
+        page=page,
         pages=pages, periods=PERIODS, touched_labels=touched_labels, when=when_text)
 
 
@@ -142,7 +165,7 @@ def mark_read() -> Any:
     anchor = ""
     if request.form.get("all") == "1":
         changelog = current_changelog()
-        items = recent(changelog, corpus, _since(params["days"]), params["answer_group"]) if changelog else []
+        items = recent_for_view(changelog, corpus, _since(params["days"]), params["answer_group"]) if changelog else []
         marks.mark(user, [(item.article.id, item.newest.sha) for item in items])
     else:
         article, revision = request.form.get("article", ""), request.form.get("revision", "")
