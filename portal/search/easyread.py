@@ -14,9 +14,10 @@ from typing import Any
 
 from portal.search.results import Hit
 
-# The words people use to ask for easy-read Swedish (any case, any ending: "lättlästa", "lättläst-version").
-EASY_WORDS = re.compile(r"(?<!\w)(?:lättläst\w*|lattlast\w*|lätt\s+svenska|lättare\s+svenska|enkel\s+svenska|"
-                        r"easy[- ]?read\w*|easy\s+swedish)(?!\w)", re.IGNORECASE)
+# The words people use to ask for easy-read Swedish (any case, any ending: "lättlästa", "lättläst").
+# Words on their own: "MARKER-EASY-READ-1" or "lättläst-versionen" is one word that asks for nothing.
+EASY_WORDS = re.compile(r"(?<![\w-])(?:lättläst\w*|lattlast\w*|lätt\s+svenska|lättare\s+svenska|enkel\s+svenska|"
+                        r"easy[- ]?read\w*|easy\s+swedish)(?![\w-])", re.IGNORECASE)
 
 
 def asks_easy_read(query: str) -> tuple[str, bool]:
