@@ -81,11 +81,11 @@ class Messages:
         self.lang = lang
         self.translations = catalogue(lang)
 
-    def gettext(self, message: str, **values: object) -> str:
+    def gettext(self, message: str, /, **values: object) -> str:
         """*message* (an English id, a literal at the call so that pybabel extracts it) in this language."""
         text = self.translations.gettext(message)
         return text % values if values else text
 
-    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
+    def ngettext(self, singular: str, plural: str, num: int, /, **values: object) -> str:
         """The singular or plural form for *num* (``%(num)d`` is filled in)."""
         return self.translations.ngettext(singular, plural, num) % {"num": num, **values}
