@@ -63,6 +63,14 @@ def test_every_kind_of_error_in_one_run_sorted_by_file_and_line(tmp_path: Path, 
     assert len(lines) == len(expected)
 
 
+def test_a_translation_is_not_blamed_for_its_sources_broken_front_matter(tmp_path: Path) -> None:
+    source = GOOD.replace("review_by: 2030-01-01", "self_service: {url: 'https://e.provby.se/x', label: [A}")
+    root = make(tmp_path, {"bygglov/sv.md": source,
+                           "bygglov/en.md": "---\ntitle: P\nsummary: S.\nself_service: {label: Apply}\n---\n"})
+    found = [str(p) for p in load_corpus(root)[1]]
+    assert len(found) == 1 and "bygglov/sv.md:" in found[0] and "the YAML cannot be read" in found[0], found
+
+
 def test_the_content_cache_reports_the_same_problems(tmp_path: Path) -> None:
     root = make(tmp_path, BROKEN)
     cold = [str(p) for p in load_corpus(root)[1]]

@@ -193,13 +193,15 @@ def read_article(folder: Path, site: SiteConfig, problems: list[Problem],
     if article.review_due(today) and article.review_by and src.front:
         problems.append(review_warning(display_path(source_path), src.front.line("review_by"),
                                        article.review_by, today))
+    # a source whose front matter cannot be read may well have an e-service: no "the source has none" for that
+    has_self_service = article.self_service is not None or src.broken
     for lang, path in sorted(lang_files.items()):
         text = read_text(path, problems)
         tsrc = split_front_matter(path, text, problems) if text is not None else None
         if tsrc is not None and not tsrc.broken:
-            article.translations[lang] = read_translation(tsrc, lang, problems, article.self_service is not None)
+            article.translations[lang] = read_translation(tsrc, lang, problems, has_self_service)
     if easy_path is not None:
-        article.easy = _read_easy(easy_path, site.source_language, problems, article.self_service is not None)
+        article.easy = _read_easy(easy_path, site.source_language, problems, has_self_service)
     if article.audience == "internal" and (article.translations or article.easy):
         problems.append(problem(display_path(source_path), source.front.line("audience") if source.front else 1,
                                 "internal-translated", WARNING))
