@@ -50,6 +50,14 @@ def test_preview_reloads_after_save_and_shows_problems(page, preview, corpus_dir
     assert axe_violations(page) == [], describe(axe_violations(page))
     screenshot(page, "preview-with-problems")
 
+    # Front matter that cannot be read: the article as far as it goes, its problem at the top, not a 404.
+    save(corpus_dir / "bygglov" / "sv.md", "summary: Du", "summary: [Du")
+    expect(page.locator(".preview-problems")).to_contain_text("YAML-koden kan inte läsas", timeout=15_000)
+    assert page.locator("h1").inner_text() == "bygglov" and page.locator(".article-body").is_visible()
+    assert "bygglov/sv.md:" in page.locator(".preview-problems").inner_text()
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    screenshot(page, "preview-article-with-broken-front-matter")
+
 
 def test_preview_script_is_not_published(tmp_path: Path, corpus_dir: Path) -> None:
     from portal.site import pipeline
