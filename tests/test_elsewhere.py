@@ -51,8 +51,10 @@ def test_the_municipalitys_own_article_on_the_word_is_never_referred():
     assert referral("hur ansöker jag om sjukpenning", [hit("Hemtjänst"), hit("A"), hit("B"), own]) is not None
     assert referral("bygglov för garage", [hit("Bygglov")]) is None
     assert referral("", []) is None
-    # A listed word inside another word is not that word: "passa" is not a passport.
+    # A listed word inside another word is not that word, and a word with another meaning is listed only in
+    # phrases: "passa" is not a passport, nor is a work shift ("pass").
     assert referral("vem kan passa mina barn på kvällen", []) is None
+    assert referral("vilket pass jobbar hemtjänsten på helgen", []) is None
 
 
 @given(st.sampled_from([(a.id, f) for a, forms in authorities() for f in forms]), st.text(max_size=30))
