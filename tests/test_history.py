@@ -323,3 +323,15 @@ def test_read_marks_on_sqlite_and_postgresql(url, tmp_path, request):
     assert marks.mark("anna", []) == 0
     db.run("DELETE FROM change_reads")
     db.drop()
+
+
+def test_the_benchmark_runs_on_small_content(tmp_path):
+    import json
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "bench" / "history_bench.py"), str(tmp_path), "--articles", "20",
+                           "--commits", "20", "--requests", "2"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["history"]["commits"] == 21 and result["app"]["git processes during the requests"] == 0
