@@ -109,6 +109,8 @@ def install_cmd(artifact: Path, articles: Path, index_dir: Path, sha256: str | N
     """Check an exported index generation and make it the current one (the running workers serve it on their next
     request). The content folder must hold the content it was built from (check out its commit first)."""
     root = need_folder(articles)
+    # The agents' history pages of the checked-out commit, read before the workers are sent to the new generation.
+    keep_changelog(root, pipeline.cache_dir_for(index_dir.resolve()))
     done = shipping.install_index(artifact, index_dir.resolve(), root, sha256)
     if done.already:
         click.echo(f"The index generation {done.generation} is already the current one in {index_dir}.", err=True)
