@@ -325,6 +325,21 @@ def test_read_marks_on_sqlite_and_postgresql(url, tmp_path, request):
     db.drop()
 
 
+def test_shallow_and_partial_clones_say_what_is_missing(repo, tmp_path):
+    source, shas = repo[0], repo[1]
+    subprocess.run(["git", "-C", str(source), "config", "uploadpack.allowFilter", "true"], check=True)
+    shallow, partial = tmp_path / "shallow", tmp_path / "partial"
+    for target, args in ((shallow, ["--depth", "2"]), (partial, ["--filter=blob:none"])):
+        subprocess.run(["git", "clone", "-q", *args, f"file://{source}", str(target)], check=True, capture_output=True)
+    anna = logged_in(make_app(shallow, tmp_path / "a"))
+    page = text(anna.get("/agent/article/bygglov/history"))
+    assert "grund kopia" in page and "Engelska och rutinen" in page and "Innehållet" not in page
+    anna = logged_in(make_app(partial, tmp_path / "b"))
+    page = text(anna.get(f"/agent/article/bygglov/diff?from={shas['first']}&to={shas['fee']}"))
+    assert anna.get("/agent/article/bygglov/history").status_code == 200
+    assert "finns inte i serverns kopia av git-arkivet" in page  # the old blobs were never fetched
+
+
 def test_the_benchmark_runs_on_small_content(tmp_path):
     import json
     import sys

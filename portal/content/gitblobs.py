@@ -9,6 +9,7 @@ clone) is None: the page says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -37,6 +38,14 @@ def _open(root: Path) -> Any:
     return repo
 
 
+def _drop(root: Path) -> None:
+    """Forget the repository of *root* (its packs closed: dulwich warns about packs left open)."""
+    repo = _repos.pop(_key(root), None)
+    if repo is not None:
+        with contextlib.suppress(Exception):
+            repo.close()
+
+
 def _key(root: Path) -> str:
     # Per process too: a forked worker must not share the parent's open pack files (and their file positions).
     return f"{os.getpid()}:{os.path.realpath(root)}"
@@ -54,12 +63,12 @@ def read_blob(root: Path, blob_id: str) -> Blob | None:
                 break
             except KeyError:
                 # A new pack since the repository was opened (git gc, a fetch): open it again once.
-                _repos.pop(_key(root), None)
+                _drop(root)
                 if attempt == 2:
                     return None
             except (NotGitRepository, OSError, ValueError) as exc:
                 log.warning("cannot read blob %s of the repository of %s: %s", blob_id, root, exc)
-                _repos.pop(_key(root), None)
+                _drop(root)
                 return None
     if len(data) > MAX_TEXT_BYTES:
         return Blob(None, size=len(data))
