@@ -32,12 +32,17 @@ Simskolan är för barn från fem år.
 """
 
 
+def git_env(folder: Path, author: str, when: str) -> dict[str, str]:
+    """Who commits in *folder*, and when (ISO time)."""
+    email = author.lower().replace(" ", ".") + "@testby.se"
+    return {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": author,
+            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+            "HOME": str(folder), "PATH": "/usr/bin:/bin"}
+
+
 def commit(folder: Path, author: str, when: str, message: str) -> str:
     """Commit everything in *folder* as *author* at *when* (ISO time); return the commit id."""
-    email = author.lower().replace(" ", ".") + "@testby.se"
-    env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": author,
-           "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
-           "HOME": str(folder), "PATH": "/usr/bin:/bin"}
+    env = git_env(folder, author, when)
     for args in (["add", "-A"], ["commit", "-q", "-m", message]):
         subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
     return subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], check=True, capture_output=True,
@@ -154,8 +159,8 @@ def test_after_new_commits_only_they_are_read_and_the_history_equals_a_full_read
 
     monkeypatch.setattr(subprocess, "run", spy)
     step = read_changelog(articles, cache)
-    [log] = [a for a in asked if "log" in a]  # one git log, of the new commit only
-    assert f"{shas['new']}.." in " ".join(log)
+    logs = [a for a in asked if "log" in a]  # the changes and the parents, of the new commit only
+    assert len(logs) == 2 and all(f"{shas['new']}.." in " ".join(log) for log in logs)
     monkeypatch.undo()
     full = read_changelog(articles)
     assert step.commits == full.commits and step.folders == full.folders
@@ -290,6 +295,20 @@ def test_an_article_changed_after_it_was_read_is_unread_again(tmp_path):
     later = logged_in(make_app(articles, tmp_path))  # a new view of the content (as after portal index)
     page = text(later.get("/agent/changes?days=7&show=unread"))
     assert re.findall(r'<h2 id="item-([a-z0-9-]+)"', page) == ["bygglov"] and "Avgiften igen" in page
+
+
+def test_a_merge_request_merged_later_is_news_when_it_was_merged(tmp_path):
+    articles, _shas = make_repo(tmp_path)
+    subprocess.run(["git", "-C", str(articles), "checkout", "-q", "-b", "lanekort"], check=True)
+    path = articles / "bibliotekskort" / "sv.md"
+    path.write_text(path.read_text("utf-8") + "\nLånekortet är gratis.\n", "utf-8")
+    commit(articles, "Karin Berg", "2026-11-10T10:00:00+01:00", "Lånekortet kostar inget")  # before the 7 days
+    subprocess.run(["git", "-C", str(articles), "checkout", "-q", "main"], check=True)
+    subprocess.run(["git", "-C", str(articles), "merge", "-q", "--no-ff", "lanekort", "-m", "Merge branch 'lanekort'"],
+                   check=True, env=git_env(articles, "Sara Holm", "2026-11-21T12:00:00+01:00"))
+    page = text(logged_in(make_app(articles, tmp_path)).get("/agent/changes?days=7"))
+    item = page[page.index('id="item-bibliotekskort"'):]
+    assert "Lånekortet kostar inget" in item and "2026-11-10" in item and "(sammanfogad 2026-11-21)" in item
 
 
 def test_without_git_the_pages_say_so(tmp_path):

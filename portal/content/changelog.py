@@ -9,7 +9,8 @@ blobs).
 
 A folder renamed with ``redirect_from`` keeps its history: the changes made under the old id count for the article
 that names it (:meth:`ChangeLog.changes`). Merge commits are left out (their changes are in the commits they
-merge), as ``git log`` shows them by default.
+merge), as ``git log`` shows them by default; a merged commit counts as new from when its merge reached the branch
+(:attr:`Commit.landed`), so a change made in a merge request a week before it was merged is still news.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 log = logging.getLogger("portal")
 CACHE_FILE = "git-changelog.pickle"
-SCHEMA = 1
+SCHEMA = 2
 NO_BLOB = "0" * 40
 # One record per commit: its fields apart by 0x1f, the message ended by 0x1d; the files follow with -z.
 _FORMAT = "--format=%x1e%H%x1f%cI%x1f%aN%x1f%B%x1d"
@@ -46,6 +47,15 @@ class Commit:
     author: str
     subject: str
     body: str = ""
+    # When it reached the checked-out branch (seconds since 1970): its own time on the branch's first-parent line,
+    # the merge's for a commit a merge request brought (a change made on a branch on the 10th and merged on the 20th
+    # is new on the 20th). 0: its own time.
+    landed: float = 0.0
+
+    @property
+    def landed_at(self) -> dt.datetime:
+        """When the commit reached the branch, in the server's time zone."""
+        return dt.datetime.fromtimestamp(self.landed or self.when.timestamp()).astimezone()
 
 
 @dataclass(frozen=True)
@@ -104,12 +114,12 @@ class ChangeLog:
         return [Change(self.commits[i], files) for i, files in entries]
 
     def time(self, index: int) -> float:
-        """When commit number *index* was made (seconds since 1970)."""
+        """When commit number *index* reached the branch (seconds since 1970)."""
         return self._derived()[2][index]
 
     def commits_since(self, since: dt.datetime) -> list[tuple[int, Commit]]:
-        """The commits made at *since* or later, newest first, with their index in :attr:`commits` (a commit
-        date out of order, as a clock that was wrong leaves, is placed by its date)."""
+        """The commits that reached the branch at *since* or later (:attr:`Commit.landed`), the latest first, with
+        their index in :attr:`commits` (a date out of order, as a clock that was wrong leaves, is placed by it)."""
         by_time = self._derived()[0]
         end = bisect.bisect_right(by_time, (-since.timestamp(), len(self.commits)))
         return [(i, self.commits[i]) for _, i in by_time[:end]]
@@ -122,7 +132,7 @@ class ChangeLog:
         # Worked out on first use in each process (a benign race: two threads make the same), never pickled.
         found = self.__dict__.get("_derived_cache")
         if found is None:
-            times = [c.when.timestamp() for c in self.commits]
+            times = [c.landed or c.when.timestamp() for c in self.commits]
             by_time = sorted((-t, i) for i, t in enumerate(times))
             touched: dict[int, list[str]] = {}
             for name, entries in self.folders.items():
@@ -160,8 +170,10 @@ def _git(root: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
 
 
-def parse_log(out: str) -> tuple[list[Commit], dict[str, list[tuple[int, tuple[FileChange, ...]]]]]:
-    """The commits and each folder's changes from the output of ``git log --raw -z`` in :data:`_FORMAT`."""
+def parse_log(out: str, landed: dict[str, float] | None = None) -> tuple[list[Commit], dict[str, list[Entry]]]:
+    """The commits and each folder's changes from the output of ``git log --raw -z`` in :data:`_FORMAT`, with
+    when each commit reached the branch (*landed*, from :func:`landing_times`)."""
+    landed = landed or {}
     commits: list[Commit] = []
     folders: dict[str, list[tuple[int, tuple[FileChange, ...]]]] = {}
     for record in out.split("\x1e")[1:]:
@@ -169,8 +181,9 @@ def parse_log(out: str) -> tuple[list[Commit], dict[str, list[tuple[int, tuple[F
         sha, stamp, author, message = [*head.split("\x1f", 3), "", "", ""][:4]
         subject, _, body = message.strip().partition("\n")
         index = len(commits)
-        commits.append(Commit(sha, dt.datetime.fromisoformat(stamp), author.strip(), subject.strip()[:MAX_SUBJECT],
-                              body.strip()[:MAX_BODY]))
+        when = dt.datetime.fromisoformat(stamp)
+        commits.append(Commit(sha, when, author.strip(), subject.strip()[:MAX_SUBJECT], body.strip()[:MAX_BODY],
+                              landed.get(sha, when.timestamp())))
         per_folder: dict[str, list[FileChange]] = {}
         tokens = raw.lstrip("\x00\n").split("\x00")
         for meta, path in zip(tokens[::2], tokens[1::2], strict=False):
@@ -186,10 +199,46 @@ def parse_log(out: str) -> tuple[list[Commit], dict[str, list[tuple[int, tuple[F
     return commits, folders
 
 
-def read_log(root: Path) -> tuple[list[Commit], dict[str, list[tuple[int, tuple[FileChange, ...]]]]] | None:
-    """Read the whole history of the content folder *root* with one ``git log``; None when git cannot."""
-    out = _git(root, "log", "--no-renames", "--raw", "--no-abbrev", "-z", "--relative", _FORMAT, "--", ".")
-    return None if out is None else parse_log(out)
+def read_log(root: Path, head: str, since: str | None = None) -> tuple[list[Commit], dict[str, list[Entry]]] | None:
+    """Read the history of the content folder *root* up to the commit *head* (only after the commit *since*, when
+    given) with one ``git log`` of the changes and one of the commits' parents; None when git cannot."""
+    span = f"{since}..{head}" if since else head
+    landed = landing_times(root, head, span)
+    out = _git(root, "log", "--no-renames", "--raw", "--no-abbrev", "-z", "--relative", _FORMAT, span, "--", ".")
+    return None if out is None or landed is None else parse_log(out, landed)
+
+
+def landing_times(root: Path, head: str, span: str) -> dict[str, float] | None:
+    """When each commit of *span* reached the branch at *head*: a commit on its first-parent line at its own time,
+    any other at the time of the first merge on that line that brought it. One ``git log`` of every commit's
+    parents (no diffs: quick), then one pass from the oldest."""
+    out = _git(root, "log", "--format=%H %ct %P", span)
+    if out is None:
+        return None
+    graph: dict[str, tuple[float, list[str]]] = {}
+    for line in out.splitlines():
+        sha, _, rest = line.partition(" ")
+        stamp, _, parents = rest.partition(" ")
+        if sha and stamp:
+            graph[sha] = (float(stamp), parents.split())
+    line_of_head = []
+    commit: str | None = head
+    while commit in graph:
+        line_of_head.append(commit)
+        parents = graph[commit][1]
+        commit = parents[0] if parents else None
+    landed: dict[str, float] = {}
+    for merge in reversed(line_of_head):  # the oldest first: what an older merge brought is taken
+        when = graph[merge][0]
+        landed[merge] = when
+        todo = list(graph[merge][1][1:])
+        while todo:
+            sha = todo.pop()
+            if sha in landed or sha not in graph:  # an earlier merge's, or from before the span
+                continue
+            landed[sha] = when
+            todo.extend(graph[sha][1])
+    return landed
 
 
 def checkout_key(root: Path) -> tuple | None:
@@ -216,7 +265,7 @@ def read_changelog(root: Path, cache_dir: Path | None = None) -> ChangeLog | Non
         return cached
     changelog = _read_after(root, cached, key) if isinstance(cached, ChangeLog) else None
     if changelog is None:
-        read = read_log(root)
+        read = read_log(root, key[3])
         if read is None:
             return None
         changelog = ChangeLog(key, read[0], read[1], shallow=key[2] == "true")
@@ -236,11 +285,10 @@ def _read_after(root: Path, cached: ChangeLog, key: tuple) -> ChangeLog | None:
         return None
     if _git(root, "merge-base", "--is-ancestor", old_key[3], key[3]) is None:
         return None
-    out = _git(root, "log", "--no-renames", "--raw", "--no-abbrev", "-z", "--relative", _FORMAT,
-               f"{old_key[3]}..{key[3]}", "--", ".")
-    if out is None:
+    read = read_log(root, key[3], since=old_key[3])
+    if read is None:
         return None
-    commits, folders = parse_log(out)
+    commits, folders = read
     n = len(commits)
     for name, entries in cached.folders.items():
         folders.setdefault(name, []).extend((i + n, files) for i, files in entries)

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_babel import gettext
 
 from portal.build.stages import cache_dir_for
-from portal.content.changelog import Change, ChangeLog, FileChange, read_changelog
+from portal.content.changelog import Change, ChangeLog, Commit, FileChange, read_changelog
 from portal.content.editlink import edit_link
 from portal.content.gitblobs import read_blob
 from portal.content.model import Article, Corpus, Version
@@ -99,6 +99,15 @@ def article_panel(article: Article, version: Version, corpus: Corpus, limit: int
 def when_text(when: dt.datetime) -> str:
     """A commit's time as the server's clock shows it: ``2026-11-23 14:05``."""
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def merged_text(commit: Commit) -> str:
+    """" (sammanfogad 2026-11-20)" for a commit that reached the branch on a later day than it was made (a merge
+    request merged later); nothing otherwise."""
+    day = commit.landed_at.strftime("%Y-%m-%d")
+    if day == commit.when.astimezone().strftime("%Y-%m-%d"):
+        return ""
+    return " (" + gettext("merged %(date)s", date=day) + ")"
 
 
 # --- what a change is called ----------------------------------------------------------------------------------
@@ -210,7 +219,7 @@ def _article_or_404(article_id: str) -> tuple[Article, Corpus]:
 
 
 def _page(template: str, art: Article, corpus: Corpus, **context: Any) -> str:
-    return render_template(template, article=art, site=corpus.site, when=when_text, **context)
+    return render_template(template, article=art, site=corpus.site, when=when_text, merged=merged_text, **context)
 
 
 @bp.route("/article/<article_id>/history")

@@ -20,7 +20,7 @@ from portal.content.changelog import Change, ChangeLog, Commit, Entry, FileChang
 from portal.content.model import Article, Corpus
 from portal.web.auth import current_user, login_required
 from portal.web.changesread import current_marks
-from portal.web.history import SHA, article_folders, current_changelog, touched_labels, when_text
+from portal.web.history import SHA, article_folders, current_changelog, merged_text, touched_labels, when_text
 from portal.web.state import get_state
 
 bp = Blueprint("whatsnew", __name__, url_prefix="/agent")
@@ -150,7 +150,8 @@ def changes() -> Any:
         "agent/changes.html", site=corpus.site, corpus=corpus, changelog=changelog, params=params, read=read,
         items=shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(items), unread=len(items) - len(read),
         page=page,
-        pages=pages, periods=PERIODS, touched_labels=touched_labels, when=when_text)
+        pages=pages, periods=PERIODS, touched_labels=touched_labels, when=when_text,
+        merged=merged_text)
 
 
 @bp.post("/changes/read")
