@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the product needs in .venv (idempotent). With --test, also what the tests need:
-# Debian's Chromium, linkchecker and PostgreSQL (the feedback store runs its tests on it), and the npm test tools (axe-core, the Nu HTML checker).
+# Debian's Chromium, linkchecker and PostgreSQL (the feedback store runs its tests on it), and the npm test tools (axe-core, the Nu HTML checker, Lighthouse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -35,7 +35,10 @@ if [ "$want_test" = 1 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  # Lighthouse (the accessibility score beside axe's, tests/browser/test_lighthouse_browser.py) is pinned to 12.2.3:
+  # 13 needs Node 22, Debian's is 20.
+  if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] \
+     || [ ! -f node_modules/lighthouse/package.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
