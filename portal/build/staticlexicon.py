@@ -203,6 +203,8 @@ def write_lexicons(site: Path, bundle: Path) -> list[str]:
             continue
         found = page_words(path.read_text("utf-8", errors="replace"))
         if found is not None:
+            if path.parent.name == EASY_READ:  # in the full-text bundle only (staticsearch.SMALL_EXCLUDE)
+                found.body, found.small = found.body | found.small, set()
             pages.append(found)
     langs = {p.lang for p in pages}
     stop = _stop_all(langs)

@@ -28,8 +28,10 @@ from portal.exceptions import BuildError
 
 FULL_SUBDIR = "pagefind/full"
 # What the small bundle leaves out of the page text: the article body and its lead paragraph (the summary is
-# searched as metadata). The title stays as text: a page with no text at all is left out of the index.
-SMALL_EXCLUDE = ".article-body, .article-text .lead"
+# searched as metadata). The title stays as text: a page with no text at all is left out of the index, which is
+# what happens to an easy-read text's page (all of it excluded): it is in the full-text bundle only, asked when a
+# query asks for easy-read Swedish or the small bundle finds nothing, so an ordinary search costs no more.
+SMALL_EXCLUDE = ".article-body, .article-text .lead, .easy-read-text"
 # Pagefind splits its word index into chunks of about this many word positions (default 20,000). A search
 # loads the chunk(s) its words fall in; smaller chunks mean a smaller first download for the same words.
 # Pagefind 1.5 reads it from this environment variable (named "unstable" by Pagefind: check it when

@@ -444,8 +444,10 @@ async function searchStatic(q, typing, mine) {
   p.easy = asked.easy;
   check(mine);
   if (!p.clauses.length) { return { results: [], suggestion: p.corrected, rest: null }; }
-  let top = await runPlan(p, false, mine);
-  if (top.length === 0 && !p.long) { top = await runPlan(p, true, mine); }
+  // The easy-read texts are in the full-text bundle only (portal/build/staticsearch.py): a query that asks for
+  // one is asked of it.
+  let top = await runPlan(p, p.easy, mine);
+  if (top.length === 0 && !p.long && !p.easy) { top = await runPlan(p, true, mine); }
   return { ...(await firstResults(top, p, mine)), suggestion: p.corrected };
 }
 
