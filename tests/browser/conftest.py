@@ -118,6 +118,13 @@ def describe(violations: list[dict]) -> str:
                         "nodes": [n["target"] for n in v["nodes"][:3]]} for v in violations], indent=1)
 
 
+def no_violations(page, name: str) -> None:
+    """Screenshot *page* as *name*, then assert that axe (already in the page) finds no WCAG 2.1 A/AA violation."""
+    screenshot(page, name)
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    assert not result["violations"], describe(result["violations"])
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot for review and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

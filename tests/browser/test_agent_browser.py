@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tests.browser.conftest import AXE, WCAG_TAGS, LiveServer, describe, screenshot
+from tests.browser.conftest import AXE, LiveServer, no_violations
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,6 @@ def tab(browser):
     yield page
     context.close()
     assert not page.csp_errors, page.csp_errors
-
-
-def no_violations(page, name: str) -> None:
-    screenshot(page, name)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    assert not result["violations"], describe(result["violations"])
 
 
 def test_agent_searches_and_copies_links_with_the_keyboard(server, tab):

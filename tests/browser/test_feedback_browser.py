@@ -11,7 +11,7 @@ import pytest
 from portal.site import pipeline
 from portal.web import searchlog
 from portal.web.feedbackstore import current_store
-from tests.browser.conftest import AXE, WCAG_TAGS, LiveServer, describe, screenshot
+from tests.browser.conftest import AXE, LiveServer, no_violations
 from tests.browser.test_agent_browser import server  # noqa: F401 - the app on a loopback port, erik an editor
 
 pytestmark = pytest.mark.browser
@@ -37,12 +37,6 @@ def _tab(browser, **options):
     page.csp_errors = []
     page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text))
     return context, page
-
-
-def no_violations(page, name: str) -> None:
-    screenshot(page, name)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    assert not result["violations"], describe(result["violations"])
 
 
 def figures(app):

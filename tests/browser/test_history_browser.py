@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import AXE, WCAG_TAGS, LiveServer, describe, screenshot
+from tests.browser.conftest import AXE, LiveServer, no_violations
 from tests.test_history import make_app, make_repo
 
 pytestmark = pytest.mark.browser
@@ -32,12 +32,6 @@ def tab(browser, server):
     page.wait_for_url(server.url + "/agent/")
     yield page
     context.close()
-
-
-def no_violations(page, name: str) -> None:
-    screenshot(page, name)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    assert not result["violations"], describe(result["violations"])
 
 
 def tab_to(page, test: str, most: int = 60) -> None:

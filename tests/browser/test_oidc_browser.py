@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from portal import create_app
-from tests.browser.conftest import AXE, WCAG_TAGS, LiveServer, describe, screenshot
+from tests.browser.conftest import AXE, LiveServer, no_violations
 from tests.conftest import CORPUS, TODAY, git_init
 from tests.oidcprovider import running_provider
 
@@ -48,12 +48,6 @@ def tab(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def no_violations(page, name: str) -> None:
-    screenshot(page, name)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    assert not result["violations"], describe(result["violations"])
 
 
 def sign_in_at_provider(page, user: str) -> None:
