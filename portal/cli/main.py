@@ -12,7 +12,7 @@ import click
 
 from portal.build import collector
 from portal.cli.indexcmd import index_group
-from portal.cli.options import ARTICLES, INDEX, MESSAGES_LANG, messages, messages_for, need_folder
+from portal.cli.options import ARTICLES, INDEX, MESSAGES_LANG, messages, messages_for, need_folder, need_site
 from portal.exceptions import ContentError, PortalError
 from portal.site import pipeline
 
@@ -162,15 +162,10 @@ def new(article_id: str, articles: Path, title: str | None, category: str | None
     """Create a new article folder with every front-matter key filled in and explained (a draft that passes
     `portal check`; comments in Swedish for Swedish content)."""
     from portal.content.scaffold import new_article
-    from portal.content.siteconfig import load_site
 
     root = need_folder(articles)
     said = messages_for(lang, root)
-    problems: list = []
-    site = load_site(root, problems)
-    if site is None:
-        raise ContentError(problems)
-    path = new_article(root, article_id, site, title=title, category=category, owner=owner, messages=said)
+    path = new_article(root, article_id, need_site(root), title=title, category=category, owner=owner, messages=said)
     click.echo(said.gettext("Created %(path)s. It starts as a draft: fill it in, set status: published, then run "
                             "`portal check`.", path=path))
 
@@ -183,16 +178,11 @@ def new(article_id: str, articles: Path, title: str | None, category: str | None
 def translated(article_id: str, language: str, articles: Path, lang: str | None) -> None:
     """Record that the LANG translation of ID is up to date with its source: source_revision in its front matter
     gets the commit that last changed the source (the rest of the file is left as it is)."""
-    from portal.content.siteconfig import load_site
     from portal.content.translated import record_translated
 
     root = need_folder(articles)
     said = messages_for(lang, root)
-    problems: list = []
-    site = load_site(root, problems)
-    if site is None:
-        raise ContentError(problems)
-    path, commit = record_translated(root, article_id, language, site, messages=said)
+    path, commit = record_translated(root, article_id, language, need_site(root), messages=said)
     click.echo(said.gettext("%(path)s: source_revision is now %(commit)s.", path=path, commit=commit))
 
 

@@ -25,6 +25,18 @@ def need_folder(path: Path) -> Path:
     return path.resolve()
 
 
+def need_site(root: Path) -> Any:
+    """The site.yml of the content folder *root*; a ContentError with its problems when it cannot be used."""
+    from portal.content.siteconfig import load_site
+    from portal.exceptions import ContentError
+
+    problems: list = []
+    site = load_site(root, problems)
+    if site is None:
+        raise ContentError(problems)
+    return site
+
+
 def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A progress bar on stderr that works with the stages' (done, total) callbacks, and its closer."""
     state: dict[str, Any] = {}
