@@ -69,11 +69,13 @@ def referral(question: str, hits: list[Hit]) -> Referral | None:
     """The authority whose errand *question* names, unless one of the first *hits* names it in its title or
     summary too (the municipality's own article on that word); None when it names no other authority's errand."""
     words = tokens(question)
-    if not words:
-        return None
-    own = [tokens(f"{h.title} {h.summary}") for h in hits[:OWN_HITS]]
+    own: list[tuple[str, ...]] | None = None  # the hits' words, read only once a form is found (most searches: none)
     for authority, forms in authorities():
         for form in forms:
-            if _holds(words, form) and not any(_holds(o, form) for o in own):
+            if not _holds(words, form):
+                continue
+            if own is None:
+                own = [tokens(f"{h.title} {h.summary}") for h in hits[:OWN_HITS]]
+            if not any(_holds(o, form) for o in own):
                 return Referral(authority.id, authority.authority, authority.url, " ".join(form))
     return None
